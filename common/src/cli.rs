@@ -1,0 +1,87 @@
+//! What every tool's `main` shares: argument parsing with kmod's exit codes, messages in kmod's
+//! `<tool>: ERROR: ...` form (to stderr or syslog), and quiet exits on a closed pipe.
+
+use std::fmt::Display;
+use std::io::{self, Write};
+use std::os::unix::net::UnixDatagram;
+
+/// The project's name and version, for `-V` / `--version`.
+pub const VERSION_TEXT: &str = concat!("modutils-rs ", env!("CARGO_PKG_VERSION"));
+
+/// Parses the process arguments into `T`. Usage errors print clap's message and exit 1 (kmod's
+/// code for every failure); `--help` and `--version` print and exit 0.
+pub fn parse_args<T: clap::Parser>() -> T {
+    match T::try_parse() {
+        Ok(args) => args,
+        Err(e) => {
+            let code = if e.use_stderr() { 1 } else { 0 };
+            // Printing help to a closed pipe is not worth a second error.
+            let _ = e.print();
+            std::process::exit(code);
+        }
+    }
+}
+
+/// Prints a tool's messages: `<tool>: ERROR: <msg>` and the like, to stderr, or to syslog with
+/// `-s`.
+#[derive(Debug, Clone)]
+pub struct Reporter {
+    tool: &'static str,
+    syslog: bool,
+    verbose: bool,
+}
+
+impl Reporter {
+    /// A reporter for `tool` (`insmod`, ...), logging to syslog when `syslog` is set and printing
+    /// [`Reporter::info`] lines only when `verbose` is set.
+    pub fn new(tool: &'static str, syslog: bool, verbose: bool) -> Reporter {
+        Reporter {
+            tool,
+            syslog,
+            verbose,
+        }
+    }
+
+    /// `<tool>: ERROR: <msg>`.
+    pub fn error(&self, msg: impl Display) {
+        self.emit(3, &format!("ERROR: {msg}"));
+    }
+
+    /// `<tool>: WARNING: <msg>`.
+    pub fn warning(&self, msg: impl Display) {
+        self.emit(4, &format!("WARNING: {msg}"));
+    }
+
+    /// `<tool>: <msg>`, only in verbose mode.
+    pub fn info(&self, msg: impl Display) {
+        if self.verbose {
+            self.emit(6, &msg.to_string());
+        }
+    }
+
+    fn emit(&self, severity: u8, text: &str) {
+        let line = format!("{}: {text}", self.tool);
+        if self.syslog {
+            // LOG_DAEMON facility (3 << 3); fall back to stderr when no syslog daemon listens.
+            let msg = format!("<{}>{line}", 24 + u32::from(severity));
+            let sent = UnixDatagram::unbound().and_then(|s| s.send_to(msg.as_bytes(), "/dev/log"));
+            if sent.is_ok() {
+                return;
+            }
+        }
+        let _ = writeln!(io::stderr().lock(), "{line}");
+    }
+}
+
+/// Ends the process after writing to stdout: exit quietly with 0 when the reader went away
+/// (`lsmod | head -1`), otherwise report the write error and exit 1.
+pub fn finish_output(result: io::Result<()>, reporter: &Reporter) -> i32 {
+    match result.and_then(|()| io::stdout().lock().flush()) {
+        Ok(()) => 0,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => 0,
+        Err(e) => {
+            reporter.error(format_args!("could not write output: {e}"));
+            1
+        }
+    }
+}

@@ -1,0 +1,297 @@
+//! Opening a module file: compression detected by magic bytes (never by extension), and xz, gzip
+//! and zstd undone in user space when the kernel can't do it.
+//!
+//! Magic numbers: zstd `28 B5 2F FD` (RFC 8878), xz `FD 37 7A 58 5A 00` (the .xz file format
+//! specification), gzip `1F 8B` (RFC 1952). Anything else is taken to be a plain ELF image.
+
+use std::fmt;
+use std::fs::File;
+use std::io::{self, Read};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+use crate::error::Error;
+
+/// Upper bound on a decompressed module image (1 GiB). The largest modules Debian ships are tens
+/// of MiB; anything past this is a corrupt or hostile stream, not a module.
+pub const MAX_IMAGE_SIZE: u64 = 1 << 30;
+
+/// How a module file is compressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    /// A plain ELF image (or something that isn't a module at all; the ELF parser decides).
+    None,
+    /// xz (`.ko.xz`).
+    Xz,
+    /// gzip (`.ko.gz`).
+    Gzip,
+    /// zstd (`.ko.zst`).
+    Zstd,
+}
+
+impl Compression {
+    /// Detects the compression of a file from its first bytes.
+    pub fn detect(head: &[u8]) -> Compression {
+        if head.starts_with(&[0x28, 0xB5, 0x2F, 0xFD]) {
+            Compression::Zstd
+        } else if head.starts_with(&[0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]) {
+            Compression::Xz
+        } else if head.starts_with(&[0x1F, 0x8B]) {
+            Compression::Gzip
+        } else {
+            Compression::None
+        }
+    }
+
+    /// The name the kernel uses in `/sys/module/compression` (`xz`, `gzip`, `zstd`), or `none`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Compression::None => "none",
+            Compression::Xz => "xz",
+            Compression::Gzip => "gzip",
+            Compression::Zstd => "zstd",
+        }
+    }
+
+    /// Parses a name as found in `/sys/module/compression`.
+    pub fn from_name(name: &str) -> Option<Compression> {
+        match name.trim() {
+            "xz" => Some(Compression::Xz),
+            "gzip" => Some(Compression::Gzip),
+            "zstd" => Some(Compression::Zstd),
+            "none" => Some(Compression::None),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Compression {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Why a compressed stream could not be turned into a module image.
+#[derive(Debug, thiserror::Error)]
+pub enum DecompressError {
+    /// The stream is damaged or truncated.
+    #[error("corrupt {format} stream: {source}")]
+    Corrupt {
+        /// The compression format.
+        format: Compression,
+        /// The decoder's complaint.
+        #[source]
+        source: io::Error,
+    },
+    /// The stream expands past [`MAX_IMAGE_SIZE`] (or the caller's limit).
+    #[error("{format} stream expands past {limit} bytes")]
+    TooLarge {
+        /// The compression format.
+        format: Compression,
+        /// The limit that was hit.
+        limit: u64,
+    },
+}
+
+/// Decompresses `data` (in format `format`) into a module image of at most `limit` bytes.
+/// [`Compression::None`] returns a copy.
+pub fn decompress(
+    data: &[u8],
+    format: Compression,
+    limit: u64,
+) -> Result<Vec<u8>, DecompressError> {
+    let corrupt = |source| DecompressError::Corrupt { format, source };
+    let reader: Box<dyn Read + '_> = match format {
+        Compression::None => {
+            if data.len() as u64 > limit {
+                return Err(DecompressError::TooLarge { format, limit });
+            }
+            return Ok(data.to_vec());
+        }
+        Compression::Xz => Box::new(xz2::read::XzDecoder::new(data)),
+        Compression::Gzip => Box::new(flate2::read::GzDecoder::new(data)),
+        Compression::Zstd => {
+            Box::new(zstd::stream::read::Decoder::with_buffer(data).map_err(corrupt)?)
+        }
+    };
+    let mut out = Vec::with_capacity(data.len().saturating_mul(3));
+    reader
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut out)
+        .map_err(corrupt)?;
+    if out.len() as u64 > limit {
+        return Err(DecompressError::TooLarge { format, limit });
+    }
+    Ok(out)
+}
+
+/// An open module file, its compression sniffed from its first bytes.
+#[derive(Debug)]
+pub struct ModuleFile {
+    path: PathBuf,
+    file: File,
+    compression: Compression,
+}
+
+impl ModuleFile {
+    /// Opens `path` and detects its compression.
+    pub fn open(path: impl AsRef<Path>) -> Result<ModuleFile, Error> {
+        let path = path.as_ref();
+        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        let mut head = [0u8; 6];
+        let mut got = 0;
+        while got < head.len() {
+            match file.read_at(&mut head[got..], got as u64) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(Error::io(path, e)),
+            }
+        }
+        Ok(ModuleFile {
+            path: path.to_path_buf(),
+            compression: Compression::detect(&head[..got]),
+            file,
+        })
+    }
+
+    /// The path the file was opened by.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The open file (e.g. for `finit_module`).
+    pub fn file(&self) -> &File {
+        &self.file
+    }
+
+    /// The file's compression.
+    pub fn compression(&self) -> Compression {
+        self.compression
+    }
+
+    /// Reads the whole file and returns the decompressed module image.
+    pub fn read_image(&self) -> Result<Vec<u8>, Error> {
+        let mut raw = Vec::new();
+        (&self.file)
+            .read_to_end(&mut raw)
+            .map_err(|e| Error::io(&self.path, e))?;
+        decompress(&raw, self.compression, MAX_IMAGE_SIZE).map_err(|source| Error::Decompress {
+            path: self.path.clone(),
+            source,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    const IMAGE: &[u8] =
+        b"\x7fELF pretend module image, long enough to compress somewhat well well well";
+
+    fn xz(data: &[u8]) -> Vec<u8> {
+        let mut e = xz2::write::XzEncoder::new(Vec::new(), 6);
+        e.write_all(data).expect("xz");
+        e.finish().expect("xz")
+    }
+
+    fn gz(data: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(data).expect("gz");
+        e.finish().expect("gz")
+    }
+
+    fn zst(data: &[u8]) -> Vec<u8> {
+        zstd::stream::encode_all(data, 3).expect("zstd")
+    }
+
+    #[test]
+    fn detects_by_magic() {
+        assert_eq!(Compression::detect(&xz(IMAGE)), Compression::Xz);
+        assert_eq!(Compression::detect(&gz(IMAGE)), Compression::Gzip);
+        assert_eq!(Compression::detect(&zst(IMAGE)), Compression::Zstd);
+        assert_eq!(Compression::detect(IMAGE), Compression::None);
+        assert_eq!(Compression::detect(b""), Compression::None);
+        assert_eq!(Compression::detect(&[0xFD, 0x37, 0x7A]), Compression::None);
+    }
+
+    #[test]
+    fn round_trips_every_format() {
+        for (format, data) in [
+            (Compression::Xz, xz(IMAGE)),
+            (Compression::Gzip, gz(IMAGE)),
+            (Compression::Zstd, zst(IMAGE)),
+            (Compression::None, IMAGE.to_vec()),
+        ] {
+            assert_eq!(
+                decompress(&data, format, MAX_IMAGE_SIZE).expect("decompress"),
+                IMAGE
+            );
+        }
+    }
+
+    #[test]
+    fn size_is_bounded() {
+        let big = vec![0u8; 1 << 20];
+        for (format, data) in [
+            (Compression::Xz, xz(&big)),
+            (Compression::Gzip, gz(&big)),
+            (Compression::Zstd, zst(&big)),
+            (Compression::None, big.clone()),
+        ] {
+            let err = decompress(&data, format, 4096).expect_err("must hit the limit");
+            assert!(
+                matches!(err, DecompressError::TooLarge { limit: 4096, .. }),
+                "{err}"
+            );
+            assert_eq!(
+                decompress(&data, format, 1 << 20)
+                    .expect("at the limit")
+                    .len(),
+                1 << 20
+            );
+        }
+    }
+
+    #[test]
+    fn corrupt_and_truncated_streams_are_errors() {
+        for (format, data) in [
+            (Compression::Xz, xz(IMAGE)),
+            (Compression::Gzip, gz(IMAGE)),
+            (Compression::Zstd, zst(IMAGE)),
+        ] {
+            for cut in [data.len() / 2, data.len() - 1] {
+                let err = decompress(&data[..cut], format, MAX_IMAGE_SIZE);
+                assert!(err.is_err(), "{format} cut at {cut} accepted");
+            }
+            let mut flipped = data.clone();
+            let mid = flipped.len() / 2;
+            flipped[mid] ^= 0xFF;
+            match decompress(&flipped, format, MAX_IMAGE_SIZE) {
+                Err(e) => assert!(
+                    e.to_string()
+                        .starts_with(&format!("corrupt {format} stream")),
+                    "{e}"
+                ),
+                Ok(out) => assert_ne!(out, IMAGE, "{format}: flipped stream gave the original"),
+            }
+        }
+    }
+
+    #[test]
+    fn open_sniffs_and_reads() {
+        let dir = std::env::temp_dir().join(format!("common-file-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let path = dir.join("m.ko"); // extension says plain; content is xz
+        std::fs::write(&path, xz(IMAGE)).expect("write");
+        let m = ModuleFile::open(&path).expect("open");
+        assert_eq!(m.compression(), Compression::Xz);
+        assert_eq!(m.read_image().expect("read"), IMAGE);
+        let missing = ModuleFile::open(dir.join("missing.ko")).expect_err("missing");
+        assert_eq!(missing.errno(), Some(nix::errno::Errno::ENOENT));
+        assert!(missing.to_string().contains("missing.ko"), "{missing}");
+        std::fs::remove_dir_all(&dir).expect("cleanup");
+    }
+}

@@ -1,0 +1,20 @@
+//! `common`: everything the module tools share.
+//!
+//! One module per concern:
+//! - [`cli`]: argument parsing, `<tool>: ERROR:` messages, syslog, closed pipes.
+//! - [`context`]: the root directory, kernel release and every path derived from them.
+//! - [`error`]: error types with context (file, module, errno) and kmod's messages.
+//! - [`name`]: module names from paths; '-' and '_' are the same.
+//! - [`file`]: opening a module file, detecting and undoing xz / gzip / zstd compression.
+//! - [`elf`]: `.modinfo`, `__versions`, exports, undefined symbols, signature trailer.
+//! - [`kernel`]: the module syscalls, loading and unloading, and `/proc` + `/sys` state.
+//! - [`params`]: joining module parameters the way the kernel parses them.
+
+pub mod cli;
+pub mod context;
+pub mod elf;
+pub mod error;
+pub mod file;
+pub mod kernel;
+pub mod name;
+pub mod params;

@@ -1,0 +1,50 @@
+//! Module names: derived from file names, compared with '-' and '_' as the same character.
+
+use std::path::Path;
+
+/// The module name a file provides: its basename up to the first '.', with '-' turned into '_'
+/// (`dm-crypt.ko.xz` is module `dm_crypt`).
+pub fn from_path(path: &Path) -> String {
+    let base = path
+        .file_name()
+        .map(|b| b.to_string_lossy())
+        .unwrap_or_default();
+    normalize(base.split('.').next().unwrap_or_default())
+}
+
+/// A module name in its canonical form: every '-' becomes '_'.
+pub fn normalize(name: &str) -> String {
+    name.replace('-', "_")
+}
+
+/// Whether two module names are the same, treating '-' and '_' alike.
+pub fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .all(|(x, y)| x == y || (matches!(x, b'-' | b'_') && matches!(y, b'-' | b'_')))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_from_paths() {
+        assert_eq!(
+            from_path(Path::new("/lib/modules/x/dm-crypt.ko.xz")),
+            "dm_crypt"
+        );
+        assert_eq!(from_path(Path::new("loop.ko")), "loop");
+        assert_eq!(from_path(Path::new("a_b-c.ko.zst")), "a_b_c");
+        assert_eq!(from_path(Path::new("")), "");
+    }
+
+    #[test]
+    fn dash_and_underscore_are_equal() {
+        assert!(same("dm-crypt", "dm_crypt"));
+        assert!(same("dm_crypt", "dm_crypt"));
+        assert!(!same("dm_crypt", "dm_crypto"));
+        assert!(!same("dmxcrypt", "dm_crypt"));
+    }
+}

@@ -1,0 +1,47 @@
+//! `lsmod`: list loaded modules in kmod's format.
+
+use std::io::{self, Write};
+
+use clap::Parser;
+use common::cli::{finish_output, parse_args, Reporter, VERSION_TEXT};
+use common::context::Context;
+use common::kernel::state::{holders, loaded_modules, refcnt, LoadedModule};
+
+/// Show the status of modules in the Linux kernel.
+#[derive(Parser, Debug)]
+#[command(name = "lsmod", version = VERSION_TEXT, disable_version_flag = true)]
+struct Args {
+    /// Print the version and exit.
+    #[arg(short = 'V', long, action = clap::ArgAction::Version)]
+    version: (),
+}
+
+fn main() {
+    let _args: Args = parse_args();
+    let report = Reporter::new("lsmod", false, false);
+    let ctx = Context::system();
+    let modules = match loaded_modules(&ctx) {
+        Ok(m) => m,
+        Err(e) => {
+            report.error(format_args!("could not get list of modules: {e}"));
+            std::process::exit(1);
+        }
+    };
+    let result = print(&ctx, &modules, &mut io::stdout().lock());
+    std::process::exit(finish_output(result, &report));
+}
+
+fn print(ctx: &Context, modules: &[LoadedModule], out: &mut impl Write) -> io::Result<()> {
+    writeln!(out, "Module                  Size  Used by")?;
+    for m in modules {
+        // Like kmod, prefer sysfs for the use count and holders; /proc/modules is the fallback.
+        let count = refcnt(ctx, &m.name).ok().or(m.refcnt).unwrap_or(0);
+        let users = holders(ctx, &m.name).unwrap_or_else(|_| m.holders.clone());
+        write!(out, "{:<19} {:>8}  {}", m.name, m.size, count)?;
+        if !users.is_empty() {
+            write!(out, " {}", users.join(","))?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Every test: formatting and lints, the hermetic unit tests, the differential tests against
+# Debian's kmod on this host, and the real-kernel tests in QEMU (Debian's 6.1 and 6.12 kernels).
+# Installs what it needs on a fresh Debian machine (run as root). Downloads are cached in
+# ${MODUTILS_CACHE:-$HOME/.cache/modutils-rs}.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v kmod >/dev/null || need+=(kmod)
+command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
+command -v cpio >/dev/null || need+=(cpio)
+[ -x /bin/busybox ] || need+=(busybox-static)
+command -v xz >/dev/null || need+=(xz-utils)
+command -v make >/dev/null || need+=(make)
+command -v gcc-12 >/dev/null || need+=(gcc-12)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "== installing: ${need[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+export MODUTILS_APT_UPDATED=1
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+echo "== cargo test (unit + differential against kmod)"
+cargo test --workspace --quiet
+echo "== real kernels in QEMU"
+tests/vm/run.sh all
