@@ -5,7 +5,8 @@
 //! - [`context`]: the root directory, kernel release and every path derived from them.
 //! - [`error`]: error types with context (file, module, errno) and kmod's messages.
 //! - [`name`]: module names from paths; '-' and '_' are the same.
-//! - [`file`]: opening a module file, detecting and undoing xz / gzip / zstd compression.
+//! - [`mod@file`]: opening a module file, detecting and undoing xz / gzip / zstd compression.
+//! - [`index`]: the `.bin` trie format (one description for reader and writer) and the text indexes.
 //! - [`elf`]: `.modinfo`, `__versions`, exports, undefined symbols, signature trailer.
 //! - [`kernel`]: the module syscalls, loading and unloading, and `/proc` + `/sys` state.
 //! - [`params`]: joining module parameters the way the kernel parses them.
@@ -15,6 +16,7 @@ pub mod context;
 pub mod elf;
 pub mod error;
 pub mod file;
+pub mod index;
 pub mod kernel;
 pub mod name;
 pub mod params;

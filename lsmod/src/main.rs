@@ -45,3 +45,33 @@ fn print(ctx: &Context, modules: &[LoadedModule], out: &mut impl Write) -> io::R
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use common::kernel::state::parse_proc_modules;
+    use std::path::Path;
+
+    #[test]
+    fn kmod_format_with_sysfs_preferred() {
+        let root = std::env::temp_dir().join(format!("lsmod-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let sys = root.join("sys/module");
+        std::fs::create_dir_all(sys.join("mt_dep/holders/mt_user")).expect("mkdir");
+        std::fs::write(sys.join("mt_dep/refcnt"), "1\n").expect("write");
+        let proc = "mt_dep 16384 1 mt_user, Live 0x0\n\
+                    a_module_name_longer_than_19 123456789 0 - Live 0x0\n\
+                    gone 4096 2 x,y, Live 0x0\n";
+        let modules = parse_proc_modules(proc, Path::new("/proc/modules")).expect("parse");
+        let mut out = Vec::new();
+        print(&Context::new(&root, "x"), &modules, &mut out).expect("print");
+        std::fs::remove_dir_all(&root).expect("cleanup");
+        assert_eq!(
+            String::from_utf8(out).expect("utf-8"),
+            "Module                  Size  Used by\n\
+             mt_dep                 16384  1 mt_user\n\
+             a_module_name_longer_than_19 123456789  0\n\
+             gone                    4096  2 x,y\n"
+        );
+    }
+}

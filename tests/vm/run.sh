@@ -16,7 +16,7 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-CACHE=${MODUTILS_CACHE:-$HOME/.cache/modutils-rs}
+CACHE=${MODUTILS_CACHE:-${HOME:-/root}/.cache/modutils-rs}
 DEBS=$CACHE/debs
 KROOT=$CACHE/kernels
 WORK=$CACHE/work
@@ -67,53 +67,65 @@ ensure_packages() {
 }
 
 # ------------------------------------------------------- kernel package fetching
-# Prints the packages a package depends on (names only, no alternatives' markers).
+# apt_deps PKG...: "PKG DEP" lines (alternatives' markers and <virtual> stripped).
 apt_deps() {
-    apt-cache depends "$1" 2>/dev/null | sed -n 's/^ *|\{0,1\}Depends: *//p' | sed 's/[<>]//g'
+    apt-cache depends "$@" 2>/dev/null | awk '/^[^ ]/ { p = $1; next }
+        { sub(/^ *\|?/, "") } /^Depends: / { d = $2; gsub(/[<>]/, "", d); print p, d }'
 }
 
-# resolve_dep META PATTERN: the dependency of META whose name matches PATTERN (ERE).
-resolve_dep() {
+# pick DEPS_TEXT PKG PATTERN: the dependency of PKG whose name matches PATTERN.
+pick() {
     local name
-    name=$(apt_deps "$1" | grep -E -m1 "$2" || true)
-    if [ -z "$name" ] && [ "$APT_UPDATED" = 0 ]; then
-        apt_update_once
-        name=$(apt_deps "$1" | grep -E -m1 "$2" || true)
-    fi
-    [ -n "$name" ] || die "cannot resolve $2 from $1 (apt-cache depends $1)"
+    name=$(printf '%s\n' "$1" | awk -v p="$2" -v re="$3" '$1 == p && $2 ~ re { print $2; exit }')
+    [ -n "$name" ] || die "cannot resolve $3 from $2 (apt-cache depends $2)"
     printf '%s\n' "$name"
 }
 
-# fetch_deb PKG: makes sure $DEBS holds PKG's candidate version; prints its path.
-fetch_deb() {
-    local pkg=$1 ver f
-    ver=$(apt-cache policy "$pkg" 2>/dev/null | sed -n 's/^ *Candidate: *//p')
-    [ -n "$ver" ] && [ "$ver" != "(none)" ] || die "no candidate version for $pkg"
-    f=$(ls "$DEBS/${pkg}_${ver//:/%3a}_"*.deb 2>/dev/null | head -n1 || true)
-    if [ -z "$f" ]; then
-        log "apt-get download $pkg=$ver"
-        (cd "$DEBS" && apt-get download -qq "$pkg=$ver" >&2) || die "apt-get download $pkg failed"
-        f=$(ls "$DEBS/${pkg}_${ver//:/%3a}_"*.deb | head -n1)
-    fi
-    printf '%s\n' "$f"
+# fetch_debs PKG...: makes sure $DEBS holds each PKG's candidate version;
+# prints their paths.
+fetch_debs() {
+    local pkg ver f dl
+    apt-cache policy "$@" 2>/dev/null | awk '/^[^ ]/ { sub(/:$/, "", $1); p = $1 }
+        /^ *Candidate:/ { print p, $2 }' >"$DEBS/.candidates"
+    for pkg in "$@"; do
+        ver=$(awk -v p="$pkg" '$1 == p { print $2 }' "$DEBS/.candidates")
+        [ -n "$ver" ] && [ "$ver" != "(none)" ] || die "no candidate version for $pkg"
+        f=$(ls "$DEBS/${pkg}_${ver//:/%3a}_"*.deb 2>/dev/null | head -n1 || true)
+        if [ -z "$f" ]; then
+            log "apt-get download $pkg=$ver"
+            # Into a dir apt's _apt user can write (no "unsandboxed" warning),
+            # then moved into the cache.
+            dl=$(mktemp -d)
+            chmod 777 "$dl"
+            (cd "$dl" && apt-get download -qq "$pkg=$ver" >&2) || die "apt-get download $pkg failed"
+            mv "$dl"/*.deb "$DEBS/"
+            rm -rf "$dl"
+            f=$(ls "$DEBS/${pkg}_${ver//:/%3a}_"*.deb | head -n1)
+        fi
+        printf '%s\n' "$f"
+    done
 }
 
 # prepare_kernel SERIES: sets KVER, KDIR (extracted image+headers), KBUILD_DIR.
 prepare_kernel() {
-    local series=$1 img_meta hdr_meta img hdr common kbuild debs=() stamp d
+    local series=$1 img_meta hdr_meta deps img hdr common kbuild debs stamp d
     case "$series" in
         6.1) img_meta=linux-image-amd64 hdr_meta=linux-headers-amd64 ;;
         6.12) img_meta=linux-image-6.12-amd64 hdr_meta=linux-headers-6.12-amd64 ;;
     esac
-    img=$(resolve_dep "$img_meta" '^linux-image-[0-9]')
-    hdr=$(resolve_dep "$hdr_meta" '^linux-headers-[0-9]')
-    common=$(resolve_dep "$hdr" '^linux-headers-.*-common$')
-    kbuild=$(resolve_dep "$hdr" '^linux-kbuild-')
+    deps=$(apt_deps "$img_meta" "$hdr_meta")
+    if [ -z "$deps" ]; then # no package lists yet (fresh machine)
+        apt_update_once
+        deps=$(apt_deps "$img_meta" "$hdr_meta")
+    fi
+    img=$(pick "$deps" "$img_meta" '^linux-image-[0-9]')
+    hdr=$(pick "$deps" "$hdr_meta" '^linux-headers-[0-9]')
+    deps=$(apt_deps "$hdr")
+    common=$(pick "$deps" "$hdr" '^linux-headers-.*-common$')
+    kbuild=$(pick "$deps" "$hdr" '^linux-kbuild-')
     mkdir -p "$DEBS"
-    chmod 755 "$DEBS" # lets apt's _apt user write there (no "unsandboxed" warning)
-    for d in "$img" "$hdr" "$common" "$kbuild"; do
-        debs+=("$(fetch_deb "$d")")
-    done
+    mapfile -t debs < <(fetch_debs "$img" "$hdr" "$common" "$kbuild")
+    [ ${#debs[@]} = 4 ] || die "fetching the packages of $img failed"
     KVER=${img#linux-image-}
     KDIR=$KROOT/$KVER
     stamp=$(for d in "${debs[@]}"; do basename "$d"; done)
@@ -242,6 +254,9 @@ build_initramfs() {
     rm -rf "$STAGE"
     mkdir -p "$STAGE"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,tools,testmods,scenarios,lib/modules/"$KVER"}
 
+    if readelf -l /bin/busybox | grep -q 'Requesting program interpreter'; then
+        die "/bin/busybox is not the static one (apt-get install busybox-static)"
+    fi
     cp /bin/busybox "$STAGE/bin/busybox"
     for a in $("$STAGE/bin/busybox" --list-full); do
         case "${a##*/}" in
@@ -304,7 +319,8 @@ boot_and_report() {
     set +e
     timeout "$VM_TIMEOUT" qemu-system-x86_64 -accel tcg -m 1536 -smp 1 -nographic -no-reboot \
         -kernel "$KDIR/boot/vmlinuz-$KVER" -initrd "$out/initrd.gz" \
-        -append "console=ttyS0 quiet panic=-1" </dev/null 2>&1 | tr -d '\r' >"$log"
+        -append "console=ttyS0 quiet panic=-1" </dev/null 2>&1 |
+        sed -e 's/\r//g' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1b[c78]//g' >"$log"
     rc=${PIPESTATUS[0]}
     set -e
     log "guest $KVER finished (qemu status $rc), serial log: $log"
@@ -325,11 +341,15 @@ boot_and_report() {
             FAILED=$((FAILED + 1))
         fi
     done
-    if [ "$rc" = 0 ] && grep -aq '^@@BOOTED' "$log" && grep -aq '^@@ALLDONE' "$log"; then
+    if [ "$rc" = 0 ] && grep -aq '@@BOOTED' "$log" && grep -aq '^@@ALLDONE' "$log"; then
         echo "PASS $series boot"
         PASSED=$((PASSED + 1))
     else
-        echo "FAIL $series boot (qemu status $rc; 124 = timed out after ${VM_TIMEOUT}s)"
+        if [ "$rc" = 124 ]; then
+            echo "FAIL $series boot (guest timed out after ${VM_TIMEOUT}s)"
+        else
+            echo "FAIL $series boot (qemu status $rc; guest did not boot or did not finish)"
+        fi
         echo "    last lines of $log:"
         tail -n 30 "$log" | sed 's/^/    | /'
         FAILED=$((FAILED + 1))

@@ -1,0 +1,1 @@
+//! The index files depmod writes and modprobe reads (placeholder).
