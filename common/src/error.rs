@@ -63,6 +63,18 @@ impl Error {
         }
     }
 
+    /// What went wrong, without the path (for messages that name the file already).
+    pub fn reason(&self) -> String {
+        match self {
+            Error::Io { source, .. } => source
+                .raw_os_error()
+                .map_or_else(|| source.to_string(), |e| errno_text(Errno::from_raw(e))),
+            Error::Decompress { source, .. } => source.to_string(),
+            Error::Elf { source, .. } => source.to_string(),
+            Error::Format { line, what, .. } => format!("line {line}: {what}"),
+        }
+    }
+
     /// The errno behind this error, when it came from the OS.
     pub fn errno(&self) -> Option<Errno> {
         match self {
@@ -99,6 +111,16 @@ pub fn errno_text(errno: Errno) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reasons_leave_out_the_path() {
+        let e = Error::io("/x.ko", io::Error::from_raw_os_error(2));
+        assert_eq!(
+            e.to_string(),
+            "/x.ko: No such file or directory (os error 2)"
+        );
+        assert_eq!(e.reason(), "No such file or directory");
+    }
 
     #[test]
     fn load_errnos_use_kmod_words() {

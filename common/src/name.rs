@@ -17,6 +17,12 @@ pub fn normalize(name: &str) -> String {
     name.replace('-', "_")
 }
 
+/// The module a name argument means (`rmmod mt-params.ko` with no such file): cut at the first
+/// '.', '-' turned into '_' (kmod does the same).
+pub fn from_arg(arg: &str) -> String {
+    normalize(arg.split('.').next().unwrap_or_default())
+}
+
 /// Whether two module names are the same, treating '-' and '_' alike.
 pub fn same(a: &str, b: &str) -> bool {
     a.len() == b.len()
@@ -38,6 +44,13 @@ mod tests {
         assert_eq!(from_path(Path::new("loop.ko")), "loop");
         assert_eq!(from_path(Path::new("a_b-c.ko.zst")), "a_b_c");
         assert_eq!(from_path(Path::new("")), "");
+    }
+
+    #[test]
+    fn names_from_arguments() {
+        assert_eq!(from_arg("mt-params.ko"), "mt_params");
+        assert_eq!(from_arg("dm-crypt"), "dm_crypt");
+        assert_eq!(from_arg("/x/mt-params.ko"), "/x/mt_params");
     }
 
     #[test]

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use clap::Parser;
 use common::cli::{parse_args, Reporter, VERSION_TEXT};
 use common::context::Context;
-use common::error::errno_text;
 use common::file::ModuleFile;
 use common::kernel::load::{insert, ForceOptions};
 use nix::errno::Errno;
@@ -48,7 +47,7 @@ fn run(args: &Args, report: &Reporter) -> i32 {
     let module = match ModuleFile::open(path) {
         Ok(m) => m,
         Err(e) => {
-            let why = e.errno().map_or_else(|| e.to_string(), errno_text);
+            let why = e.reason();
             // kmod's words: "load" when the path can't be found, "insert" when it can't be read.
             let verb = if path.metadata().is_err() {
                 "load"

@@ -96,5 +96,11 @@ fn corrupt_xz_is_named() {
             o.stderr
         );
         assert!(o.stderr.contains("corrupt xz stream"), "{}", o.stderr);
+        assert_eq!(
+            o.stderr.matches(arg).count(),
+            1,
+            "path named once: {}",
+            o.stderr
+        );
     }
 }

@@ -54,7 +54,7 @@ fn remove(ctx: &Context, arg: &str, force: bool, report: &Reporter) -> Result<()
     let name = if path.exists() {
         name::from_path(path)
     } else {
-        name::normalize(arg)
+        name::from_arg(arg)
     };
     match initstate(ctx, &name).map_err(|e| e.to_string())? {
         None => return Err(format!("Module {name} is not currently loaded")),

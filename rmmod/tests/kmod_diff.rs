@@ -46,3 +46,11 @@ fn a_path_names_its_module() {
 fn unknown_option_exits_1() {
     assert_like_kmod(ours(), "rmmod", &["--bogus"], false);
 }
+
+#[test]
+fn a_name_that_is_no_file_is_cut_at_the_first_dot() {
+    for arg in ["mt-params.ko", "/nonexistent/mt-params.ko.xz"] {
+        let o = assert_like_kmod(ours(), "rmmod", &[arg], true);
+        assert_eq!(o.code, 1);
+    }
+}

@@ -73,7 +73,7 @@ impl fmt::Display for Method {
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     /// The module file could not be read or decompressed, or (when forcing) parsed.
-    #[error("{0}")]
+    #[error("{}", .0.reason())]
     File(#[from] Error),
     /// The parameters contain a NUL byte.
     #[error("parameters contain a NUL byte")]

@@ -92,8 +92,12 @@ fn read_trimmed(path: &Path) -> io::Result<String> {
     fs::read_to_string(path).map(|s| s.trim_end().to_string())
 }
 
-/// The module's init state, or `None` when the kernel knows no module of that name.
+/// The module's init state, or `None` when the kernel knows no module of that name (a name
+/// with a '/' is never a module).
 pub fn initstate(ctx: &Context, name: &str) -> Result<Option<InitState>, Error> {
+    if name.is_empty() || name.contains('/') || name.starts_with('.') {
+        return Ok(None);
+    }
     let dir = ctx.sys_module_of(name);
     let path = dir.join("initstate");
     match read_trimmed(&path) {
@@ -238,6 +242,8 @@ mod tests {
             Some(InitState::Builtin)
         );
         assert_eq!(initstate(&ctx, "absent").expect("absent"), None);
+        assert_eq!(initstate(&ctx, "/loop").expect("slash"), None);
+        assert_eq!(initstate(&ctx, "..").expect("dots"), None);
         assert_eq!(refcnt(&ctx, "loop").expect("refcnt"), 1);
         assert_eq!(coresize(&ctx, "loop").expect("coresize"), 32768);
         assert_eq!(holders(&ctx, "loop").expect("holders"), vec!["xfs"]);

@@ -132,3 +132,107 @@ finish() {
     fi
     exit 0
 }
+
+# ------------------------------------------- differential checks against kmod
+# Debian's kmod is in the guest as /kmod/insmod, /kmod/rmmod, /kmod/lsmod
+# (symlinks to /kmod/bin/kmod, which picks the tool from argv[0]).
+
+# extra_modules: names of the modules loaded beyond the boot baseline.
+extra_modules() {
+    for _m in $(cut -d' ' -f1 /proc/modules); do
+        grep -qxF "$_m" /tmp/baseline.modules || echo "$_m"
+    done
+}
+
+# reset_modules: unloads what is loaded beyond the boot baseline (holders
+# first: several passes) with busybox's rmmod (not under test).
+reset_modules() {
+    _pass=0
+    while [ $_pass -lt 5 ]; do
+        _extra=$(extra_modules)
+        [ -z "$_extra" ] && return 0
+        for _m in $_extra; do
+            busybox rmmod "$_m" 2>/dev/null
+        done
+        _pass=$((_pass + 1))
+    done
+    echo "  reset_modules: could not unload:" $_extra
+    return 1
+}
+
+# load MOD...: busybox-insmods $TM/MOD.ko for each MOD (setup, not under test).
+load() {
+    for _m in "$@"; do
+        busybox insmod "$TM/$_m.ko" || return 1
+    done
+}
+
+# module_state: what the kernel has loaded, beyond the baseline: name, use
+# count, holders and state from /proc/modules (no size, address or taint),
+# and the parameters of mt_params when it is loaded.
+module_state() {
+    while read -r _n _size _refcnt _holders _state _rest; do
+        grep -qxF "$_n" /tmp/baseline.modules || echo "$_n $_refcnt $_holders $_state"
+    done </proc/modules
+    if [ -d /sys/module/mt_params/parameters ]; then
+        grep . /sys/module/mt_params/parameters/*
+    fi
+}
+
+# quoted ARGS...: ARGS as a shell would need them.
+quoted() {
+    for _a in "$@"; do
+        case "$_a" in
+            *[!A-Za-z0-9_./=,:+-]* | '') printf " '%s'" "$_a" ;;
+            *) printf ' %s' "$_a" ;;
+        esac
+    done
+}
+
+# same_as_kmod LABEL SETUP TOOL ARGS...: runs `/kmod/TOOL ARGS...` and then
+# `/tools/TOOL ARGS...`, each from the same kernel state (reset_modules, then
+# the shell command SETUP, e.g. "load mt_dep mt_user"; empty: none), and checks
+# that both give the same exit status, the same stdout and stderr bytes (in
+# kmod's, /kmod/ is read as /tools/) and leave the same module_state. One ok or
+# NOT OK line per call; both runs are shown, with diffs when they differ.
+same_as_kmod() {
+    _label=$1 _setup=$2 _tool=$3
+    shift 3
+    echo "  == $_label"
+    for _impl in kmod tools; do
+        if ! reset_modules; then
+            bad "$_label: could not reset the module state"
+            return 1
+        fi
+        if [ -n "$_setup" ]; then
+            echo "    setup: $_setup"
+            if ! eval "$_setup"; then
+                bad "$_label: setup '$_setup' failed"
+                return 1
+            fi
+        fi
+        echo "    \$ /$_impl/$_tool$(quoted "$@")"
+        "/$_impl/$_tool" "$@" >/tmp/cmp.$_impl.out 2>/tmp/cmp.$_impl.err
+        echo "$?" >/tmp/cmp.$_impl.rc
+        module_state >/tmp/cmp.$_impl.state
+        sed 's/^/        stdout: /' /tmp/cmp.$_impl.out
+        sed 's/^/        stderr: /' /tmp/cmp.$_impl.err
+        echo "        exit status: $(cat /tmp/cmp.$_impl.rc)"
+    done
+    reset_modules
+    sed -i 's|/kmod/|/tools/|g' /tmp/cmp.kmod.out /tmp/cmp.kmod.err
+    _diff=
+    for _part in rc out err state; do
+        cmp -s /tmp/cmp.kmod.$_part /tmp/cmp.tools.$_part || _diff="$_diff $_part"
+    done
+    if [ -z "$_diff" ]; then
+        ok "$_label: same as kmod (exit status $(cat /tmp/cmp.tools.rc))"
+        return 0
+    fi
+    bad "$_label: differs from kmod in:$_diff"
+    for _part in $_diff; do
+        echo "    --- diff of $_part (kmod, then ours):"
+        diff -u /tmp/cmp.kmod.$_part /tmp/cmp.tools.$_part | sed 's/^/    /'
+    done
+    return 1
+}
