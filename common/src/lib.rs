@@ -2,6 +2,7 @@
 //!
 //! One module per concern:
 //! - [`cli`]: argument parsing, `<tool>: ERROR:` messages, syslog, closed pipes.
+//! - [`config`]: `depmod.d` configuration.
 //! - [`context`]: the root directory, kernel release and every path derived from them.
 //! - [`error`]: error types with context (file, module, errno) and kmod's messages.
 //! - [`name`]: module names from paths; '-' and '_' are the same.
@@ -12,6 +13,7 @@
 //! - [`params`]: joining module parameters the way the kernel parses them.
 
 pub mod cli;
+pub mod config;
 pub mod context;
 pub mod elf;
 pub mod error;

@@ -1,0 +1,3 @@
+//! Configuration files: `depmod.d` (and, later, `modprobe.d` and the kernel command line).
+
+pub mod depmod;
