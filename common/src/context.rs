@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 pub struct Context {
     root: PathBuf,
     release: String,
+    modules_root: PathBuf,
 }
 
 impl Context {
@@ -18,7 +19,15 @@ impl Context {
         Context {
             root: root.into(),
             release: release.into(),
+            modules_root: PathBuf::from("/lib/modules"),
         }
+    }
+
+    /// The same context with module trees under `dir` (absolute, inside the root) instead of
+    /// `/lib/modules` (`depmod -m`).
+    pub fn with_modules_root(mut self, dir: impl Into<PathBuf>) -> Context {
+        self.modules_root = dir.into();
+        self
     }
 
     /// The running system: root `/` and the release from `uname -r`.
@@ -42,9 +51,10 @@ impl Context {
         self.root.join(p.strip_prefix("/").unwrap_or(p))
     }
 
-    /// `<root>/lib/modules/<release>`.
+    /// `<root>/lib/modules/<release>` (or the modules root given to
+    /// [`Context::with_modules_root`]).
     pub fn module_dir(&self) -> PathBuf {
-        self.path("/lib/modules").join(&self.release)
+        self.path(&self.modules_root).join(&self.release)
     }
 
     /// `<root>/proc/modules`.
@@ -88,6 +98,8 @@ mod tests {
             c.path("/etc/modprobe.d"),
             Path::new("/tmp/r/etc/modprobe.d")
         );
+        let m = Context::new("/tmp/r", "v").with_modules_root("/usr/lib/modules");
+        assert_eq!(m.module_dir(), Path::new("/tmp/r/usr/lib/modules/v"));
         let s = Context::new("/", "x");
         assert_eq!(s.proc_modules(), Path::new("/proc/modules"));
     }

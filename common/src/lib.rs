@@ -15,6 +15,7 @@
 pub mod cli;
 pub mod config;
 pub mod context;
+pub mod depmod;
 pub mod elf;
 pub mod error;
 pub mod file;
@@ -22,3 +23,5 @@ pub mod index;
 pub mod kernel;
 pub mod name;
 pub mod params;
+pub mod resolve;
+pub mod scan;

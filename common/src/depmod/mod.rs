@@ -1,0 +1,394 @@
+//! depmod's work: find the modules of a tree, read them, resolve their dependencies and write
+//! every index, each file atomically (a temporary file in the same directory, renamed into
+//! place), so a reader never sees a half-written index.
+
+pub mod outputs;
+
+use std::collections::HashMap;
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use crate::config::depmod::DepmodConfig;
+use crate::context::Context;
+use crate::error::Error;
+use crate::name;
+use crate::resolve::{resolve, Resolution};
+use crate::scan::{self, ModuleScan};
+
+use outputs::{generate, Inputs, Output};
+
+/// What to do; the tool fills it from its command line.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Config file or directory given with `-C` (replaces the default locations).
+    pub config: Option<PathBuf>,
+    /// Explicit module files; when empty the whole module directory is scanned.
+    pub files: Vec<PathBuf>,
+    /// `-A`: do nothing when no module is newer than `modules.dep`.
+    pub quick: bool,
+    /// `-n`: print the text indexes to stdout instead of writing files.
+    pub dry_run: bool,
+    /// `-o DIR`: write the indexes under DIR (same layout) instead of the base directory.
+    pub outdir: Option<PathBuf>,
+    /// `-e`: report unresolved symbols and symbol version mismatches.
+    pub errsyms: bool,
+    /// `-F System.map`: the kernel's own symbols.
+    pub system_map: Option<PathBuf>,
+    /// `-E Module.symvers`: the kernel's own symbols with their CRCs.
+    pub symvers: Option<PathBuf>,
+    /// `-P c`: a prefix character to ignore on symbol names.
+    pub symbol_prefix: Option<String>,
+    /// `-w`: warn about duplicate dependencies, aliases and the like.
+    pub warn: bool,
+    /// `-v`: say what is done.
+    pub verbose: bool,
+    /// Threads to parse modules with (0: one per CPU).
+    pub threads: usize,
+}
+
+/// How depmod failed as a whole (a single unreadable module is only a warning).
+#[derive(Debug, thiserror::Error)]
+pub enum DepmodError {
+    /// A file or directory could not be read or written.
+    #[error(transparent)]
+    Io(#[from] Error),
+    /// Modules depend on each other in a circle; nothing was written.
+    #[error("Found {count} modules in dependency cycles!")]
+    Cycles {
+        /// How many modules are in cycles.
+        count: usize,
+    },
+}
+
+/// Where messages go: the tool prefixes them with `depmod: WARNING: ` / `depmod: ERROR: ` or
+/// prints them as they are.
+pub trait Reporter {
+    /// A problem that doesn't stop depmod.
+    fn warning(&mut self, msg: &str);
+    /// A problem that will make depmod fail.
+    fn error(&mut self, msg: &str);
+    /// Verbose output (`-v`).
+    fn info(&mut self, msg: &str);
+}
+
+/// Runs depmod for `ctx` (its root is the `-b` base directory, its release the kernel version).
+pub fn run(ctx: &Context, opts: &Options, report: &mut dyn Reporter) -> Result<(), DepmodError> {
+    let dir = ctx.module_dir();
+    let mut warn = |m: String| report.warning(&m);
+    let config = match &opts.config {
+        Some(p) => DepmodConfig::load_from(ctx, p, &mut warn)?,
+        None => DepmodConfig::load_default(ctx, &mut warn)?,
+    };
+    if opts.quick && is_up_to_date(&dir, &config)? {
+        return Ok(());
+    }
+    let paths = if opts.files.is_empty() {
+        module_paths(ctx, &config)?
+    } else {
+        opts.files.clone()
+    };
+    let paths = order_modules(&dir, paths, report)?;
+    let threads = if opts.threads == 0 {
+        scan::default_threads()
+    } else {
+        opts.threads
+    };
+    let mut modules = Vec::with_capacity(paths.len());
+    for (path, parsed) in paths.iter().zip(scan::parse_all(&paths, threads)) {
+        match parsed {
+            Ok(m) => modules.push(m),
+            Err(e) => report.warning(&format!("failed to read module {}: {e}", path.display())),
+        }
+    }
+    if let Some(prefix) = &opts.symbol_prefix {
+        strip_symbol_prefix(&mut modules, prefix);
+    }
+    let resolution = resolve(&modules);
+    let cycles = resolution.cycles();
+    if !cycles.is_empty() {
+        let mut count = 0;
+        for c in &cycles {
+            count += c.len() - 1;
+            let names: Vec<&str> = c.iter().map(|&i| modules[i].name.as_str()).collect();
+            report.error(&format!("Cycle detected: {}", names.join(" -> ")));
+        }
+        return Err(DepmodError::Cycles { count });
+    }
+    if opts.errsyms {
+        check_symbols(ctx, opts, &modules, &resolution, report)?;
+    }
+    let dep_paths: Vec<String> = modules.iter().map(|m| dep_path(&dir, &m.path)).collect();
+    let builtin = read_optional(&dir.join("modules.builtin"), report)?;
+    let builtin_modinfo = read_optional(&dir.join("modules.builtin.modinfo"), report)?;
+    let builtin_text = builtin.as_deref().map(String::from_utf8_lossy);
+    let outputs = generate(&Inputs {
+        modules: &modules,
+        dep_paths: &dep_paths,
+        resolution: &resolution,
+        builtin: builtin_text.as_deref(),
+        builtin_modinfo: builtin_modinfo.as_deref(),
+    });
+    if opts.dry_run {
+        let mut out = io::stdout().lock();
+        for o in outputs.iter().filter(|o| o.text) {
+            out.write_all(&o.data)
+                .map_err(|e| Error::io("standard output", e))?;
+        }
+        return Ok(());
+    }
+    let target = match &opts.outdir {
+        Some(o) => Context::new(o, ctx.release()).module_dir(),
+        None => dir,
+    };
+    write_all(&target, &outputs)?;
+    Ok(())
+}
+
+/// `-A`: whether `modules.dep` is newer than every module file and config file.
+fn is_up_to_date(dir: &Path, config: &DepmodConfig) -> Result<bool, Error> {
+    let Ok(dep_time) = fs::metadata(dir.join("modules.dep")).and_then(|m| m.modified()) else {
+        return Ok(false);
+    };
+    let newer = |p: &Path| {
+        fs::metadata(p)
+            .and_then(|m| m.modified())
+            .map_or(true, |t: SystemTime| t > dep_time)
+    };
+    let _ = config;
+    let files = scan::find_modules(dir, &["build".to_string(), "source".to_string()])?;
+    Ok(!files.iter().any(|f| newer(f)))
+}
+
+/// Every module file depmod indexes, with duplicates (same module name) resolved by the
+/// configuration: an `override` wins, else the earlier `search` entry, else the first found.
+fn module_paths(ctx: &Context, config: &DepmodConfig) -> Result<Vec<PathBuf>, Error> {
+    let dir = ctx.module_dir();
+    let mut exclude = vec!["build".to_string(), "source".to_string()];
+    exclude.extend(config.exclude.iter().cloned());
+    let mut found = scan::find_modules(&dir, &exclude)?;
+    for ext in &config.external {
+        let ext_dir = ctx.path(ext);
+        if ext_dir.is_dir() {
+            found.extend(scan::find_modules(&ext_dir, &[])?);
+        }
+    }
+    // name -> (rank, index into `chosen`)
+    let mut best: HashMap<String, (usize, usize)> = HashMap::new();
+    let mut chosen: Vec<Option<PathBuf>> = Vec::new();
+    for path in found {
+        let name = name::from_path(&path);
+        let rel = path
+            .strip_prefix(&dir)
+            .map(|r| r.to_string_lossy().into_owned())
+            .unwrap_or_else(|_| path.to_string_lossy().into_owned());
+        let Some(rank) = rank(config, &name, &rel, &path, &dir) else {
+            continue;
+        };
+        match best.get(&name) {
+            Some(&(r, _)) if r <= rank => {}
+            Some(&(_, slot)) => {
+                chosen[slot] = Some(path);
+                best.insert(name, (rank, slot));
+            }
+            None => {
+                best.insert(name, (rank, chosen.len()));
+                chosen.push(Some(path));
+            }
+        }
+    }
+    Ok(chosen.into_iter().flatten().collect())
+}
+
+/// Lower is preferred; `None`: not indexed at all.
+fn rank(config: &DepmodConfig, name: &str, rel: &str, path: &Path, dir: &Path) -> Option<usize> {
+    if let Some(sub) = config.override_for(name) {
+        let in_sub = Path::new(rel).parent().is_some_and(|p| p == Path::new(sub))
+            || path.parent().is_some_and(|p| p == dir.join(sub));
+        if in_sub {
+            return Some(0);
+        }
+    }
+    config.search_priority(rel).map(|p| p + 1)
+}
+
+/// Orders module files: those in `modules.order` first, in its order, then the rest sorted by
+/// path.
+fn order_modules(
+    dir: &Path,
+    mut paths: Vec<PathBuf>,
+    report: &mut dyn Reporter,
+) -> Result<Vec<PathBuf>, Error> {
+    let order_file = dir.join("modules.order");
+    let order = match fs::read_to_string(&order_file) {
+        Ok(s) => s,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            report.warning(&format!(
+                "could not open modules.order at {}: {}",
+                dir.display(),
+                crate::error::errno_text(nix::errno::Errno::ENOENT)
+            ));
+            String::new()
+        }
+        Err(e) => return Err(Error::io(order_file, e)),
+    };
+    // Module name -> position in modules.order (the first listing wins).
+    let mut pos: HashMap<String, usize> = HashMap::new();
+    for (i, line) in order.lines().filter(|l| !l.trim().is_empty()).enumerate() {
+        pos.entry(name::from_path(Path::new(line.trim())))
+            .or_insert(i);
+    }
+    paths.sort_by(|a, b| {
+        let pa = pos.get(&name::from_path(a));
+        let pb = pos.get(&name::from_path(b));
+        match (pa, pb) {
+            (Some(x), Some(y)) => x.cmp(y),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => a.cmp(b),
+        }
+    });
+    Ok(paths)
+}
+
+fn strip_symbol_prefix(modules: &mut [ModuleScan], prefix: &str) {
+    let strip = |s: &mut String| {
+        if let Some(rest) = s.strip_prefix(prefix) {
+            *s = rest.to_string();
+        }
+    };
+    for m in modules {
+        m.exports.iter_mut().for_each(|e| strip(&mut e.name));
+        m.undefined.iter_mut().for_each(strip);
+    }
+}
+
+/// The path written in `modules.dep`: relative to the module directory when inside it.
+fn dep_path(dir: &Path, path: &Path) -> String {
+    path.strip_prefix(dir)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn read_optional(path: &Path, report: &mut dyn Reporter) -> Result<Option<Vec<u8>>, Error> {
+    match fs::read(path) {
+        Ok(b) => Ok(Some(b)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            let (dir, file) = (
+                path.parent().unwrap_or(Path::new("")),
+                path.file_name().unwrap_or_default(),
+            );
+            report.warning(&format!(
+                "could not open {} at {}: No such file or directory",
+                file.to_string_lossy(),
+                dir.display()
+            ));
+            Ok(None)
+        }
+        Err(e) => Err(Error::io(path, e)),
+    }
+}
+
+/// `-e`: unknown symbols (not exported by any module nor the kernel) and CRC mismatches.
+fn check_symbols(
+    ctx: &Context,
+    opts: &Options,
+    modules: &[ModuleScan],
+    resolution: &Resolution,
+    report: &mut dyn Reporter,
+) -> Result<(), Error> {
+    let mut kernel: HashMap<String, Option<u64>> = HashMap::new();
+    let prefix = opts.symbol_prefix.as_deref().unwrap_or("");
+    if let Some(map) = &opts.system_map {
+        let text = fs::read_to_string(ctx.path(map)).map_err(|e| Error::io(map, e))?;
+        for line in text.lines() {
+            let mut f = line.split_whitespace();
+            let (_, Some(kind), Some(sym)) = (f.next(), f.next(), f.next()) else {
+                continue;
+            };
+            if kind.eq_ignore_ascii_case("u") {
+                continue;
+            }
+            if let Some(s) = sym.strip_prefix("__ksymtab_") {
+                kernel.insert(s.strip_prefix(prefix).unwrap_or(s).to_string(), None);
+            }
+        }
+    }
+    if let Some(symvers) = &opts.symvers {
+        let text = fs::read_to_string(ctx.path(symvers)).map_err(|e| Error::io(symvers, e))?;
+        for line in text.lines() {
+            let mut f = line.split('\t');
+            let (Some(crc), Some(sym), Some(owner)) = (f.next(), f.next(), f.next()) else {
+                continue;
+            };
+            if owner == "vmlinux" {
+                let crc = u64::from_str_radix(crc.trim_start_matches("0x"), 16).ok();
+                kernel.insert(sym.strip_prefix(prefix).unwrap_or(sym).to_string(), crc);
+            }
+        }
+    }
+    if opts.system_map.is_none() && opts.symvers.is_none() {
+        return Ok(());
+    }
+    let mut crcs: HashMap<&str, Option<u64>> = HashMap::new();
+    for m in modules {
+        for e in &m.exports {
+            crcs.entry(e.name.as_str()).or_insert(e.crc);
+        }
+    }
+    for (i, m) in modules.iter().enumerate() {
+        for sym in &resolution.unresolved[i] {
+            if !kernel.contains_key(sym) {
+                report.warning(&format!("{} needs unknown symbol {sym}", m.path.display()));
+            }
+        }
+        for v in &m.versions {
+            let name = v.name.strip_prefix(prefix).unwrap_or(&v.name);
+            let known = crcs
+                .get(name)
+                .copied()
+                .or_else(|| kernel.get(name).copied());
+            if let Some(Some(crc)) = known {
+                if crc != v.crc {
+                    report.warning(&format!(
+                        "{} disagrees about version of symbol {name}",
+                        m.path.display()
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes each output to `<dir>/.<name>.<pid>.tmp` (created exclusively) and renames it into
+/// place.
+pub fn write_all(dir: &Path, outputs: &[Output]) -> Result<(), Error> {
+    fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    for o in outputs {
+        write_atomic(&dir.join(o.name), &o.data)?;
+    }
+    Ok(())
+}
+
+/// Writes `data` to `path` through a temporary file in the same directory and a rename.
+pub fn write_atomic(path: &Path, data: &[u8]) -> Result<(), Error> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let base = path.file_name().unwrap_or_default().to_string_lossy();
+    let tmp = dir.join(format!(".{base}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
+        f.write_all(data)?;
+        f.sync_data()?;
+        fs::rename(&tmp, path)
+    })();
+    result.map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        Error::io(path, e)
+    })
+}
