@@ -10,7 +10,7 @@
 //! position, so every module comes before the modules it uses. Modules never popped are in (or
 //! behind) a cycle.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use crate::scan::ModuleScan;
 
@@ -26,8 +26,8 @@ pub struct Resolution {
 }
 
 /// Where each exported symbol comes from: the first module in module order that exports it.
-pub fn symbol_owners(modules: &[ModuleScan]) -> HashMap<&str, usize> {
-    let mut owners = HashMap::new();
+pub fn symbol_owners(modules: &[ModuleScan]) -> FxHashMap<&str, usize> {
+    let mut owners = FxHashMap::default();
     for (i, m) in modules.iter().enumerate() {
         for e in &m.exports {
             owners.entry(e.name.as_str()).or_insert(i);

@@ -9,9 +9,11 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use crate::elf::{Export, ModuleElf, SymbolVersion};
+use std::os::unix::fs::FileExt;
+
+use crate::elf::{Export, ModuleElf, SparseError, SymbolVersion};
 use crate::error::Error;
-use crate::file::ModuleFile;
+use crate::file::{Compression, DecompressError, ModuleFile, MAX_IMAGE_SIZE};
 use crate::name;
 
 /// The file name endings of module files.
@@ -50,15 +52,14 @@ pub fn is_module_file(file_name: &str) -> bool {
 }
 
 /// Every module file below `dir`, depth first, each directory's entries in name order.
-/// Directories named in `exclude` are skipped at the top level (`build` and `source` are
-/// symlinks into the kernel sources, always skipped by the caller's list).
-pub fn find_modules(dir: &Path, exclude: &[String]) -> Result<Vec<PathBuf>, Error> {
+/// Files and directories whose name `excluded` accepts are skipped, at any depth.
+pub fn find_modules(dir: &Path, excluded: &dyn Fn(&str) -> bool) -> Result<Vec<PathBuf>, Error> {
     let mut out = Vec::new();
-    walk(dir, dir, exclude, &mut out)?;
+    walk(dir, excluded, &mut out)?;
     Ok(out)
 }
 
-fn walk(top: &Path, dir: &Path, exclude: &[String], out: &mut Vec<PathBuf>) -> Result<(), Error> {
+fn walk(dir: &Path, excluded: &dyn Fn(&str) -> bool, out: &mut Vec<PathBuf>) -> Result<(), Error> {
     let mut entries = Vec::new();
     for entry in fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
         let entry = entry.map_err(|e| Error::io(dir, e))?;
@@ -68,13 +69,13 @@ fn walk(top: &Path, dir: &Path, exclude: &[String], out: &mut Vec<PathBuf>) -> R
     for entry in entries {
         let fname = entry.file_name();
         let fname = fname.to_string_lossy();
-        let path = entry.path();
-        if dir == top && exclude.iter().any(|x| *x == fname) {
+        if excluded(&fname) {
             continue;
         }
+        let path = entry.path();
         let ft = entry.file_type().map_err(|e| Error::io(&path, e))?;
         if ft.is_dir() {
-            walk(top, &path, exclude, out)?;
+            walk(&path, excluded, out)?;
         } else if is_module_file(&fname) && (ft.is_file() || ft.is_symlink()) {
             out.push(path);
         }
@@ -84,11 +85,44 @@ fn walk(top: &Path, dir: &Path, exclude: &[String], out: &mut Vec<PathBuf>) -> R
 
 /// Reads, decompresses and parses one module file.
 pub fn parse_module(path: &Path) -> Result<ModuleScan, Error> {
-    let image = ModuleFile::open(path)?.read_image()?;
-    let elf = ModuleElf::parse(&image).map_err(|source| Error::Elf {
+    parse_module_with(path, &mut Vec::new(), &mut Vec::new())
+}
+
+/// [`parse_module`] with buffers reused from one module to the next.
+fn parse_module_with(
+    path: &Path,
+    raw: &mut Vec<u8>,
+    image: &mut Vec<u8>,
+) -> Result<ModuleScan, Error> {
+    let module = ModuleFile::open(path)?;
+    let elf_error = |source| Error::Elf {
         path: path.to_path_buf(),
         source,
-    })?;
+    };
+    let elf = if module.compression() == Compression::None {
+        // Read only the sections the parse needs (a plain module is mostly code).
+        let file = module.file();
+        let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
+        let len = usize::try_from(len)
+            .ok()
+            .filter(|&l| l as u64 <= MAX_IMAGE_SIZE)
+            .ok_or_else(|| Error::Decompress {
+                path: path.to_path_buf(),
+                source: DecompressError::TooLarge {
+                    format: Compression::None,
+                    limit: MAX_IMAGE_SIZE,
+                },
+            })?;
+        ModuleElf::parse_sparse(len, &mut |buf, at| file.read_exact_at(buf, at)).map_err(
+            |e| match e {
+                SparseError::Io(e) => Error::io(path, e),
+                SparseError::Elf(e) => elf_error(e),
+            },
+        )?
+    } else {
+        module.read_image_into(raw, image)?;
+        ModuleElf::parse(image).map_err(elf_error)?
+    };
     Ok(ModuleScan {
         name: name::from_path(path),
         path: path.to_path_buf(),
@@ -107,12 +141,15 @@ pub fn parse_all(paths: &[PathBuf], threads: usize) -> Vec<Result<ModuleScan, Er
         Mutex::new((0..paths.len()).map(|_| None).collect());
     std::thread::scope(|s| {
         for _ in 0..threads.max(1).min(paths.len().max(1)) {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(path) = paths.get(i) else { break };
-                let r = parse_module(path);
-                if let Ok(mut all) = results.lock() {
-                    all[i] = Some(r);
+            s.spawn(|| {
+                let (mut raw, mut image) = (Vec::new(), Vec::new());
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(path) = paths.get(i) else { break };
+                    let r = parse_module_with(path, &mut raw, &mut image);
+                    if let Ok(mut all) = results.lock() {
+                        all[i] = Some(r);
+                    }
                 }
             });
         }

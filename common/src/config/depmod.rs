@@ -2,17 +2,18 @@
 //!
 //! # Where the configuration comes from
 //!
-//! Without `-C`, the `*.conf` files of [`CONFIG_DIRS`] are read (`/etc/depmod.d`, `/run/depmod.d`,
-//! `/usr/local/lib/depmod.d`, `/usr/lib/depmod.d`, `/lib/depmod.d`). A file name found in several
-//! of them is read only from the first directory in that list, so `/etc` shadows the
-//! distribution's files. All files are then parsed in byte order of their names, whichever
-//! directory they come from. Hidden files and names not ending in `.conf` are skipped; an entry
-//! named `*.conf` that is a directory (or a dangling link) is reported and skipped. There is no
-//! single-file `/etc/depmod.conf`.
+//! Without `-C`, the `*.conf` files of [`CONFIG_DIRS`] are read (`/etc/depmod.d`,
+//! `/run/depmod.d`, `/usr/local/lib/depmod.d`, `/usr/lib/depmod.d`, `/lib/depmod.d`; Debian's
+//! kmod 30 skips `/usr/lib/depmod.d`, which is `/lib/depmod.d` on merged-usr systems). A file
+//! name found in several of them is read only from the first directory in that list, so `/etc`
+//! shadows the distribution's files. All files are then parsed in byte order of their names,
+//! whichever directory they come from. Hidden files and names not ending in `.conf` are skipped;
+//! an entry named `*.conf` that is a directory (or a dangling link) is reported and skipped.
+//! There is no single-file `/etc/depmod.conf`.
 //!
-//! `-C PATH` (repeatable) replaces that list: a directory contributes its `*.conf` files as above, a
-//! file is read whatever its name, and a path that doesn't exist is silently ignored. The same
-//! first-wins rule on file names applies across all `-C` arguments.
+//! `-C PATH` (repeatable) replaces that list: a directory contributes its `*.conf` files as
+//! above, a file is read whatever its name, and a path that doesn't exist is silently ignored.
+//! The same first-wins rule on file names applies across all `-C` arguments.
 //!
 //! kmod 30 resolves none of these paths against `-b`: `depmod -b ROOT` still reads the host's
 //! `/etc/depmod.d`. [`DepmodConfig::load_default`] resolves them against the [`Context`] it is
@@ -23,7 +24,9 @@
 //! - Lines end at `\n`. A backslash followed by a newline joins the next physical line directly
 //!   (nothing is inserted between them); a backslash followed by any other character stands for
 //!   that character, so `\\` is one backslash and `\#` is `#`. A backslash that is the very last
-//!   byte of the file throws the unfinished line away.
+//!   byte of the file stands for a byte 0xFF (kmod 30 takes the end-of-file marker for a
+//!   character), which we keep as U+FFFD: `exclude ab\` at the end excludes nothing, and a lone
+//!   `\` there is a bad line.
 //! - A logical line ends at its first NUL byte.
 //! - A logical line whose first character is `#` is a comment (a continued comment swallows the
 //!   next line). `#` anywhere else is an ordinary character, so ` # x` is a bad line.
@@ -44,9 +47,12 @@
 //!   covers, including one directly in the module directory, takes the place of `built-in`; if
 //!   `built-in` isn't listed it ranks after every listed entry — it is still indexed. Without
 //!   any `search` entry the order is `updates built-in`.
-//! - `external KVER DIR...`: directories outside the module directory, scanned too. Their modules
-//!   take the place of `external` in the search order, or rank last when it isn't listed. kmod 30
-//!   opens them as written (not under `-b`) and, contrary to its manual, only uses the first
+//! - `external KVER DIR...`: directories outside the module directory, scanned too (lines
+//!   accumulate). Their modules take the place of `external` in the search order, the earlier
+//!   directory winning a tie. When `external` isn't listed they rank with `built-in` (or with
+//!   uncovered modules), after any in-tree copy of that rank, the later directory winning a tie.
+//!   kmod 30 opens them as written (not under `-b`), reports a missing one as `could not open
+//!   directory DIR: No such file or directory`, and, contrary to its manual, only uses the first
 //!   directory of each line; we keep all of them, in order.
 //! - `override MODULE KVER SUBDIR`: the copy of MODULE whose directory is exactly SUBDIR (relative
 //!   to the module directory) wins over every other copy, whatever `search` says. With several
@@ -61,8 +67,13 @@
 //! `amd64` and `5.*` all match `6.1.0-56-amd64`), except that `*` alone matches every release. An
 //! invalid expression matches nothing, silently. See [`kver_matches`].
 //!
-//! When two copies have the same rank, kmod keeps the first one its directory walk meets, which
-//! depends on `readdir` order; that choice is the scanner's.
+//! # Choosing between copies
+//!
+//! [`DepmodConfig::priority`] ranks a file: override first, then search rank. Between two copies
+//! of equal rank, kmod 30 keeps the one its walk met first — except inside a named `search`
+//! directory, where the one met last wins (so with no configuration `updates/d/x.ko` beats
+//! `updates/x.ko` when walked after it). [`Priority::replaces`] encodes that; which copy comes
+//! first depends on the walk (kmod: `readdir` order, depth first), which is the scanner's choice.
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -107,14 +118,61 @@ pub struct Override {
     pub subdir: String,
 }
 
-/// How strongly a module file is preferred over other files with the same module name. Lower is
-/// preferred: every override beats every search rank.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Priority {
-    /// The file is in an `override` directory; 0 is the last such line, the strongest.
-    Override(usize),
-    /// The file's rank in the search order; see [`DepmodConfig::search_priority`].
-    Search(usize),
+/// How strongly a module file is preferred over other files with the same module name, from
+/// [`DepmodConfig::priority`]. Lower is preferred; every override beats every search rank. Use
+/// [`Priority::replaces`] to decide, which also settles ties the way kmod 30 does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Priority {
+    /// 0: in an override directory; 1: ranked by the search order.
+    class: u8,
+    /// The override rank (0 = last line) or the search rank.
+    rank: usize,
+    /// Among external directories of one rank: which directory.
+    sub: usize,
+    /// Whether, between two files of this same priority, the one met later wins.
+    later_wins: bool,
+}
+
+impl Priority {
+    /// Whether the file is selected by an `override` line.
+    pub fn is_override(&self) -> bool {
+        self.class == 0
+    }
+
+    /// The override rank (0 = the last matching line) or the search rank
+    /// ([`DepmodConfig::search_priority`]).
+    pub fn rank(&self) -> usize {
+        self.rank
+    }
+
+    /// Whether a file with this priority, met after a file with priority `earlier` while
+    /// scanning, takes its place. Strictly better always does. On a tie, kmod 30 keeps the
+    /// earlier file, except in a named `search` directory, where the later one wins (observed:
+    /// with `search b`, of `b/crc7.ko`, `b/e/crc7.ko` and `b/d/crc7.ko`, the last one walked is
+    /// indexed; under `built-in`, in an external directory, or uncovered, the first one).
+    pub fn replaces(&self, earlier: &Priority) -> bool {
+        match self.cmp(earlier) {
+            std::cmp::Ordering::Less => true,
+            std::cmp::Ordering::Equal => self.later_wins,
+            std::cmp::Ordering::Greater => false,
+        }
+    }
+
+    fn key(&self) -> (u8, usize, usize) {
+        (self.class, self.rank, self.sub)
+    }
+}
+
+impl Ord for Priority {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key().cmp(&other.key())
+    }
+}
+
+impl PartialOrd for Priority {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 /// Everything the `depmod.d` files say, for one kernel release.
@@ -136,6 +194,11 @@ impl DepmodConfig {
     /// Reads the `*.conf` files of [`CONFIG_DIRS`], each resolved under `ctx`'s root; KVER fields
     /// are matched against `ctx`'s release. Problems (unreadable files, bad lines) are reported
     /// through `warn` in kmod's words and skipped, as kmod does, so this doesn't fail today.
+    ///
+    /// kmod 30 prints every one of these messages as `depmod: ERROR: <message>` and still exits
+    /// 0: `FILE:LINE: ignoring bad line starting with 'WORD'`, `Directories inside directories
+    /// are not supported: DIR/NAME`, `file parse FILE: <strerror>`, `files list DIR:
+    /// <strerror>`.
     pub fn load_default(ctx: &Context, warn: &mut dyn FnMut(String)) -> Result<Self, Error> {
         let dirs: Vec<PathBuf> = CONFIG_DIRS.iter().map(|d| ctx.path(d)).collect();
         Self::load_paths(ctx, &dirs, warn)
@@ -256,12 +319,12 @@ impl DepmodConfig {
     /// The rank is the index of the first named directory covering the path; failing that, the
     /// index of `built-in`; failing that, the length of the search list (after everything
     /// listed). An absolute `relpath` is an external module: it ranks at `external`'s index, or
-    /// after all in-tree modules when `external` isn't listed (see
+    /// with the modules no entry covers when `external` isn't listed (see
     /// [`DepmodConfig::external_priority`]); exclusion applies to the part below its `external`
     /// directory.
     pub fn search_priority(&self, relpath: &str) -> Option<usize> {
         if relpath.starts_with('/') {
-            let below = self.below_external(relpath);
+            let below = self.below_external(relpath).1;
             if below.split('/').any(|c| self.is_excluded(c)) {
                 return None;
             }
@@ -286,14 +349,21 @@ impl DepmodConfig {
     }
 
     /// The search rank of modules from `external` directories: `external`'s index in the search
-    /// order, or one past the length of the list when it isn't listed (below in-tree modules no
-    /// entry covers, which kmod 30 also prefers because it scans them first).
+    /// order; when it isn't listed, the rank of in-tree modules no entry covers (`built-in`'s
+    /// index, else the length of the list). At that shared rank an in-tree copy still wins
+    /// ([`DepmodConfig::priority`] orders them; kmod 30 gets there by walking the module
+    /// directory first and keeping the first copy).
+    ///
+    /// Observed: with `search built-in b` and an `external` line, the external copy beats
+    /// `b/crc7.ko` but loses to `h/crc7.ko`; with `search updates` or `search b h updates`, it
+    /// loses to `updates/`, `h/` and an uncovered `x/`.
     pub fn external_priority(&self) -> usize {
         let search = self.effective_search();
         search
             .iter()
             .position(|s| *s == SearchItem::External)
-            .unwrap_or(search.len() + 1)
+            .or_else(|| search.iter().position(|s| *s == SearchItem::BuiltIn))
+            .unwrap_or(search.len())
     }
 
     /// The override directory of `module` ('-' and '_' alike), from the last `override` line for
@@ -320,17 +390,45 @@ impl DepmodConfig {
     }
 
     /// The full preference of the file at `relpath` (relative to the module directory, or absolute
-    /// for an external module) providing `module`: an override beats any search rank. `None` when
-    /// the file is excluded. Equal priorities are a tie the scanner breaks.
+    /// for an external module) providing `module`; `None` when the file is excluded. An override
+    /// beats any search rank. Among external modules of one rank, the directory decides: with
+    /// `external` in the search list the earlier `external` line wins (as documented), without
+    /// it the later line (kmod 30 walks external directories last line first and keeps the
+    /// first copy). Compare with [`Priority::replaces`] in scanning order.
     pub fn priority(&self, module: &str, relpath: &str) -> Option<Priority> {
         let rank = self.search_priority(relpath)?;
-        if !relpath.starts_with('/') {
-            let dir = relpath.rsplit_once('/').map_or("", |(d, _)| d);
-            if let Some(r) = self.override_rank(module, dir) {
-                return Some(Priority::Override(r));
-            }
+        if relpath.starts_with('/') {
+            let n = self.external.len();
+            let listed = self.effective_search().contains(&SearchItem::External);
+            // sub 0 is left to in-tree modules, which win ties with external ones.
+            let sub = match self.below_external(relpath).0 {
+                Some(i) if listed => 1 + i,
+                Some(i) => n - i,
+                None => n + 1,
+            };
+            return Some(Priority {
+                class: 1,
+                rank,
+                sub,
+                later_wins: false,
+            });
         }
-        Some(Priority::Search(rank))
+        let dir = relpath.rsplit_once('/').map_or("", |(d, _)| d);
+        if let Some(r) = self.override_rank(module, dir) {
+            return Some(Priority {
+                class: 0,
+                rank: r,
+                sub: 0,
+                later_wins: false,
+            });
+        }
+        let later_wins = matches!(self.effective_search().get(rank), Some(SearchItem::Dir(_)));
+        Some(Priority {
+            class: 1,
+            rank,
+            sub: 0,
+            later_wins,
+        })
     }
 
     /// Whether a file or directory called `name` is skipped wherever it appears: `build`,
@@ -339,10 +437,11 @@ impl DepmodConfig {
         ALWAYS_EXCLUDED.contains(&name) || self.exclude.iter().any(|e| e == name)
     }
 
-    /// The part of an external module's path below its `external` directory (the whole path if no
-    /// directory matches).
-    fn below_external<'a>(&self, path: &'a str) -> &'a str {
-        for dir in &self.external {
+    /// Which `external` directory an external module's path is in (the first that matches, also
+    /// when the path carries a root prefix), and the part of the path below it (the whole path
+    /// if none matches).
+    fn below_external<'a>(&self, path: &'a str) -> (Option<usize>, &'a str) {
+        for (index, dir) in self.external.iter().enumerate() {
             let dir = dir.to_string_lossy();
             let dir = dir.trim_end_matches('/');
             if dir.is_empty() {
@@ -350,10 +449,13 @@ impl DepmodConfig {
             }
             let prefix = format!("{dir}/");
             if let Some(i) = path.find(&prefix) {
-                return path[i + prefix.len()..].trim_start_matches('/');
+                return (
+                    Some(index),
+                    path[i + prefix.len()..].trim_start_matches('/'),
+                );
             }
         }
-        path
+        (None, path)
     }
 }
 
@@ -443,8 +545,12 @@ fn logical_lines(text: &str) -> Vec<(usize, String)> {
                 lines.push((lineno, std::mem::take(&mut current)));
             }
             Some('\\') => match chars.next() {
-                // A backslash as the last byte: the unfinished line is dropped.
-                None => break,
+                // A backslash as the last byte: kmod 30 appends the EOF marker as byte 0xFF.
+                None => {
+                    current.push(char::REPLACEMENT_CHARACTER);
+                    lines.push((lineno + 1, current));
+                    break;
+                }
                 Some('\n') => lineno += 1,
                 Some(c) => current.push(c),
             },
@@ -1235,8 +1341,16 @@ mod tests {
         let (cfg, msgs) = parse("exclude ab\\\\\nc\n");
         assert_eq!(cfg.exclude, vec!["ab\\"]);
         assert_eq!(msgs, vec!["/x.conf:2: ignoring bad line starting with 'c'"]);
-        // A backslash as the file's last byte drops the line; before a final newline it doesn't.
-        assert!(parse("exclude ab\\").0.exclude.is_empty());
+        // A backslash as the file's last byte stands for 0xFF (kmod 30 reports `\` alone as
+        // "ignoring bad line starting with '\xff'"); before a final newline it continues.
+        assert_eq!(parse("exclude a ab\\").0.exclude, vec!["a", "ab\u{fffd}"]);
+        assert_eq!(
+            parse("x\n\\").1,
+            vec![
+                "/x.conf:1: ignoring bad line starting with 'x'",
+                "/x.conf:2: ignoring bad line starting with '\u{fffd}'"
+            ]
+        );
         assert_eq!(parse("exclude ab\\\n").0.exclude, vec!["ab"]);
         // The last line needs no newline.
         assert_eq!(parse("exclude a\nexclude c").0.exclude, vec!["a", "c"]);
@@ -1346,11 +1460,24 @@ mod tests {
         assert_eq!(cfg.search_priority("b/x.ko"), Some(1));
         let (cfg, _) = parse("external * /opt/ext\nsearch built-in external\n");
         assert_eq!(cfg.search_priority("/opt/ext/x.ko"), Some(1));
+        let pr = |cfg: &DepmodConfig, rel: &str| cfg.priority("x", rel).expect("indexed");
         let (cfg, _) = parse("external * /opt/ext\n");
-        assert_eq!(cfg.external_priority(), 3);
-        assert!(cfg.search_priority("/opt/ext/x.ko") > cfg.search_priority("b/x.ko"));
+        assert_eq!(cfg.external_priority(), 1);
+        assert!(pr(&cfg, "/opt/ext/x.ko") > pr(&cfg, "b/x.ko"));
+        assert!(pr(&cfg, "/opt/ext/x.ko") > pr(&cfg, "updates/x.ko"));
+        // Observed from kmod 30: an unlisted `external` ranks with `built-in` (beating named
+        // directories after it, losing to in-tree copies of built-in's rank), or with uncovered
+        // modules when `built-in` isn't listed either.
+        let (cfg, _) = parse("external * /opt/ext\nsearch built-in b\n");
+        assert!(pr(&cfg, "/opt/ext/x.ko") < pr(&cfg, "b/x.ko"));
+        assert!(pr(&cfg, "/opt/ext/x.ko") > pr(&cfg, "h/x.ko"));
+        let (cfg, _) = parse("external * /opt/ext\nsearch built-in h updates\n");
+        assert!(pr(&cfg, "/opt/ext/x.ko") < pr(&cfg, "updates/d/x.ko"));
         let (cfg, _) = parse("external * /opt/ext\nsearch updates\n");
-        assert!(cfg.search_priority("/opt/ext/x.ko") > cfg.search_priority("b/x.ko"));
+        assert!(pr(&cfg, "/opt/ext/x.ko") > pr(&cfg, "updates/x.ko"));
+        assert!(pr(&cfg, "/opt/ext/x.ko") > pr(&cfg, "b/x.ko"));
+        let (cfg, _) = parse("external * /opt/ext\nsearch b h updates\n");
+        assert!(pr(&cfg, "/opt/ext/x.ko") > pr(&cfg, "x/x.ko"));
         // Observed from kmod 30: exclusion applies inside external directories, but not to the
         // components of the directory's own path.
         let (cfg, _) = parse("external * /tmp/exta\nexclude x tmp exta\n");
@@ -1360,10 +1487,65 @@ mod tests {
         assert!(cfg.search_priority("/root/tmp/exta/y/bch.ko").is_some());
         // Observed from kmod 30: overrides never select an external module.
         let (cfg, _) = parse("external * /tmp/exta\noverride crc64 * /tmp/exta/x\n");
-        assert_eq!(
-            cfg.priority("crc64", "/tmp/exta/x/crc64.ko"),
-            Some(Priority::Search(3))
-        );
+        let p = cfg
+            .priority("crc64", "/tmp/exta/x/crc64.ko")
+            .expect("indexed");
+        assert!(!p.is_override());
+        assert_eq!(p.rank(), 1);
+    }
+
+    #[test]
+    fn external_directories_among_themselves() {
+        // Observed from kmod 30 with crc7.ko in /tmp/exta and /tmp/extb: with `search
+        // external`, lines `a, b` index exta's copy and lines `b, a` extb's (the earlier line);
+        // without `external` in the search list, lines `b, a` index exta's (the later line).
+        // Two copies in one external directory: the first walked wins.
+        let a = "/tmp/exta/crc7.ko";
+        let b = "/tmp/extb/crc7.ko";
+        let p = |conf: &str, rel: &str| parse(conf).0.priority("crc7", rel).expect("indexed");
+        let conf = "external * /tmp/exta\nexternal * /tmp/extb\nsearch external\n";
+        assert!(p(conf, a) < p(conf, b));
+        let conf = "external * /tmp/extb\nexternal * /tmp/exta\nsearch external\n";
+        assert!(p(conf, b) < p(conf, a));
+        let conf = "external * /tmp/extb\nexternal * /tmp/exta\n";
+        assert!(p(conf, a) < p(conf, b));
+        let (x, y) = (p(conf, "/tmp/extb/e/x.ko"), p(conf, "/tmp/extb/d/x.ko"));
+        assert!(x == y && !y.replaces(&x));
+    }
+
+    #[test]
+    fn ties_in_named_directories_go_to_the_later_file() {
+        // Observed from kmod 30 (crc7.ko copies walked in the order b/, b/f/, b/g/, b/e/, b/d/):
+        // `search b` and `search updates b` index b/d/crc7.ko, the last one walked; with no
+        // config, `search built-in h` or `search updates`, b/crc7.ko, the first. Likewise with
+        // no config, updates/d/crc7.ko beats updates/crc7.ko walked before it.
+        let walk = [
+            "b/crc7.ko",
+            "b/f/crc7.ko",
+            "b/g/crc7.ko",
+            "b/e/crc7.ko",
+            "b/d/crc7.ko",
+        ];
+        let winner = |conf: &str| {
+            let cfg = parse(conf).0;
+            let mut best: Option<(Priority, &str)> = None;
+            for rel in walk {
+                let p = cfg.priority("crc7", rel).expect("indexed");
+                if best.is_none_or(|(b, _)| p.replaces(&b)) {
+                    best = Some((p, rel));
+                }
+            }
+            best.map(|(_, r)| r)
+        };
+        assert_eq!(winner("search b\n"), Some("b/d/crc7.ko"));
+        assert_eq!(winner("search updates b\n"), Some("b/d/crc7.ko"));
+        assert_eq!(winner(""), Some("b/crc7.ko"));
+        assert_eq!(winner("search built-in h\n"), Some("b/crc7.ko"));
+        assert_eq!(winner("search updates\n"), Some("b/crc7.ko"));
+        let cfg = DepmodConfig::default();
+        let first = cfg.priority("crc7", "updates/crc7.ko").expect("indexed");
+        let later = cfg.priority("crc7", "updates/d/crc7.ko").expect("indexed");
+        assert!(later.replaces(&first) && first.replaces(&later));
     }
 
     #[test]
@@ -1406,20 +1588,18 @@ mod tests {
         // Observed from kmod 30: the copy in the override directory wins over search order;
         // the directory must equal the module's directory exactly; with two overrides the later
         // line wins, and an override whose directory has no copy doesn't cancel an earlier one.
+        let p = |cfg: &DepmodConfig, m: &str, rel: &str| {
+            let p = cfg.priority(m, rel).expect("indexed");
+            (p.is_override(), p.rank())
+        };
         let (cfg, _) = parse("search f\noverride crc7 * h\n");
-        assert_eq!(
-            cfg.priority("crc7", "h/crc7.ko"),
-            Some(Priority::Override(0))
-        );
-        assert_eq!(cfg.priority("crc7", "f/crc7.ko"), Some(Priority::Search(0)));
+        assert_eq!(p(&cfg, "crc7", "h/crc7.ko"), (true, 0));
+        assert_eq!(p(&cfg, "crc7", "f/crc7.ko"), (false, 0));
         assert!(cfg.priority("crc7", "h/crc7.ko") < cfg.priority("crc7", "f/crc7.ko"));
-        assert_eq!(
-            cfg.priority("crc7", "h/x/crc7.ko"),
-            Some(Priority::Search(1))
-        );
-        assert_eq!(cfg.priority("crc8", "h/crc8.ko"), Some(Priority::Search(1)));
+        assert_eq!(p(&cfg, "crc7", "h/x/crc7.ko"), (false, 1));
+        assert_eq!(p(&cfg, "crc8", "h/crc8.ko"), (false, 1));
         let (cfg, _) = parse("override crc7 * h/\noverride crc7 * /h\n");
-        assert_eq!(cfg.priority("crc7", "h/crc7.ko"), Some(Priority::Search(1)));
+        assert_eq!(p(&cfg, "crc7", "h/crc7.ko"), (false, 1));
 
         let (cfg, _) = parse("override crc7 * h\noverride crc7 * f\n");
         assert_eq!(cfg.override_for("crc7"), Some("f"));

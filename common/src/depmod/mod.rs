@@ -10,7 +10,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use crate::config::depmod::DepmodConfig;
+use crate::config::depmod::{DepmodConfig, Priority};
 use crate::context::Context;
 use crate::error::Error;
 use crate::name;
@@ -74,15 +74,24 @@ pub trait Reporter {
 }
 
 /// Runs depmod for `ctx` (its root is the `-b` base directory, its release the kernel version).
-pub fn run(ctx: &Context, opts: &Options, report: &mut dyn Reporter) -> Result<(), DepmodError> {
+/// Returns the modules it read: a tool about to exit may skip freeing them (a tenth of a run's
+/// instructions on Debian's tree).
+pub fn run(
+    ctx: &Context,
+    opts: &Options,
+    report: &mut dyn Reporter,
+) -> Result<Vec<ModuleScan>, DepmodError> {
     let dir = ctx.module_dir();
-    let mut warn = |m: String| report.warning(&m);
+    // Like kmod, configuration problems are printed as errors but don't stop depmod, and the
+    // configuration is the running system's even with -b (kmod reads /etc/depmod.d then too).
+    let mut warn = |m: String| report.error(&m);
+    let system = Context::new("/", ctx.release());
     let config = match &opts.config {
-        Some(p) => DepmodConfig::load_from(ctx, p, &mut warn)?,
-        None => DepmodConfig::load_default(ctx, &mut warn)?,
+        Some(p) => DepmodConfig::load_from(&system, p, &mut warn)?,
+        None => DepmodConfig::load_default(&system, &mut warn)?,
     };
     if opts.quick && is_up_to_date(&dir, &config)? {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let paths = if opts.files.is_empty() {
         module_paths(ctx, &config)?
@@ -129,21 +138,22 @@ pub fn run(ctx: &Context, opts: &Options, report: &mut dyn Reporter) -> Result<(
         resolution: &resolution,
         builtin: builtin_text.as_deref(),
         builtin_modinfo: builtin_modinfo.as_deref(),
-    });
+    })
+    .map_err(|e| Error::io(&dir, io::Error::other(e)))?;
     if opts.dry_run {
         let mut out = io::stdout().lock();
         for o in outputs.iter().filter(|o| o.text) {
             out.write_all(&o.data)
                 .map_err(|e| Error::io("standard output", e))?;
         }
-        return Ok(());
+        return Ok(modules);
     }
     let target = match &opts.outdir {
         Some(o) => Context::new(o, ctx.release()).module_dir(),
         None => dir,
     };
     write_all(&target, &outputs)?;
-    Ok(())
+    Ok(modules)
 }
 
 /// `-A`: whether `modules.dep` is newer than every module file and config file.
@@ -156,61 +166,44 @@ fn is_up_to_date(dir: &Path, config: &DepmodConfig) -> Result<bool, Error> {
             .and_then(|m| m.modified())
             .map_or(true, |t: SystemTime| t > dep_time)
     };
-    let _ = config;
-    let files = scan::find_modules(dir, &["build".to_string(), "source".to_string()])?;
+    let files = scan::find_modules(dir, &|n| config.is_excluded(n))?;
     Ok(!files.iter().any(|f| newer(f)))
 }
 
 /// Every module file depmod indexes, with duplicates (same module name) resolved by the
-/// configuration: an `override` wins, else the earlier `search` entry, else the first found.
+/// configuration (`override`, then the `search` order; see [`DepmodConfig::priority`]).
 fn module_paths(ctx: &Context, config: &DepmodConfig) -> Result<Vec<PathBuf>, Error> {
     let dir = ctx.module_dir();
-    let mut exclude = vec!["build".to_string(), "source".to_string()];
-    exclude.extend(config.exclude.iter().cloned());
-    let mut found = scan::find_modules(&dir, &exclude)?;
+    let excluded = |n: &str| config.is_excluded(n);
+    let mut found = scan::find_modules(&dir, &excluded)?;
     for ext in &config.external {
-        let ext_dir = ctx.path(ext);
-        if ext_dir.is_dir() {
-            found.extend(scan::find_modules(&ext_dir, &[])?);
+        // As kmod does, external directories are taken as written, not under the base dir.
+        if ext.is_dir() {
+            found.extend(scan::find_modules(ext, &excluded)?);
         }
     }
-    // name -> (rank, index into `chosen`)
-    let mut best: HashMap<String, (usize, usize)> = HashMap::new();
-    let mut chosen: Vec<Option<PathBuf>> = Vec::new();
+    let mut best: HashMap<String, (Priority, usize)> = HashMap::new();
+    let mut chosen: Vec<PathBuf> = Vec::new();
     for path in found {
         let name = name::from_path(&path);
-        let rel = path
-            .strip_prefix(&dir)
-            .map(|r| r.to_string_lossy().into_owned())
-            .unwrap_or_else(|_| path.to_string_lossy().into_owned());
-        let Some(rank) = rank(config, &name, &rel, &path, &dir) else {
+        let rel = dep_path(&dir, &path);
+        let Some(priority) = config.priority(&name, &rel) else {
             continue;
         };
-        match best.get(&name) {
-            Some(&(r, _)) if r <= rank => {}
-            Some(&(_, slot)) => {
-                chosen[slot] = Some(path);
-                best.insert(name, (rank, slot));
+        match best.get_mut(&name) {
+            Some((held, slot)) => {
+                if priority.replaces(held) {
+                    chosen[*slot] = path;
+                    *held = priority;
+                }
             }
             None => {
-                best.insert(name, (rank, chosen.len()));
-                chosen.push(Some(path));
+                best.insert(name, (priority, chosen.len()));
+                chosen.push(path);
             }
         }
     }
-    Ok(chosen.into_iter().flatten().collect())
-}
-
-/// Lower is preferred; `None`: not indexed at all.
-fn rank(config: &DepmodConfig, name: &str, rel: &str, path: &Path, dir: &Path) -> Option<usize> {
-    if let Some(sub) = config.override_for(name) {
-        let in_sub = Path::new(rel).parent().is_some_and(|p| p == Path::new(sub))
-            || path.parent().is_some_and(|p| p == dir.join(sub));
-        if in_sub {
-            return Some(0);
-        }
-    }
-    config.search_priority(rel).map(|p| p + 1)
+    Ok(chosen)
 }
 
 /// Orders module files: those in `modules.order` first, in its order, then the rest sorted by
@@ -239,15 +232,10 @@ fn order_modules(
         pos.entry(name::from_path(Path::new(line.trim())))
             .or_insert(i);
     }
-    paths.sort_by(|a, b| {
-        let pa = pos.get(&name::from_path(a));
-        let pb = pos.get(&name::from_path(b));
-        match (pa, pb) {
-            (Some(x), Some(y)) => x.cmp(y),
-            (Some(_), None) => std::cmp::Ordering::Less,
-            (None, Some(_)) => std::cmp::Ordering::Greater,
-            (None, None) => a.cmp(b),
-        }
+    // Listed modules by their position, then the others by path.
+    paths.sort_by_cached_key(|p| match pos.get(&name::from_path(p)) {
+        Some(&i) => (0, i, PathBuf::new()),
+        None => (1, 0, p.clone()),
     });
     Ok(paths)
 }

@@ -5,7 +5,9 @@
 //! [`crate::index::bin::IndexBuilder`]; a value's priority is its module's position in module
 //! order.
 
-use crate::index::bin::IndexBuilder;
+use std::fmt::Write;
+
+use crate::index::bin::{IndexBuilder, IndexError};
 use crate::resolve::Resolution;
 use crate::scan::ModuleScan;
 
@@ -34,28 +36,35 @@ pub struct Inputs<'a> {
     pub builtin_modinfo: Option<&'a [u8]>,
 }
 
-/// Generates every output file, in the order kmod writes them.
-pub fn generate(inp: &Inputs<'_>) -> Vec<Output> {
-    let mut out = Vec::new();
-    let (dep, dep_bin) = deps(inp);
-    out.push(text("modules.dep", dep));
-    out.push(binary("modules.dep.bin", &dep_bin));
-    let (alias, alias_bin) = aliases(inp.modules);
-    out.push(text("modules.alias", alias));
-    out.push(binary("modules.alias.bin", &alias_bin));
-    out.push(text(
-        "modules.softdep",
-        modinfo_lines(
-            inp.modules,
-            "softdep",
-            "# Soft dependencies extracted from modules themselves.\n",
+/// Generates every output file, in the order kmod writes them. The independent indexes are
+/// built on separate threads.
+pub fn generate(inp: &Inputs<'_>) -> Result<Vec<Output>, IndexError> {
+    let (dep, alias, symbols) = std::thread::scope(|s| {
+        let dep = s.spawn(|| deps(inp));
+        let alias = s.spawn(|| aliases(inp.modules));
+        let symbols = symbols(inp);
+        (dep.join(), alias.join(), symbols)
+    });
+    let (Ok(dep), Ok(alias)) = (dep, alias) else {
+        // Only a panic gets here, and these builders don't panic.
+        return Err(IndexError::TooLarge);
+    };
+    let mut out = vec![
+        text("modules.dep", dep.0),
+        binary("modules.dep.bin", &dep.1)?,
+        text("modules.alias", alias.0),
+        binary("modules.alias.bin", &alias.1)?,
+        text(
+            "modules.softdep",
+            modinfo_lines(
+                inp.modules,
+                "softdep",
+                "# Soft dependencies extracted from modules themselves.\n",
+            ),
         ),
-    ));
-    if inp
-        .modules
-        .iter()
-        .any(|m| m.modinfo_values("weakdep").next().is_some())
-    {
+    ];
+    let weakdeps = inp.modules.iter().any(|m| m.modinfo_values("weakdep").next().is_some());
+    if weakdeps {
         out.push(text(
             "modules.weakdep",
             modinfo_lines(
@@ -65,20 +74,19 @@ pub fn generate(inp: &Inputs<'_>) -> Vec<Output> {
             ),
         ));
     }
-    let (symbols, symbols_bin) = symbols(inp);
-    out.push(text("modules.symbols", symbols));
-    out.push(binary("modules.symbols.bin", &symbols_bin));
-    if let Some(builtin) = inp.builtin {
-        out.push(binary("modules.builtin.bin", &builtin_index(builtin)));
-    }
-    if let Some(modinfo) = inp.builtin_modinfo {
-        out.push(binary(
-            "modules.builtin.alias.bin",
-            &builtin_alias_index(modinfo),
-        ));
-    }
+    out.push(text("modules.symbols", symbols.0));
+    out.push(binary("modules.symbols.bin", &symbols.1)?);
+    // Like kmod, an empty file (not an empty index) when the source file is missing.
+    out.push(match inp.builtin {
+        Some(builtin) => binary("modules.builtin.bin", &builtin_index(builtin))?,
+        None => binary_bytes("modules.builtin.bin", Vec::new()),
+    });
+    out.push(match inp.builtin_modinfo {
+        Some(modinfo) => binary("modules.builtin.alias.bin", &builtin_alias_index(modinfo))?,
+        None => binary_bytes("modules.builtin.alias.bin", Vec::new()),
+    });
     out.push(text("modules.devname", devname(inp.modules)));
-    out
+    Ok(out)
 }
 
 fn text(name: &'static str, s: String) -> Output {
@@ -89,10 +97,14 @@ fn text(name: &'static str, s: String) -> Output {
     }
 }
 
-fn binary(name: &'static str, b: &IndexBuilder) -> Output {
+fn binary(name: &'static str, b: &IndexBuilder) -> Result<Output, IndexError> {
+    Ok(binary_bytes(name, b.try_to_bytes()?))
+}
+
+fn binary_bytes(name: &'static str, data: Vec<u8>) -> Output {
     Output {
         name,
-        data: b.to_bytes(),
+        data,
         text: false,
     }
 }
@@ -141,7 +153,7 @@ fn aliases(modules: &[ModuleScan]) -> (String, IndexBuilder) {
     let mut bin = IndexBuilder::new();
     for (i, m) in modules.iter().enumerate() {
         for a in m.modinfo_values("alias") {
-            text.push_str(&format!("alias {a} {}\n", m.name));
+            let _ = writeln!(text, "alias {a} {}", m.name);
             bin.insert(&alias_key(a), &m.name, priority(i));
         }
     }
@@ -152,7 +164,7 @@ fn modinfo_lines(modules: &[ModuleScan], key: &str, header: &str) -> String {
     let mut text = String::from(header);
     for m in modules {
         for v in m.modinfo_values(key) {
-            text.push_str(&format!("{key} {} {v}\n", m.name));
+            let _ = writeln!(text, "{key} {} {v}", m.name);
         }
     }
     text
@@ -161,12 +173,15 @@ fn modinfo_lines(modules: &[ModuleScan], key: &str, header: &str) -> String {
 fn symbols(inp: &Inputs<'_>) -> (String, IndexBuilder) {
     let owners = crate::resolve::symbol_owners(inp.modules);
     let mut text = String::from("# Aliases for symbols, used by symbol_request().\n");
+    let mut key = String::from("symbol:");
     let mut bin = IndexBuilder::new();
     for (i, m) in inp.modules.iter().enumerate() {
         for e in &m.exports {
             if owners.get(e.name.as_str()) == Some(&i) {
-                text.push_str(&format!("alias symbol:{} {}\n", e.name, m.name));
-                bin.insert(&format!("symbol:{}", e.name), &m.name, priority(i));
+                let _ = writeln!(text, "alias symbol:{} {}", e.name, m.name);
+                key.truncate("symbol:".len());
+                key.push_str(&e.name);
+                bin.insert(&key, &m.name, priority(i));
             }
         }
     }

@@ -21,16 +21,18 @@
 //! Parsing never panics and never trusts an offset, size or count read from
 //! the file; see `reader.rs` for the bounds-checked primitives.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet;
 
 use goblin::elf::section_header::{SHF_ALLOC, SHN_ABS, SHN_UNDEF, SHT_SYMTAB};
 
 pub mod builder;
 mod reader;
+mod sparse;
 #[cfg(test)]
 mod tests;
 
 use reader::{is_reserved_index, string_at, Image};
+pub use sparse::SparseError;
 
 /// The marker at the very end of a signed module.
 pub const SIGNATURE_MAGIC: &[u8] = b"~Module signature appended~\n";
@@ -298,7 +300,10 @@ pub fn strip_for_force(
 
 /// Replaces invalid UTF-8 in `bytes`.
 fn lossy(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_owned(),
+        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+    }
 }
 
 /// The non-empty NUL-separated strings of `data` (a final unterminated
@@ -410,7 +415,7 @@ fn parse_symbols(img: &Image<'_>) -> Result<(Vec<Export>, Vec<String>), ElfError
         return Err(bad("string table link out of range"));
     }
     let strtab = img.section_data(strtab_index)?;
-    let mut seen: HashSet<&[u8]> = HashSet::new();
+    let mut seen: FxHashSet<&[u8]> = FxHashSet::default();
     for raw in table.chunks_exact(entsize) {
         let symbol = img.symbol(raw).ok_or_else(|| bad("truncated symbol"))?;
         let name = string_at(strtab, symbol.name).ok_or_else(|| bad("symbol name out of range"))?;

@@ -141,6 +141,24 @@ pub(crate) struct Image<'a> {
 impl<'a> Image<'a> {
     /// Validates the ELF header and reads the section header table.
     pub(crate) fn parse(data: &'a [u8]) -> Result<Self, ElfError> {
+        let mut image = Image::parse_header(data)?;
+        let (class, endian) = (image.class, image.endian);
+        let header = || ElfError::Truncated { what: "elf header" };
+        let (shoff_at, shentsize_at) = match class {
+            Class::Elf32 => (32, 46),
+            Class::Elf64 => (40, 58),
+        };
+        let shoff = endian.word(class, data, shoff_at).ok_or_else(header)?;
+        let shentsize = endian.u16(data, shentsize_at).ok_or_else(header)?;
+        let shnum = endian.u16(data, shentsize_at + 2).ok_or_else(header)?;
+        let shstrndx = endian.u16(data, shentsize_at + 4).ok_or_else(header)?;
+        image.parse_sections(shoff, shentsize, shnum, shstrndx)?;
+        Ok(image)
+    }
+
+    /// Validates the ELF identification and header (class, byte order, machine) without
+    /// reading the section header table.
+    pub(crate) fn parse_header(data: &'a [u8]) -> Result<Self, ElfError> {
         if !data.starts_with(goblin::elf::header::ELFMAG) {
             return Err(ElfError::NotElf);
         }
@@ -164,26 +182,29 @@ impl<'a> Image<'a> {
         }
         let header = || ElfError::Truncated { what: "elf header" };
         let machine = endian.u16(data, 18).ok_or_else(header)?;
-        let (shoff_at, shentsize_at) = match class {
-            Class::Elf32 => (32, 46),
-            Class::Elf64 => (40, 58),
-        };
-        let shoff = endian.word(class, data, shoff_at).ok_or_else(header)?;
-        let shentsize = endian.u16(data, shentsize_at).ok_or_else(header)?;
-        let shnum = endian.u16(data, shentsize_at + 2).ok_or_else(header)?;
-        let shstrndx = endian.u16(data, shentsize_at + 4).ok_or_else(header)?;
-
-        let mut image = Image {
+        Ok(Image {
             data,
             class,
             endian,
             machine,
             sections: Vec::new(),
             shstrtab: &[],
-        };
+        })
+    }
+
+    /// Reads the section header table and the section name table.
+    fn parse_sections(
+        &mut self,
+        shoff: u64,
+        shentsize: u16,
+        shnum: u16,
+        shstrndx: u16,
+    ) -> Result<(), ElfError> {
+        let (data, class) = (self.data, self.class);
+        let image = self;
         if shoff == 0 {
             // No section header table at all: nothing more to read.
-            return Ok(image);
+            return Ok(());
         }
         let entsize = usize::from(shentsize);
         if entsize < class.section_header_size() {
@@ -226,7 +247,24 @@ impl<'a> Image<'a> {
             })?;
             image.shstrtab = image.section_data_unnamed(names, names_index)?;
         }
-        Ok(image)
+        Ok(())
+    }
+
+    /// Where in the file the section name table lies, if there is one.
+    pub(crate) fn name_table_range(&self) -> Option<std::ops::Range<usize>> {
+        let shstrndx_at = match self.class {
+            Class::Elf32 => 50,
+            Class::Elf64 => 62,
+        };
+        let shstrndx = self.endian.u16(self.data, shstrndx_at)?;
+        let index = if u32::from(shstrndx) == SHN_XINDEX {
+            self.sections.first()?.link as usize
+        } else {
+            usize::from(shstrndx)
+        };
+        let s = self.sections.get(index)?;
+        let start = usize::try_from(s.offset).ok()?;
+        Some(start..start.checked_add(usize::try_from(s.size).ok()?)?)
     }
 
     /// Reads the section header starting at `at`.
@@ -261,7 +299,7 @@ impl<'a> Image<'a> {
     pub(crate) fn name_of(&self, section: &Section) -> Option<&'a [u8]> {
         let start = usize::try_from(section.name).ok()?;
         let rest = self.shstrtab.get(start..)?;
-        let end = rest.iter().position(|&b| b == 0)?;
+        let end = memchr::memchr(0, rest)?;
         rest.get(..end)
     }
 
@@ -355,6 +393,6 @@ pub(crate) fn is_reserved_index(shndx: u16) -> bool {
 /// The NUL-terminated string at `offset` in string table `table`.
 pub(crate) fn string_at(table: &[u8], offset: u32) -> Option<&[u8]> {
     let rest = table.get(usize::try_from(offset).ok()?..)?;
-    let end = rest.iter().position(|&b| b == 0)?;
+    let end = memchr::memchr(0, rest)?;
     rest.get(..end)
 }

@@ -100,13 +100,28 @@ pub fn decompress(
     format: Compression,
     limit: u64,
 ) -> Result<Vec<u8>, DecompressError> {
+    let mut out = Vec::new();
+    decompress_into(data, format, limit, &mut out)?;
+    Ok(out)
+}
+
+/// Like [`decompress`], into `out` (cleared first; its capacity is reused, which saves the page
+/// faults of a fresh buffer per module when many are read in a row).
+pub fn decompress_into(
+    data: &[u8],
+    format: Compression,
+    limit: u64,
+    out: &mut Vec<u8>,
+) -> Result<(), DecompressError> {
+    out.clear();
     let corrupt = |source| DecompressError::Corrupt { format, source };
     let reader: Box<dyn Read + '_> = match format {
         Compression::None => {
             if data.len() as u64 > limit {
                 return Err(DecompressError::TooLarge { format, limit });
             }
-            return Ok(data.to_vec());
+            out.extend_from_slice(data);
+            return Ok(());
         }
         Compression::Xz => Box::new(xz2::read::XzDecoder::new(data)),
         Compression::Gzip => Box::new(flate2::read::GzDecoder::new(data)),
@@ -114,15 +129,15 @@ pub fn decompress(
             Box::new(zstd::stream::read::Decoder::with_buffer(data).map_err(corrupt)?)
         }
     };
-    let mut out = Vec::with_capacity(data.len().saturating_mul(3));
+    out.reserve(data.len().saturating_mul(4));
     reader
         .take(limit.saturating_add(1))
-        .read_to_end(&mut out)
+        .read_to_end(out)
         .map_err(corrupt)?;
     if out.len() as u64 > limit {
         return Err(DecompressError::TooLarge { format, limit });
     }
-    Ok(out)
+    Ok(())
 }
 
 /// An open module file, its compression sniffed from its first bytes.
@@ -172,13 +187,39 @@ impl ModuleFile {
 
     /// Reads the whole file and returns the decompressed module image.
     pub fn read_image(&self) -> Result<Vec<u8>, Error> {
-        let mut raw = Vec::new();
-        (&self.file)
-            .read_to_end(&mut raw)
-            .map_err(|e| Error::io(&self.path, e))?;
-        decompress(&raw, self.compression, MAX_IMAGE_SIZE).map_err(|source| Error::Decompress {
-            path: self.path.clone(),
-            source,
+        let mut image = Vec::new();
+        self.read_image_into(&mut Vec::new(), &mut image)?;
+        Ok(image)
+    }
+
+    /// Reads the decompressed module image into `image`, using `raw` for the compressed bytes;
+    /// both buffers are cleared first and their capacity reused.
+    pub fn read_image_into(&self, raw: &mut Vec<u8>, image: &mut Vec<u8>) -> Result<(), Error> {
+        let read = |buf: &mut Vec<u8>| {
+            buf.clear();
+            (&self.file)
+                .read_to_end(buf)
+                .map_err(|e| Error::io(&self.path, e))
+        };
+        if self.compression == Compression::None {
+            read(image)?;
+            if image.len() as u64 > MAX_IMAGE_SIZE {
+                return Err(Error::Decompress {
+                    path: self.path.clone(),
+                    source: DecompressError::TooLarge {
+                        format: Compression::None,
+                        limit: MAX_IMAGE_SIZE,
+                    },
+                });
+            }
+            return Ok(());
+        }
+        read(raw)?;
+        decompress_into(raw, self.compression, MAX_IMAGE_SIZE, image).map_err(|source| {
+            Error::Decompress {
+                path: self.path.clone(),
+                source,
+            }
         })
     }
 }

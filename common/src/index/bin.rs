@@ -46,12 +46,30 @@
 //! - Identical (key, value, priority) triples are all kept (the 6.1 `modules.alias.bin` stores
 //!   `nvme` twice under one pattern).
 //! - kmod 30 copies bytes >= 128 in keys verbatim into prefixes but writes a broken child array
-//!   when keys diverge at such a byte; [`IndexBuilder::insert`] therefore refuses keys that are
-//!   not 7-bit ASCII.
+//!   when keys diverge at such a byte; [`IndexBuilder::try_insert`] therefore refuses keys that
+//!   are not 7-bit ASCII (and [`IndexBuilder::insert`] drops them).
 //!
 //! The layer above (depmod) decides what keys are: e.g. for `modules.alias.bin` the key is the
 //! alias pattern with `-` turned into `_` outside `[...]` classes; this module stores keys as
 //! given.
+//!
+//! # Wildcard lookups
+//!
+//! [`Index::lookup_wildcard`] treats stored keys as `fnmatch(3)` patterns, the way kmod 30's
+//! `modprobe` does (checked against `modprobe -R` on real and crafted indexes):
+//!
+//! - Walking down from the root, a key is compared byte for byte with the query until its first
+//!   `*`, `?` or `[`; from there on the rest of the key is matched against the rest of the query
+//!   with [`fnmatch`]. A key without those characters must equal the query. So a `\` before
+//!   the first wildcard is an ordinary byte, one after it escapes.
+//! - At a node with children, the walk follows the child for the query's next byte and,
+//!   separately, the `*`, `?` and `[` children. When the query's byte is itself one of those, that
+//!   child is visited twice and its matches are reported twice (kmod prints them twice too).
+//! - The values found are sorted by priority (stable: key order, then stored order).
+//!
+//! kmod's `modprobe -R` finds nothing for queries containing `[` or `]`, even when a key equals
+//! the query literally (it seems to reject them before looking up); that check and the `-` to
+//! `_` conversion of queries are the caller's business.
 //!
 //! # Reading hostile files
 //!
@@ -256,10 +274,8 @@ impl IndexBuilder {
         // Iterative post-order walk over the implicit trie of the sorted keys.
         let mut kids: Vec<(u8, u32)> = Vec::new();
         let mut stack = vec![BuildFrame::new(&entries, 0, entries.len(), 0, true, 0)];
-        let root_word = loop {
-            let Some(top) = stack.last_mut() else {
-                return Err(IndexError::TooLarge); // unreachable: the root returns below
-            };
+        let mut root_word = 0;
+        while let Some(top) = stack.last_mut() {
             if top.cursor < top.hi {
                 // The next child: all keys in cursor..hi whose byte at `end` is the same.
                 let (lo, hi, end) = (top.cursor, top.hi, top.end);
@@ -270,16 +286,18 @@ impl IndexBuilder {
                 stack.push(frame);
                 continue;
             }
+            // All children written: write the node itself.
             let Some(frame) = stack.pop() else {
-                return Err(IndexError::TooLarge);
+                break;
             };
             let word = write_node(&mut out, &entries, &frame, &kids[frame.kids_base..])?;
             kids.truncate(frame.kids_base);
             if stack.is_empty() {
-                break word;
+                root_word = word;
+            } else {
+                kids.push((entries[frame.lo].0[frame.start - 1], word));
             }
-            kids.push((entries[frame.lo].0[frame.start - 1], word));
-        };
+        }
         out[8..12].copy_from_slice(&root_word.to_be_bytes());
         Ok(out)
     }
@@ -434,10 +452,16 @@ struct Walk<'a> {
 }
 
 impl<'a> Walk<'a> {
+    /// A walk that may read each byte of the file once (plus a little).
     fn new(bytes: &'a [u8]) -> Self {
+        Self::with_passes(bytes, 1)
+    }
+
+    /// A walk that may read the file `passes` times.
+    fn with_passes(bytes: &'a [u8], passes: usize) -> Self {
         Walk {
             bytes,
-            budget: bytes.len().saturating_add(64),
+            budget: bytes.len().saturating_add(64).saturating_mul(passes),
         }
     }
 
@@ -478,6 +502,9 @@ impl<'a> Walk<'a> {
         let start = offset as usize;
         if start < HEADER_LEN {
             return Err(bad("offset points into the header"));
+        }
+        if start > self.bytes.len() {
+            return Err(IndexError::Truncated { offset });
         }
         let mut pos = start;
         let mut prefix: &[u8] = &[];
@@ -713,7 +740,10 @@ impl<'a> Index<'a> {
         query: Option<&[u8]>,
         mut visit: impl FnMut(&mut Walk<'a>, &[u8], Option<usize>, &Node<'a>) -> Result<(), IndexError>,
     ) -> Result<(), IndexError> {
-        let mut walk = Walk::new(self.bytes);
+        // A query byte that is a wildcard character makes the walk visit the matching child
+        // twice (see the module documentation), so such queries get more passes.
+        let passes = 1 + query.map_or(0, |q| q.iter().filter(|&&c| is_glob_special(c)).count());
+        let mut walk = Walk::with_passes(self.bytes, passes);
         let mut key: Vec<u8> = Vec::new();
         let mut stack: Vec<WalkFrame<'a>> = Vec::new();
         let mut word = self.root;
@@ -1532,6 +1562,20 @@ mod tests {
         assert_eq!(names("qq*ab"), ["m4", "m5"]);
         assert_eq!(names("rr?"), ["m6", "m6"]);
         assert_eq!(names("rrs"), ["m6", "m7"]);
+
+        // Each child-level `*` the query repeats doubles the visits; that is no cycle.
+        let mut b = IndexBuilder::new();
+        let mut key = String::new();
+        for i in 0..6 {
+            key.push('*');
+            b.insert(&key, "star", i);
+            b.insert(&format!("{key}x"), "x", i);
+        }
+        let bytes = b.to_bytes();
+        let idx = Index::new(&bytes).expect("header");
+        let found = idx.lookup_wildcard("******").expect("not a cycle");
+        assert!(found.len() > 6);
+        assert!(found.iter().all(|v| v.value == "star"));
     }
 
     #[test]
@@ -1698,16 +1742,26 @@ mod tests {
         let mut body = Vec::new();
         for i in 0..40u32 {
             let next = 12 + (i + 1) * 10;
+            let flags = if i == 39 { FLAG_VALUES } else { FLAG_CHILDS };
             body.extend_from_slice(b"ab");
-            body.extend_from_slice(&(FLAG_CHILDS | next).to_be_bytes());
-            body.extend_from_slice(&(FLAG_CHILDS | next).to_be_bytes());
+            body.extend_from_slice(&(flags | next).to_be_bytes());
+            body.extend_from_slice(&(flags | next).to_be_bytes());
         }
         body.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 0, b'v', 0]);
         let dag = raw(FLAG_CHILDS | 12, &body);
         let idx = Index::new(&dag).expect("header");
         assert_eq!(idx.entries().err(), Some(IndexError::TooDeep));
+        // A literal query follows one path only; a pattern-free walk would be fine too.
         let q = "a".repeat(40);
-        assert!(idx.lookup_wildcard(&q).is_ok() || idx.lookup_wildcard(&q).is_err());
+        let found = idx.lookup_wildcard(&q).expect("one path");
+        assert_eq!(
+            found,
+            [IndexValue {
+                priority: 0,
+                value: "v"
+            }]
+        );
+        assert_eq!(idx.lookup_exact(&q).expect("one path"), Some("v"));
 
         // Huge value count.
         let mut body = Vec::new();
