@@ -12,6 +12,7 @@
 
 use rustc_hash::FxHashMap;
 
+use crate::elf::NameList;
 use crate::scan::ModuleScan;
 
 /// Dependencies of a set of modules, by index into the slice given to [`resolve`].
@@ -22,7 +23,7 @@ pub struct Resolution {
     /// Position of each module in the topological order; `None` for modules in or behind a cycle.
     pub position: Vec<Option<usize>>,
     /// Undefined symbols no module exports, per module (in symbol order).
-    pub unresolved: Vec<Vec<String>>,
+    pub unresolved: Vec<NameList>,
 }
 
 /// Where each exported symbol comes from: the first module in module order that exports it.
@@ -43,16 +44,16 @@ pub fn resolve(modules: &[ModuleScan]) -> Resolution {
     let mut unresolved = Vec::with_capacity(modules.len());
     for (i, m) in modules.iter().enumerate() {
         let mut deps: Vec<usize> = Vec::new();
-        let mut missing = Vec::new();
-        for sym in &m.undefined {
-            match owners.get(sym.as_str()) {
+        let mut missing = NameList::new();
+        for sym in m.undefined.iter() {
+            match owners.get(sym) {
                 Some(&o) if o != i => {
                     if !deps.contains(&o) {
                         deps.push(o);
                     }
                 }
                 Some(_) => {}
-                None => missing.push(sym.clone()),
+                None => missing.push(sym),
             }
         }
         direct.push(deps);
@@ -185,7 +186,7 @@ mod tests {
                     crc: None,
                 })
                 .collect(),
-            undefined: undefined.iter().map(|s| s.to_string()).collect(),
+            undefined: undefined.iter().copied().collect(),
             versions: Vec::new(),
         }
     }
@@ -226,7 +227,7 @@ mod tests {
         let ms = vec![module("a", &["x"], &["x", "printk"])];
         let r = resolve(&ms);
         assert!(r.direct[0].is_empty());
-        assert_eq!(r.unresolved[0], ["printk"]);
+        assert_eq!(r.unresolved[0].iter().collect::<Vec<_>>(), ["printk"]);
     }
 
     #[test]

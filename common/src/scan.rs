@@ -11,7 +11,7 @@ use std::sync::Mutex;
 
 use std::os::unix::fs::FileExt;
 
-use crate::elf::{Export, ModuleElf, SparseError, SymbolVersion};
+use crate::elf::{Export, ModuleElf, NameList, SparseError, SymbolVersion};
 use crate::error::Error;
 use crate::file::{Compression, DecompressError, ModuleFile, MAX_IMAGE_SIZE};
 use crate::name;
@@ -31,7 +31,7 @@ pub struct ModuleScan {
     /// Exported symbols.
     pub exports: Vec<Export>,
     /// Undefined symbols, in symbol table order.
-    pub undefined: Vec<String>,
+    pub undefined: NameList,
     /// `__versions` records.
     pub versions: Vec<SymbolVersion>,
 }
@@ -113,12 +113,12 @@ fn parse_module_with(
                     limit: MAX_IMAGE_SIZE,
                 },
             })?;
-        ModuleElf::parse_sparse(len, &mut |buf, at| file.read_exact_at(buf, at)).map_err(
-            |e| match e {
+        ModuleElf::parse_sparse(len, &mut |buf, at| file.read_exact_at(buf, at)).map_err(|e| {
+            match e {
                 SparseError::Io(e) => Error::io(path, e),
                 SparseError::Elf(e) => elf_error(e),
-            },
-        )?
+            }
+        })?
     } else {
         module.read_image_into(raw, image)?;
         ModuleElf::parse(image).map_err(elf_error)?
@@ -132,6 +132,9 @@ fn parse_module_with(
         versions: elf.versions,
     })
 }
+
+/// Largest buffer capacity [`parse_all`] keeps from one module to the next.
+const BUFFER_KEEP: usize = 4 << 20;
 
 /// Parses every file on up to `threads` threads. The result has one entry per input path, in
 /// input order.
@@ -147,6 +150,14 @@ pub fn parse_all(paths: &[PathBuf], threads: usize) -> Vec<Result<ModuleScan, Er
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(path) = paths.get(i) else { break };
                     let r = parse_module_with(path, &mut raw, &mut image);
+                    // Keep the buffers for the next module, unless an unusually large one grew
+                    // them (amdgpu is 29 MB decompressed): don't hold that for the whole run.
+                    if image.capacity() > BUFFER_KEEP {
+                        image = Vec::new();
+                    }
+                    if raw.capacity() > BUFFER_KEEP {
+                        raw = Vec::new();
+                    }
                     if let Ok(mut all) = results.lock() {
                         all[i] = Some(r);
                     }

@@ -28,7 +28,7 @@ fn module() -> Vec<u8> {
 }
 
 fn xz(data: &[u8]) -> Vec<u8> {
-    let mut e = xz2::write::XzEncoder::new(Vec::new(), 6);
+    let mut e = liblzma::write::XzEncoder::new(Vec::new(), 6);
     e.write_all(data).expect("xz");
     e.finish().expect("xz")
 }

@@ -1,9 +1,11 @@
-# Shared machinery of the QEMU harness, sourced (bash) by run.sh and demo.sh:
+# Shared machinery of the QEMU harness, sourced (bash) by run.sh and demo.sh
+# (and tests/diff/depmod.sh, for the packages, kernels and module builds):
 # host packages, Debian's kernel packages, our static tools, the test modules,
 # the initramfs and the QEMU boot. Defines functions and settings only; the
 # caller sets `set -euo pipefail` first.
 #
-# Environment: MODUTILS_CACHE, MODUTILS_VM_TOOLS, VM_TIMEOUT (see run.sh).
+# Environment: MODUTILS_CACHE, MODUTILS_VM_TOOLS, VM_TIMEOUT (see run.sh);
+# MODUTILS_APT_UPDATED=1: `apt-get update` already ran (tests/run-all.sh).
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -19,7 +21,7 @@ log() { printf '[vm %3ds] %s\n' "$(($(date +%s) - T0))" "$*" >&2; }
 die() { printf 'vm: ERROR: %s\n' "$*" >&2; exit 2; }
 
 # ---------------------------------------------------------------- host packages
-APT_UPDATED=0
+APT_UPDATED=${MODUTILS_APT_UPDATED:-0}
 apt_update_once() {
     if [ "$APT_UPDATED" = 0 ]; then
         log "apt-get update"
@@ -142,13 +144,13 @@ build_tools() {
         return
     fi
     command -v cargo >/dev/null || die "cargo not found"
-    log "building static insmod/rmmod/lsmod"
+    log "building static insmod/rmmod/lsmod/depmod"
     (cd "$ROOT" && RUSTFLAGS='-C target-feature=+crt-static' \
-        cargo build --release --target "$TARGET" -p insmod -p rmmod -p lsmod >&2) ||
+        cargo build --release --target "$TARGET" -p insmod -p rmmod -p lsmod -p depmod >&2) ||
         die "cargo build of the tools failed"
     TOOLS_DIR=${CARGO_TARGET_DIR:-$ROOT/target}/$TARGET/release
     local t
-    for t in insmod rmmod lsmod; do
+    for t in insmod rmmod lsmod depmod; do
         [ -x "$TOOLS_DIR/$t" ] || die "missing $TOOLS_DIR/$t"
         if readelf -l "$TOOLS_DIR/$t" | grep -q 'Requesting program interpreter'; then
             die "$TOOLS_DIR/$t is not statically linked"
@@ -157,12 +159,14 @@ build_tools() {
 }
 
 # --------------------------------------------------------------- test modules
+# build_test_modules OUT [SRC]: builds the modules of SRC (*.c and a Kbuild;
+# default $HERE/modules) out of tree against $KVER's headers, in OUT.
 build_test_modules() {
-    local out=$1
+    local out=$1 src=${2:-$HERE/modules}
     rm -rf "$out"
     mkdir -p "$out"
-    cp "$HERE"/modules/*.c "$HERE"/modules/Kbuild "$out/"
-    log "building test modules for $KVER"
+    cp "$src"/*.c "$src"/Kbuild "$out/"
+    log "building test modules ($(basename "$src")) for $KVER"
     # No pahole here: skip BTF for modules (harmless where it is off anyway).
     if ! make -s -C "$KBUILD_DIR" M="$out" CONFIG_DEBUG_INFO_BTF_MODULES= modules \
         >"$out/build.log" 2>&1; then
@@ -234,16 +238,19 @@ scenarios_for() {
 # The real Debian module used by the plain and compressed scenarios: =m in both
 # trees, no dependencies, loads and unloads without hardware.
 REAL_MOD=dummy
+# A real Debian module with (transitive) dependencies, for depmod_then_modprobe:
+# 8021q needs garp and mrp, garp needs stp and llc; no hardware needed.
+DEP_MOD=8021q
 
 # Debian's kmod, the oracle, in the guest as /kmod/bin/kmod with its libraries
-# (at the paths ldd gives) and /kmod/{insmod,rmmod,lsmod} symlinks: kmod picks
-# the tool from argv[0].
+# (at the paths ldd gives) and /kmod/{insmod,rmmod,lsmod,modprobe,depmod}
+# symlinks: kmod picks the tool from argv[0].
 add_kmod_oracle() {
     local kmod a
     kmod=$(command -v kmod) || die "kmod not found (apt-get install kmod)"
     mkdir -p "$STAGE/kmod/bin"
     copy_tool "$kmod" "$STAGE/kmod/bin/kmod"
-    for a in insmod rmmod lsmod; do
+    for a in insmod rmmod lsmod modprobe depmod; do
         ln -s bin/kmod "$STAGE/kmod/$a"
     done
 }
@@ -271,6 +278,10 @@ build_initramfs() {
     for a in insmod rmmod lsmod; do
         copy_tool "$TOOLS_DIR/$a" "$STAGE/tools/$a"
     done
+    # depmod: ours when built here; MODUTILS_VM_TOOLS may lack one.
+    if [ -e "$TOOLS_DIR/depmod" ]; then
+        copy_tool "$TOOLS_DIR/depmod" "$STAGE/tools/depmod"
+    fi
     if [ -n "${MODUTILS_VM_TOOLS:-}" ]; then
         for a in "$TOOLS_DIR"/*; do # e.g. kmod itself, for symlinked tools
             [ -e "$STAGE/tools/${a##*/}" ] || copy_tool "$a" "$STAGE/tools/${a##*/}"
@@ -282,6 +293,7 @@ build_initramfs() {
     cp "$mods"/mt_*.ko "$STAGE/testmods/"
 
     add_module_with_deps "$REAL_MOD"
+    add_module_with_deps "$DEP_MOD"
     cp "$mdir/modules.order" "$mdir/modules.builtin" "$mdir/modules.builtin.modinfo" \
         "$STAGE/lib/modules/$KVER/" 2>/dev/null || true
     # depmod's indexes, as on an installed system (kmod's rmmod looks built-in
@@ -308,6 +320,7 @@ build_initramfs() {
         printf 'REAL_MOD=%s\n' "$REAL_MOD"
         printf 'REAL_KO=%s\n' "$plain"
         printf 'REAL_KO_XZ=%s\n' "$xz"
+        printf 'DEP_MOD=%s\n' "$DEP_MOD"
         printf 'SCENARIOS="%s"\n' "$(scenarios_for "$series" | tr '\n' ' ')"
     } >"$STAGE/scenarios/env.sh"
     cp "$init" "$STAGE/init"

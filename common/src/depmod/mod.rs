@@ -248,7 +248,11 @@ fn strip_symbol_prefix(modules: &mut [ModuleScan], prefix: &str) {
     };
     for m in modules {
         m.exports.iter_mut().for_each(|e| strip(&mut e.name));
-        m.undefined.iter_mut().for_each(strip);
+        m.undefined = m
+            .undefined
+            .iter()
+            .map(|s| s.strip_prefix(prefix).unwrap_or(s))
+            .collect();
     }
 }
 
@@ -327,7 +331,7 @@ fn check_symbols(
         }
     }
     for (i, m) in modules.iter().enumerate() {
-        for sym in &resolution.unresolved[i] {
+        for sym in resolution.unresolved[i].iter() {
             if !kernel.contains_key(sym) {
                 report.warning(&format!("{} needs unknown symbol {sym}", m.path.display()));
             }

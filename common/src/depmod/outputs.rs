@@ -63,7 +63,10 @@ pub fn generate(inp: &Inputs<'_>) -> Result<Vec<Output>, IndexError> {
             ),
         ),
     ];
-    let weakdeps = inp.modules.iter().any(|m| m.modinfo_values("weakdep").next().is_some());
+    let weakdeps = inp
+        .modules
+        .iter()
+        .any(|m| m.modinfo_values("weakdep").next().is_some());
     if weakdeps {
         out.push(text(
             "modules.weakdep",

@@ -26,11 +26,13 @@ use rustc_hash::FxHashSet;
 use goblin::elf::section_header::{SHF_ALLOC, SHN_ABS, SHN_UNDEF, SHT_SYMTAB};
 
 pub mod builder;
+mod names;
 mod reader;
 mod sparse;
 #[cfg(test)]
 mod tests;
 
+pub use names::NameList;
 use reader::{is_reserved_index, string_at, Image};
 pub use sparse::SparseError;
 
@@ -108,7 +110,7 @@ pub struct ModuleElf {
     pub exports: Vec<Export>,
     /// Undefined `.symtab` symbols with a non-empty name, in file order,
     /// without duplicates.
-    pub undefined: Vec<String>,
+    pub undefined: NameList,
 }
 
 /// Why an image could not be parsed or edited. Messages carry no path: the
@@ -388,9 +390,9 @@ fn parse_versions(img: &Image<'_>) -> Result<Vec<SymbolVersion>, ElfError> {
 }
 
 /// Reads `.symtab`: exports from `__crc_` symbols, and undefined symbols.
-fn parse_symbols(img: &Image<'_>) -> Result<(Vec<Export>, Vec<String>), ElfError> {
+fn parse_symbols(img: &Image<'_>) -> Result<(Vec<Export>, NameList), ElfError> {
     let mut exports = Vec::new();
-    let mut undefined = Vec::new();
+    let mut undefined = NameList::new();
     let Some((index, symtab)) = img
         .sections
         .iter()
@@ -421,7 +423,10 @@ fn parse_symbols(img: &Image<'_>) -> Result<(Vec<Export>, Vec<String>), ElfError
         let name = string_at(strtab, symbol.name).ok_or_else(|| bad("symbol name out of range"))?;
         if u32::from(symbol.shndx) == SHN_UNDEF {
             if !name.is_empty() && seen.insert(name) {
-                undefined.push(lossy(name));
+                match std::str::from_utf8(name) {
+                    Ok(name) => undefined.push(name),
+                    Err(_) => undefined.push(&String::from_utf8_lossy(name)),
+                }
             }
             continue;
         }

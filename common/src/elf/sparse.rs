@@ -30,7 +30,13 @@ pub enum SparseError {
 }
 
 /// The sections [`ModuleElf::parse`] reads, by name.
-const NEEDED: [&[u8]; 5] = [MODINFO, VERSIONS, VERSION_EXT_CRCS, VERSION_EXT_NAMES, KSYMTAB_STRINGS];
+const NEEDED: [&[u8]; 5] = [
+    MODINFO,
+    VERSIONS,
+    VERSION_EXT_CRCS,
+    VERSION_EXT_NAMES,
+    KSYMTAB_STRINGS,
+];
 
 impl ModuleElf {
     /// Parses a plain (uncompressed) module of `len` bytes, reading through
@@ -106,7 +112,11 @@ fn wanted_sections(img: &Image<'_>) -> Vec<Range<usize>> {
             out.extend(file_range(img, i));
         }
         if s.kind == SHT_SYMTAB {
-            out.extend(usize::try_from(s.link).ok().and_then(|l| file_range(img, l)));
+            out.extend(
+                usize::try_from(s.link)
+                    .ok()
+                    .and_then(|l| file_range(img, l)),
+            );
         }
     }
     out
@@ -121,7 +131,9 @@ fn crc_sections(img: &Image<'_>) -> Vec<Range<usize>> {
         }
         let (Ok(table), Some(strtab)) = (
             img.section_data(i),
-            usize::try_from(s.link).ok().and_then(|l| img.section_data(l).ok()),
+            usize::try_from(s.link)
+                .ok()
+                .and_then(|l| img.section_data(l).ok()),
         ) else {
             continue;
         };
@@ -141,5 +153,8 @@ fn crc_sections(img: &Image<'_>) -> Vec<Range<usize>> {
             }
         }
     }
-    indexes.into_iter().filter_map(|i| file_range(img, i)).collect()
+    indexes
+        .into_iter()
+        .filter_map(|i| file_range(img, i))
+        .collect()
 }

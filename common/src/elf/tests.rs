@@ -82,7 +82,7 @@ fn expected_full(class: Class, endian: Endian) -> ModuleElf {
             },
         ],
         exports: exports(&[("foo", Some(0xdead)), ("bar_baz", Some(0xffff_fffe))]),
-        undefined: vec!["printk".into(), "kmalloc".into()],
+        undefined: ["printk", "kmalloc"].into_iter().collect(),
     }
 }
 

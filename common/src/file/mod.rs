@@ -123,7 +123,7 @@ pub fn decompress_into(
             out.extend_from_slice(data);
             return Ok(());
         }
-        Compression::Xz => Box::new(xz2::read::XzDecoder::new(data)),
+        Compression::Xz => Box::new(liblzma::read::XzDecoder::new(data)),
         Compression::Gzip => Box::new(flate2::read::GzDecoder::new(data)),
         Compression::Zstd => {
             Box::new(zstd::stream::read::Decoder::with_buffer(data).map_err(corrupt)?)
@@ -233,7 +233,7 @@ mod tests {
         b"\x7fELF pretend module image, long enough to compress somewhat well well well";
 
     fn xz(data: &[u8]) -> Vec<u8> {
-        let mut e = xz2::write::XzEncoder::new(Vec::new(), 6);
+        let mut e = liblzma::write::XzEncoder::new(Vec::new(), 6);
         e.write_all(data).expect("xz");
         e.finish().expect("xz")
     }
