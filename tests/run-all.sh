@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test: formatting and lints, the hermetic unit tests, the differential tests against
-# Debian's kmod on this host, and the real-kernel tests in QEMU (Debian's 6.1 and 6.12 kernels).
+# Debian's kmod on this host (cargo test; tests/diff/depmod.sh on Debian's real module trees),
+# and the real-kernel tests in QEMU (Debian's 6.1 and 6.12 kernels).
 # Installs what it needs on a fresh Debian machine (run as root). Downloads are cached in
 # ${MODUTILS_CACHE:-$HOME/.cache/modutils-rs}.
 set -euo pipefail
@@ -18,8 +19,8 @@ if [ ${#need[@]} -gt 0 ]; then
   echo "== installing: ${need[*]}"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  export MODUTILS_APT_UPDATED=1 # harness.sh: no second apt-get update
 fi
-export MODUTILS_APT_UPDATED=1
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
@@ -27,5 +28,7 @@ echo "== cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 echo "== cargo test (unit + differential against kmod)"
 cargo test --workspace --quiet
+echo "== depmod against Debian's kmod depmod on Debian's 6.1 and 6.12 module trees"
+tests/diff/depmod.sh all
 echo "== real kernels in QEMU"
 tests/vm/run.sh all

@@ -93,7 +93,9 @@ fn main() {
         _ => running_release(),
     };
     let files: Vec<PathBuf> = rest.map(PathBuf::from).collect();
+    // kmod makes a relative base directory absolute (its messages show it so).
     let root = args.basedir.clone().unwrap_or_else(|| PathBuf::from("/"));
+    let root = std::path::absolute(&root).unwrap_or(root);
     let mut ctx = Context::new(root, release);
     if let Some(m) = &args.moduledir {
         ctx = ctx.with_modules_root(m);

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Real-kernel tests for insmod/rmmod/lsmod: boots Debian's 6.1 and 6.12 kernels
+# Real-kernel tests for insmod/rmmod/lsmod (and depmod's indexes, read by
+# Debian's modprobe): boots Debian's 6.1 and 6.12 kernels
 # under QEMU (TCG) with an initramfs holding our static tools, test modules and
 # the scenario scripts, then reports one PASS/FAIL line per scenario.
 #
@@ -8,7 +9,7 @@
 # Environment:
 #   MODUTILS_CACHE    cache dir (default ~/.cache/modutils-rs): .debs, extracted
 #                     kernels and per-run build output (initrd, serial logs)
-#   MODUTILS_VM_TOOLS dir with insmod/rmmod/lsmod to test instead of building
+#   MODUTILS_VM_TOOLS dir with insmod/rmmod/lsmod (depmod) to test instead of building
 #                     ours (dynamic binaries get their libraries copied along)
 #   VM_TIMEOUT        seconds one guest may run (default 300)
 #   VM_ONLY           space-separated scenario names to run (default: all)

@@ -14,8 +14,9 @@ use crate::config::depmod::{DepmodConfig, Priority};
 use crate::context::Context;
 use crate::error::Error;
 use crate::name;
-use crate::resolve::{resolve, Resolution};
+use crate::resolve::resolve;
 use crate::scan::{self, ModuleScan};
+use rustc_hash::FxHashMap;
 
 use outputs::{generate, Inputs, Output};
 
@@ -90,7 +91,7 @@ pub fn run(
         Some(p) => DepmodConfig::load_from(&system, p, &mut warn)?,
         None => DepmodConfig::load_default(&system, &mut warn)?,
     };
-    if opts.quick && is_up_to_date(&dir, &config)? {
+    if opts.quick && is_up_to_date(&dir, &config, report)? {
         return Ok(Vec::new());
     }
     let paths = if opts.files.is_empty() {
@@ -108,7 +109,11 @@ pub fn run(
     for (path, parsed) in paths.iter().zip(scan::parse_all(&paths, threads)) {
         match parsed {
             Ok(m) => modules.push(m),
-            Err(e) => report.warning(&format!("failed to read module {}: {e}", path.display())),
+            Err(e) => report.warning(&format!(
+                "failed to read module {}: {}",
+                path.display(),
+                e.reason()
+            )),
         }
     }
     if let Some(prefix) = &opts.symbol_prefix {
@@ -126,7 +131,7 @@ pub fn run(
         return Err(DepmodError::Cycles { count });
     }
     if opts.errsyms {
-        check_symbols(ctx, opts, &modules, &resolution, report)?;
+        check_symbols(opts, &modules, report)?;
     }
     let dep_paths: Vec<String> = modules.iter().map(|m| dep_path(&dir, &m.path)).collect();
     let builtin = read_optional(&dir.join("modules.builtin"), report)?;
@@ -157,9 +162,25 @@ pub fn run(
 }
 
 /// `-A`: whether `modules.dep` is newer than every module file and config file.
-fn is_up_to_date(dir: &Path, config: &DepmodConfig) -> Result<bool, Error> {
-    let Ok(dep_time) = fs::metadata(dir.join("modules.dep")).and_then(|m| m.modified()) else {
-        return Ok(false);
+fn is_up_to_date(
+    dir: &Path,
+    config: &DepmodConfig,
+    report: &mut dyn Reporter,
+) -> Result<bool, Error> {
+    let dep_time = match fs::metadata(dir.join("modules.dep")).and_then(|m| m.modified()) {
+        Ok(t) => t,
+        Err(e) => {
+            // kmod's words, and like kmod, go on to do the work.
+            report.error(&format!(
+                "could not fstatat({}, modules.dep): {}",
+                dir.display(),
+                e.raw_os_error().map_or_else(
+                    || e.to_string(),
+                    |n| crate::error::errno_text(nix::errno::Errno::from_raw(n))
+                )
+            ));
+            return Ok(false);
+        }
     };
     let newer = |p: &Path| {
         fs::metadata(p)
@@ -285,16 +306,14 @@ fn read_optional(path: &Path, report: &mut dyn Reporter) -> Result<Option<Vec<u8
 
 /// `-e`: unknown symbols (not exported by any module nor the kernel) and CRC mismatches.
 fn check_symbols(
-    ctx: &Context,
     opts: &Options,
     modules: &[ModuleScan],
-    resolution: &Resolution,
     report: &mut dyn Reporter,
 ) -> Result<(), Error> {
     let mut kernel: HashMap<String, Option<u64>> = HashMap::new();
     let prefix = opts.symbol_prefix.as_deref().unwrap_or("");
     if let Some(map) = &opts.system_map {
-        let text = fs::read_to_string(ctx.path(map)).map_err(|e| Error::io(map, e))?;
+        let text = fs::read_to_string(map).map_err(|e| Error::io(map, e))?;
         for line in text.lines() {
             let mut f = line.split_whitespace();
             let (_, Some(kind), Some(sym)) = (f.next(), f.next(), f.next()) else {
@@ -309,7 +328,7 @@ fn check_symbols(
         }
     }
     if let Some(symvers) = &opts.symvers {
-        let text = fs::read_to_string(ctx.path(symvers)).map_err(|e| Error::io(symvers, e))?;
+        let text = fs::read_to_string(symvers).map_err(|e| Error::io(symvers, e))?;
         for line in text.lines() {
             let mut f = line.split('\t');
             let (Some(crc), Some(sym), Some(owner)) = (f.next(), f.next(), f.next()) else {
@@ -330,25 +349,34 @@ fn check_symbols(
             crcs.entry(e.name.as_str()).or_insert(e.crc);
         }
     }
-    for (i, m) in modules.iter().enumerate() {
-        for sym in resolution.unresolved[i].iter() {
-            if !kernel.contains_key(sym) {
-                report.warning(&format!("{} needs unknown symbol {sym}", m.path.display()));
+    // Like kmod: the symbols a module needs are its undefined symbols, then the names only its
+    // `__versions` table lists (`module_layout`); each is unknown, or known with a CRC that may
+    // disagree with the one the module was built against.
+    for m in modules {
+        let strip = |s: &'_ str| s.strip_prefix(prefix).unwrap_or(s).to_string();
+        let wanted: FxHashMap<String, u64> =
+            m.versions.iter().map(|v| (strip(&v.name), v.crc)).collect();
+        let mut names: Vec<String> = m.undefined.iter().map(strip).collect();
+        for v in &m.versions {
+            let n = strip(&v.name);
+            if !names.contains(&n) {
+                names.push(n);
             }
         }
-        for v in &m.versions {
-            let name = v.name.strip_prefix(prefix).unwrap_or(&v.name);
+        for sym in &names {
             let known = crcs
-                .get(name)
+                .get(sym.as_str())
                 .copied()
-                .or_else(|| kernel.get(name).copied());
-            if let Some(Some(crc)) = known {
-                if crc != v.crc {
+                .or_else(|| kernel.get(sym.as_str()).copied());
+            match known {
+                None => report.warning(&format!("{} needs unknown symbol {sym}", m.path.display())),
+                Some(Some(crc)) if wanted.get(sym).is_some_and(|&w| w != crc) => {
                     report.warning(&format!(
-                        "{} disagrees about version of symbol {name}",
+                        "{} disagrees about version of symbol {sym}",
                         m.path.display()
-                    ));
+                    ))
                 }
+                Some(_) => {}
             }
         }
     }

@@ -1,0 +1,682 @@
+#!/usr/bin/env bash
+# Differential test of our depmod against Debian's kmod 30 depmod, on Debian's
+# real module trees: Linux 6.1 (plain .ko, ~4000 modules) and 6.12 (.ko.xz).
+# For each tree, on scratch copies (`cp -al`: depmod replaces files by rename,
+# so the hard-linked module files are never written):
+#   - `depmod -n` prints what kmod prints (modules.symbols' section compared
+#     sorted: its order is free) and writes nothing;
+#   - `depmod -b` writes the same set of files, the text ones byte-identical
+#     (modules.symbols after sorting), every .bin byte-identical (cmp), with
+#     the same exit status and stderr;
+#   - kmod's modprobe reading our indexes answers `--show-depends X` and `-R X`
+#     exactly as it does reading kmod's, for ~300 names, aliases, symbols,
+#     built-ins, fs-/char-major- aliases and names that do not exist;
+#   - `-o OUTDIR` writes the same files into OUTDIR/lib/modules/<v> and nothing
+#     into the base tree (kmod 30 has no -o; a newer kmod is used as reference
+#     when the host has one);
+#   - corrupted modules (one truncated to half; on 6.12 also one .ko.xz with
+#     flipped bytes): we exit 0, warn naming each, and write what kmod writes
+#     for the tree without them.
+# On 6.1 only (cheap there; 6.12 costs ~11 s per kmod run):
+#   - `-e -E Module.symvers`, `-e -E` with one CRC changed, `-e -F System.map`
+#     (Debian's stub map, and one made of Module.symvers' vmlinux exports) on
+#     a tree without mii.ko (others need it): same exit status and stderr;
+#   - `-A` does nothing when no module is newer than modules.dep and works
+#     when one is, as kmod does;
+#   - dependency cycles (test modules cyc_a <-> cyc_b, cyc_c -> cyc_a,
+#     cyc_d -> cyc_e -> cyc_f -> cyc_d, built from tests/diff/cycle): same
+#     exit status (1) and stderr as kmod, and no index file replaced.
+#
+# Prints `PASS <name>` / `FAIL <name>` (with details) per check and a last line
+# `N passed, N failed`; exits 1 if any check failed, 2 if the setup failed.
+#
+# Usage: tests/diff/depmod.sh [6.1|6.12|all]      (default: all)
+# Environment: MODUTILS_CACHE (see tests/vm/README.md); DEPMOD: the depmod to
+# test (default: `cargo build --release -p depmod`, target/release/depmod);
+# KEEP_SCRATCH=1 keeps the scratch trees (their path is logged).
+set -euo pipefail
+
+# The package, kernel and module-build machinery of the QEMU harness.
+# shellcheck source=tests/vm/harness.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../vm/harness.sh"
+DIFF_DIR=$ROOT/tests/diff
+
+case "${1:-all}" in
+    all) SERIES=(6.1 6.12) ;;
+    6.1 | 6.12) SERIES=("$1") ;;
+    *) die "usage: $0 [6.1|6.12|all]" ;;
+esac
+
+ensure_packages
+KMOD=$(command -v kmod) || die "kmod not found"
+
+if [ -n "${DEPMOD:-}" ]; then
+    OURS=$(cd "$(dirname "$DEPMOD")" && pwd)/$(basename "$DEPMOD")
+else
+    log "cargo build --release -p depmod"
+    (cd "$ROOT" && cargo build --release --quiet -p depmod >&2) || die "cargo build -p depmod failed"
+    OURS=${CARGO_TARGET_DIR:-$ROOT/target}/release/depmod
+fi
+[ -x "$OURS" ] || die "no depmod at $OURS"
+
+# ------------------------------------------------------------------ scratch
+# Scratch trees are hard-linked copies of the cached trees (fresh_tree): in
+# /tmp, or on the cache's filesystem when /tmp is another one (a tmpfs).
+SCR=$(mktemp -d "${TMPDIR:-/tmp}/depmod-diff.XXXXXX")
+TREES=
+# scratch_for_trees: sets TREES, a dir on the same filesystem as $KDIR.
+scratch_for_trees() {
+    [ -z "$TREES" ] || return 0
+    if ln "$KDIR/.stamp" "$SCR/.linktest" 2>/dev/null; then
+        TREES=$SCR
+    else
+        mkdir -p "$WORK"
+        TREES=$(mktemp -d "$WORK/depmod-diff.XXXXXX")
+        log "$SCR is not on the cache's filesystem: scratch trees in $TREES"
+    fi
+    rm -f "$SCR/.linktest"
+}
+cleanup() {
+    if [ "${KEEP_SCRATCH:-0}" = 1 ]; then
+        log "scratch kept: $SCR"
+    else
+        rm -rf "$SCR"
+        [ -z "$TREES" ] || [ "$TREES" = "$SCR" ] || rm -rf "$TREES"
+    fi
+}
+trap cleanup EXIT
+
+# kmod picks the tool from argv[0]: depmod and modprobe symlinks to it.
+mkdir -p "$SCR/kbin" "$SCR/empty.d"
+ln -s "$KMOD" "$SCR/kbin/depmod"
+ln -s "$KMOD" "$SCR/kbin/modprobe"
+KDEPMOD=$SCR/kbin/depmod
+KMODPROBE=$SCR/kbin/modprobe
+
+# ------------------------------------------------------------------ reporting
+PASSED=0
+FAILED=0
+# check NAME CMD ARGS...: runs the check function CMD (output = details),
+# PASS if it returns 0 (its lines starting with NOTE shown), else FAIL with the
+# first 40 lines of its output.
+check() {
+    local name=$1 out=$SCR/check.out
+    shift
+    if "$@" >"$out" 2>&1; then
+        echo "PASS $name"
+        grep -a '^NOTE' "$out" | sed 's/^/    /' || true
+        PASSED=$((PASSED + 1))
+    else
+        echo "FAIL $name"
+        head -n 40 "$out" | sed 's/^/    /'
+        [ "$(wc -l <"$out")" -le 40 ] || echo "    ... ($(wc -l <"$out") lines)"
+        FAILED=$((FAILED + 1))
+    fi
+}
+
+# ------------------------------------------------------------------ helpers
+INDEX_TEXT="modules.dep modules.alias modules.softdep modules.weakdep modules.symbols modules.devname"
+INDEX_BIN="modules.dep.bin modules.alias.bin modules.symbols.bin modules.builtin.bin modules.builtin.alias.bin"
+
+# fresh_tree DIR: DIR/lib/modules/$KVER = hard-linked copy of the cached tree,
+# without any index file (only the kernel's modules.order, .builtin and
+# .builtin.modinfo stay).
+fresh_tree() {
+    local d=$1/lib/modules f
+    rm -rf "$1"
+    mkdir -p "$d"
+    cp -al "$MDIR" "$d/"
+    for f in $INDEX_TEXT $INDEX_BIN; do rm -f "$d/$KVER/$f"; done
+}
+
+# replace_file PATH: PATH becomes a private copy (no longer hard-linked to the
+# cache), so it can be modified.
+replace_file() {
+    cp "$1" "$1.tmp"
+    mv "$1.tmp" "$1"
+}
+
+# run_to PREFIX CMD ARGS...: PREFIX.out, PREFIX.err, PREFIX.rc.
+run_to() {
+    local p=$1
+    shift
+    set +e
+    "$@" >"$p.out" 2>"$p.err"
+    echo $? >"$p.rc"
+    set -e
+}
+
+# pair PREFIX_K PREFIX_O KMOD_ARGS -- OUR_ARGS: runs kmod's depmod and ours
+# at the same time (two processes), into PREFIX_K.* and PREFIX_O.*.
+pair() {
+    local pk=$1 po=$2 ka=() oa=()
+    shift 2
+    while [ "$1" != -- ]; do ka+=("$1"); shift; done
+    shift
+    oa=("$@")
+    run_to "$pk" "$KDEPMOD" "${ka[@]}" &
+    local pid=$!
+    run_to "$po" "$OURS" "${oa[@]}"
+    wait "$pid"
+}
+
+# listing DIR [index]: names of the files in DIR (one level), sorted; with
+# `index`, only depmod's outputs (modules.* but the kernel's three).
+listing() {
+    (cd "$1" && LC_ALL=C ls -A) | if [ "${2:-}" = index ]; then
+        grep '^modules\.' | grep -vx -e modules.order -e modules.builtin -e modules.builtin.modinfo
+    else
+        cat
+    fi
+}
+
+# snapshot DIR: name, inode, size and mtime of every file under DIR.
+snapshot() { (cd "$1" && find . -printf '%p %i %s %T@\n' | LC_ALL=C sort); }
+
+# same_file A B [sorted]: byte-identical (or after sorting both).
+same_file() {
+    local a=$1 b=$2
+    if [ ! -e "$a" ] && [ ! -e "$b" ]; then return 0; fi
+    [ -e "$a" ] || { echo "only ours has $(basename "$b")"; return 1; }
+    [ -e "$b" ] || { echo "only kmod's tree has $(basename "$a") (ours lacks it)"; return 1; }
+    if [ "${3:-}" = sorted ]; then
+        LC_ALL=C sort "$a" >"$SCR/sa"
+        LC_ALL=C sort "$b" >"$SCR/sb"
+        a=$SCR/sa b=$SCR/sb
+    fi
+    if cmp "$a" "$b"; then return 0; fi
+    case "$1" in
+        *.bin) ls -l "$1" "$2" ;;
+        *) diff "$a" "$b" | head -n 30 ;;
+    esac
+    return 1
+}
+
+# check_same_files KDIR ODIR [index]: the same file names (see listing).
+check_same_files() {
+    local kd=$1 od=$2
+    diff <(listing "$kd" "${3:-}") <(listing "$od" "${3:-}") && return 0
+    echo "(< kmod's tree, > ours)"
+    return 1
+}
+
+# same_index_files LABEL KDIR ODIR [index]: one check per index file, plus
+# the set of files (with `index`: of index files only).
+same_index_files() {
+    local label=$1 kd=$2 od=$3 mode=${4:-} f
+    for f in $INDEX_TEXT; do
+        [ -e "$kd/$f" ] || [ -e "$od/$f" ] || continue
+        if [ "$f" = modules.symbols ]; then
+            check "$label $f same after sorting" same_file "$kd/$f" "$od/$f" sorted
+        else
+            check "$label $f byte-identical" same_file "$kd/$f" "$od/$f"
+        fi
+    done
+    for f in $INDEX_BIN; do
+        check "$label $f byte-identical" same_file "$kd/$f" "$od/$f"
+    done
+    if [ "$mode" = index ]; then
+        check "$label same set of index files" check_same_files "$kd" "$od" index
+    else
+        check "$label same set of files" check_same_files "$kd" "$od"
+    fi
+}
+
+# same_run PK PO [ROOT_K ROOT_O]: same exit status and stderr (ROOT_K read as
+# ROOT_O in kmod's).
+same_run() {
+    local pk=$1 po=$2 bad=0
+    if [ "$(cat "$pk.rc")" != "$(cat "$po.rc")" ]; then
+        echo "exit status: kmod $(cat "$pk.rc"), ours $(cat "$po.rc")"
+        bad=1
+    fi
+    if [ -n "${3:-}" ]; then
+        sed "s|$3|$4|g" "$pk.err" >"$pk.err.n"
+    else
+        cp "$pk.err" "$pk.err.n"
+    fi
+    if ! cmp -s "$pk.err.n" "$po.err"; then
+        echo "stderr differs (< kmod, > ours):"
+        diff "$pk.err.n" "$po.err" | head -n 30
+        bad=1
+    fi
+    return $bad
+}
+
+# same_run_sorted PK PO ROOT_K ROOT_O: same exit status; stderr the same
+# lines (NOTE when only their order differs).
+same_run_sorted() {
+    local pk=$1 po=$2 bad=0
+    if [ "$(cat "$pk.rc")" != "$(cat "$po.rc")" ]; then
+        echo "exit status: kmod $(cat "$pk.rc"), ours $(cat "$po.rc")"
+        bad=1
+    fi
+    sed "s|$3|$4|g" "$pk.err" >"$pk.err.n"
+    if cmp -s "$pk.err.n" "$po.err"; then
+        echo "($(wc -l <"$po.err") stderr lines, same order)"
+    else
+        if diff <(LC_ALL=C sort "$pk.err.n") <(LC_ALL=C sort "$po.err") >"$pk.err.d"; then
+            echo "NOTE: same $(wc -l <"$po.err") stderr lines as kmod, in another order"
+            diff "$pk.err.n" "$po.err" | head -n 10
+        else
+            echo "stderr lines differ: kmod $(wc -l <"$pk.err.n") lines, ours $(wc -l <"$po.err"); ours begins:"
+            head -n 3 "$po.err"
+            echo "diff of the sorted lines (< kmod, > ours):"
+            head -n 20 "$pk.err.d"
+            bad=1
+        fi
+    fi
+    return $bad
+}
+
+# split_dry_run FILE PREFIX: splits `depmod -n` output at the headers of the
+# index files into PREFIX.<file> and PREFIX.sections (their order).
+split_dry_run() {
+    awk -v p="$2" '
+        BEGIN { s = "dep"; print s > (p ".sections") }
+        $0 == "# Aliases extracted from modules themselves." { s = "alias" }
+        $0 == "# Soft dependencies extracted from modules themselves." { s = "softdep" }
+        $0 == "# Weak dependencies extracted from modules themselves." { s = "weakdep" }
+        $0 == "# Aliases for symbols, used by symbol_request()." { s = "symbols" }
+        $0 == "# Device nodes to trigger on-demand module loading." { s = "devname" }
+        s != last { if (last != "") print s > (p ".sections"); last = s }
+        { print > (p "." s) }
+        END { if (last == "") last = "dep" }' "$1"
+}
+
+check_dry_run() {
+    local pk=$1 po=$2 s bad=0
+    same_run "$pk" "$po" "$3" "$4" || bad=1
+    split_dry_run "$pk.out" "$pk.n"
+    split_dry_run "$po.out" "$po.n"
+    if ! diff "$pk.n.sections" "$po.n.sections"; then
+        echo "sections differ (< kmod, > ours)"
+        bad=1
+    fi
+    for s in $(cat "$pk.n.sections"); do
+        if [ "$s" = symbols ]; then
+            same_file "$pk.n.$s" "$po.n.$s" sorted || { echo "section $s differs (sorted)"; bad=1; }
+        else
+            same_file "$pk.n.$s" "$po.n.$s" || { echo "section $s differs"; bad=1; }
+        fi
+    done
+    echo "kmod: $(wc -l <"$pk.out") lines, ours: $(wc -l <"$po.out") lines"
+    return $bad
+}
+
+check_unchanged() { # BEFORE AFTER
+    diff "$1" "$2" && return 0
+    echo "(< before, > after)"
+    return 1
+}
+
+check_rc() { # PREFIX EXPECTED
+    [ "$(cat "$1.rc")" = "$2" ] && return 0
+    echo "exit status $(cat "$1.rc"), expected $2; stderr:"
+    head -n 20 "$1.err"
+    return 1
+}
+
+# ------------------------------------------------- modprobe on both indexes
+# instantiate: modules.alias patterns -> concrete strings (* -> 0, ? -> a,
+# [class] -> its first character); negated classes are skipped.
+make_queries() {
+    local m=$1 n
+    {
+        # ~150 module names (every 27th of modules.order; every 5th of them
+        # with '-' and '_' swapped).
+        awk 'NR % 27 == 1 { b = $0; sub(/.*\//, "", b); sub(/\.ko.*$/, "", b)
+                            if (++k % 5 == 0) { if (b ~ /-/) gsub(/-/, "_", b); else gsub(/_/, "-", b) }
+                            print b }' "$m/modules.order"
+        # ~50 aliases, instantiated.
+        n=$(($(grep -c '^alias ' "$m/modules.alias") / 50 + 1))
+        awk -v n="$n" '
+            function inst(p,   r, i, c, j, cls) {
+                r = ""
+                for (i = 1; i <= length(p); i++) {
+                    c = substr(p, i, 1)
+                    if (c == "*") r = r "0"
+                    else if (c == "?") r = r "a"
+                    else if (c == "[") {
+                        j = index(substr(p, i + 1), "]")
+                        if (j < 2) return ""
+                        cls = substr(p, i + 1, j - 1)
+                        if (cls ~ /^[!^]/) return ""
+                        r = r substr(cls, 1, 1)
+                        i += j
+                    } else r = r c
+                }
+                return r
+            }
+            /^alias / && ++k % n == 0 { q = inst($2); if (q != "") print q }' "$m/modules.alias"
+        # fs-, char-major-, block-major-, devname: aliases (the first three of each).
+        for pfx in fs- char-major- block-major- devname:; do
+            awk -v p="$pfx" '$1 == "alias" && index($2, p) == 1 { print $2 }' "$m/modules.alias" |
+                head -n 3 | sed -e 's/\*/0/g' -e 's/?/a/g'
+        done
+        # ~30 symbols.
+        n=$(($(grep -c '^alias ' "$m/modules.symbols") / 30 + 1))
+        awk -v n="$n" '/^alias / && ++k % n == 0 { print $2 }' "$m/modules.symbols"
+        # ~6 built-ins by name, ~6 built-in aliases (modules.builtin.modinfo).
+        n=$(($(wc -l <"$m/modules.builtin") / 6 + 1))
+        awk -v n="$n" 'NR % n == 1 { b = $0; sub(/.*\//, "", b); sub(/\.ko$/, "", b); print b }' \
+            "$m/modules.builtin"
+        tr '\0' '\n' <"$m/modules.builtin.modinfo" | sed -n 's/^[^.]*\.alias=//p' |
+            awk 'NR % 25 == 1' | head -n 6 | sed -e 's/\*/0/g' -e 's/?/a/g'
+        # Names that do not exist.
+        printf '%s\n' no_such_module no-such-module symbol:no_such_symbol_xyz fs-nosuchfs \
+            char-major-250-250 'pci:v0000DEADd0000BEEFsv0sd0bc0sc0i0' nosuch:alias
+    } | grep -v '^$'
+}
+
+# modprobe_loop ROOT QUERIES OUT: --show-depends and -R of every query with
+# kmod's modprobe on ROOT's indexes (no config), ROOT replaced by "ROOT".
+modprobe_loop() {
+    local root=$1 q
+    while IFS= read -r q; do
+        printf '== --show-depends %s\n' "$q"
+        "$KMODPROBE" -C "$SCR/empty.d" -d "$root" -S "$KVER" --show-depends -- "$q" 2>&1 && echo "rc=0" || echo "rc=$?"
+        printf '== -R %s\n' "$q"
+        "$KMODPROBE" -C "$SCR/empty.d" -d "$root" -S "$KVER" -R -- "$q" 2>&1 && echo "rc=0" || echo "rc=$?"
+    done <"$2" | sed "s|$root|ROOT|g" >"$3"
+}
+
+check_modprobe_same() { # KOUT OOUT QUERIES
+    local n hits
+    n=$(wc -l <"$3")
+    hits=$(grep -c '^rc=0$' "$1" || true)
+    echo "$n queries, $hits of $((2 * n)) modprobe calls succeeded"
+    diff "$1" "$2" | head -n 30 || true
+    cmp -s "$1" "$2"
+}
+
+# ------------------------------------------------------------ per kernel
+test_tree() {
+    local s=$1 K=$TREES/$1-kmod O=$TREES/$1-ours KM OM R
+    MDIR=$KDIR/lib/modules/$KVER
+    KM=$K/lib/modules/$KVER
+    OM=$O/lib/modules/$KVER
+    R=$SCR/$s
+    log "$s ($KVER): $(wc -l <"$MDIR/modules.order") modules in modules.order"
+
+    # -n on fresh trees: the same output, nothing written.
+    fresh_tree "$K"
+    fresh_tree "$O"
+    snapshot "$K" >"$R.snap.k0"
+    snapshot "$O" >"$R.snap.o0"
+    log "$s: depmod -n"
+    pair "$R.n.k" "$R.n.o" -n -b "$K" "$KVER" -- -n -b "$O" "$KVER"
+    check "$s depmod -n: same stdout (symbols section sorted), stderr, exit status" \
+        check_dry_run "$R.n.k" "$R.n.o" "$K" "$O"
+    snapshot "$K" >"$R.snap.k1"
+    snapshot "$O" >"$R.snap.o1"
+    check "$s depmod -n: kmod writes nothing" check_unchanged "$R.snap.k0" "$R.snap.k1"
+    check "$s depmod -n: ours writes nothing" check_unchanged "$R.snap.o0" "$R.snap.o1"
+
+    # depmod -b.
+    log "$s: depmod -b"
+    pair "$R.b.k" "$R.b.o" -b "$K" "$KVER" -- -b "$O" "$KVER"
+    check "$s depmod -b: same exit status and stderr" same_run "$R.b.k" "$R.b.o" "$K" "$O"
+    check "$s depmod -b: exit status 0" check_rc "$R.b.o" 0
+    same_index_files "$s depmod -b:" "$KM" "$OM"
+
+    # kmod's modprobe on both sets of indexes.
+    log "$s: modprobe --show-depends / -R on both trees"
+    make_queries "$KM" >"$R.queries"
+    modprobe_loop "$K" "$R.queries" "$R.mp.k" &
+    local pid=$!
+    modprobe_loop "$O" "$R.queries" "$R.mp.o"
+    wait "$pid"
+    check "$s modprobe --show-depends/-R on our indexes == on kmod's ($(wc -l <"$R.queries") queries, $(grep -c '^rc=0$' "$R.mp.k" || true) calls of $((2 * $(wc -l <"$R.queries"))) succeed)" \
+        check_modprobe_same "$R.mp.k" "$R.mp.o" "$R.queries"
+
+    # -o OUTDIR: the same files there, nothing in the base tree.
+    log "$s: depmod -o"
+    local B=$TREES/$s-obase OUT=$SCR/$s-out KB=$TREES/$s-kobase KOUT=$SCR/$s-kout ref=$KM
+    fresh_tree "$B"
+    snapshot "$B" >"$R.snap.b0"
+    run_to "$R.o.k.probe" "$KDEPMOD" -o "$SCR/nonexistent" --version
+    if grep -q "invalid option" "$R.o.k.probe.err"; then
+        echo "    note: kmod ($($KDEPMOD --version | head -n 1)) has no -o: comparing with its depmod -b output"
+        run_to "$R.o.o" "$OURS" -b "$B" -o "$OUT" "$KVER"
+    else
+        fresh_tree "$KB"
+        pair "$R.o.k" "$R.o.o" -b "$KB" -o "$KOUT" "$KVER" -- -b "$B" -o "$OUT" "$KVER"
+        check "$s depmod -o: same exit status and stderr" same_run "$R.o.k" "$R.o.o" "$KB" "$B"
+        ref=$KOUT/lib/modules/$KVER
+    fi
+    check "$s depmod -o: exit status 0, stderr empty" check_rc_empty "$R.o.o"
+    snapshot "$B" >"$R.snap.b1"
+    check "$s depmod -o: nothing written into the base tree" check_unchanged "$R.snap.b0" "$R.snap.b1"
+    check "$s depmod -o: only lib/modules/$KVER written under OUTDIR" check_outdir_layout "$OUT"
+    # (kmod's -b tree also holds the kernel's files: compare index files.)
+    same_index_files "$s depmod -o:" "$ref" "$OUT/lib/modules/$KVER" index
+
+    # Corrupted modules: ours on the tree with them, kmod on the tree without.
+    log "$s: corrupted modules"
+    local C=$TREES/$s-corrupt CR=$TREES/$s-corrupt-ref CM CRM f bad=()
+    fresh_tree "$C"
+    fresh_tree "$CR"
+    CM=$C/lib/modules/$KVER
+    CRM=$CR/lib/modules/$KVER
+    f=$(cd "$CM" && ls kernel/drivers/net/mii.ko*) # needed by ~30 modules
+    bad+=("$f")
+    replace_file "$CM/$f"
+    truncate -s $(($(stat -c %s "$CM/$f") / 2)) "$CM/$f"
+    if [ "$s" = 6.12 ]; then
+        f=$(cd "$CM" && ls kernel/net/802/stp.ko*) # needed by bridge, garp
+        bad+=("$f")
+        replace_file "$CM/$f"
+        # 16 bytes in the middle of the compressed data, inverted.
+        local off=$(($(stat -c %s "$CM/$f") / 2))
+        perl -e 'open(F, "+<", $ARGV[0]) or die; seek(F, $ARGV[1], 0); read(F, $b, 16);
+                 seek(F, $ARGV[1], 0); print F ($b ^ ("\xff" x 16))' "$CM/$f" "$off"
+        cmp -s "$CM/$f" "$MDIR/$f" && die "corrupting $f changed nothing"
+    fi
+    for f in "${bad[@]}"; do rm -f "$CRM/$f"; done
+    pair "$R.c.k" "$R.c.o" -b "$CR" "$KVER" -- -b "$C" "$KVER"
+    check "$s corrupt modules: ours exits 0" check_rc "$R.c.o" 0
+    for f in "${bad[@]}"; do
+        check "$s corrupt modules: ours warns about $f" check_warns "$R.c.o" "$f"
+    done
+    check "$s corrupt modules: nothing else on our stderr" check_only_warnings "$R.c.o" "${bad[@]}"
+    check "$s corrupt modules: kmod (tree without them) exits 0" check_rc "$R.c.k" 0
+    same_index_files "$s corrupt modules (vs kmod without them):" "$CRM" "$CM"
+
+    rm -rf "$K" "$O" "$B" "$OUT" "$C" "$CR" "$KB" "$KOUT"
+}
+
+check_rc_empty() {
+    check_rc "$1" 0 || return 1
+    [ -s "$1.err" ] || return 0
+    echo "stderr:"
+    head -n 20 "$1.err"
+    return 1
+}
+
+check_outdir_layout() { # OUT
+    local extra
+    extra=$(cd "$1" && find . -mindepth 1 ! -path ./lib ! -path ./lib/modules ! -path "./lib/modules/$KVER" \
+        ! -path "./lib/modules/$KVER/*")
+    [ -z "$extra" ] || { echo "unexpected: $extra"; return 1; }
+    extra=$(cd "$1/lib/modules/$KVER" && find . -mindepth 1 ! -name 'modules.*')
+    [ -z "$extra" ] || { echo "unexpected: $extra"; return 1; }
+    ls "$1/lib/modules/$KVER"
+}
+
+check_warns() { # PREFIX RELPATH
+    grep -F "$2" "$1.err" | grep -q 'WARNING' && { grep -F "$2" "$1.err"; return 0; }
+    echo "no WARNING line naming $2 on stderr:"
+    head -n 20 "$1.err"
+    return 1
+}
+
+check_only_warnings() { # PREFIX RELPATH...
+    local p=$1 f
+    shift
+    cp "$p.err" "$p.err.rest"
+    for f in "$@"; do
+        grep -vF "$f" "$p.err.rest" >"$p.err.rest2" || true
+        mv "$p.err.rest2" "$p.err.rest"
+    done
+    [ -s "$p.err.rest" ] || return 0
+    echo "other stderr lines:"
+    head -n 20 "$p.err.rest"
+    return 1
+}
+
+# ------------------------------------------------------- -e -E / -e -F (6.1)
+test_errsyms() {
+    local s=$1 K=$TREES/$1-ek O=$TREES/$1-eo R=$SCR/$1.e KM OM symvers map
+    MDIR=$KDIR/lib/modules/$KVER
+    symvers=$KBUILD_DIR/Module.symvers
+    map=$KDIR/boot/System.map-$KVER
+    [ -f "$symvers" ] || die "no $symvers"
+    [ -f "$map" ] || die "no $map"
+    fresh_tree "$K"
+    fresh_tree "$O"
+    KM=$K/lib/modules/$KVER
+    OM=$O/lib/modules/$KVER
+    rm -f "$KM"/kernel/drivers/net/mii.ko* "$OM"/kernel/drivers/net/mii.ko*
+
+    # Module.symvers with the CRC of one vmlinux export (used by a few
+    # modules) changed.
+    local sym=netif_carrier_on
+    awk -v s="$sym" -F '\t' 'BEGIN { OFS = "\t" } $2 == s { $1 = "0x12345678" } { print }' \
+        "$symvers" >"$SCR/Module.symvers.badcrc"
+    # A System.map of the kind a kernel build makes (Debian ships a stub):
+    # every vmlinux export from Module.symvers, as the symbol and its
+    # __ksymtab_ entry.
+    awk -F '\t' '$3 == "vmlinux" { printf "ffffffff81000000 T %s\nffffffff82000000 r __ksymtab_%s\n", $2, $2 }' \
+        "$symvers" >"$SCR/System.map.made"
+
+    log "$s: depmod -e -E / -F"
+    pair "$R.E.k" "$R.E.o" -b "$K" -e -E "$symvers" "$KVER" -- -b "$O" -e -E "$symvers" "$KVER"
+    check "$s depmod -e -E Module.symvers (no mii.ko): same exit status and stderr lines" \
+        same_run_sorted "$R.E.k" "$R.E.o" "$K" "$O"
+    check "$s depmod -e -E: reports unknown mii symbols" check_stderr_has "$R.E.o" "needs unknown symbol mii_"
+    pair "$R.C.k" "$R.C.o" -b "$K" -e -E "$SCR/Module.symvers.badcrc" "$KVER" -- \
+        -b "$O" -e -E "$SCR/Module.symvers.badcrc" "$KVER"
+    check "$s depmod -e -E Module.symvers with $sym's CRC changed: same exit status and stderr lines" \
+        same_run_sorted "$R.C.k" "$R.C.o" "$K" "$O"
+    check "$s depmod -e -E (bad CRC): reports $sym's version" check_stderr_has "$R.C.o" "disagrees about version of symbol $sym"
+    pair "$R.F.k" "$R.F.o" -b "$K" -e -F "$map" "$KVER" -- -b "$O" -e -F "$map" "$KVER"
+    check "$s depmod -e -F System.map (Debian's stub): same exit status and stderr lines" \
+        same_run_sorted "$R.F.k" "$R.F.o" "$K" "$O"
+    pair "$R.M.k" "$R.M.o" -b "$K" -e -F "$SCR/System.map.made" "$KVER" -- \
+        -b "$O" -e -F "$SCR/System.map.made" "$KVER"
+    check "$s depmod -e -F System.map (made from Module.symvers): same exit status and stderr lines" \
+        same_run_sorted "$R.M.k" "$R.M.o" "$K" "$O"
+    check "$s depmod -e -F (made map): reports unknown mii symbols" check_stderr_has "$R.M.o" "needs unknown symbol mii_"
+    same_index_files "$s depmod -e (no mii.ko):" "$KM" "$OM"
+    rm -rf "$K" "$O"
+}
+
+check_stderr_has() { # PREFIX TEXT
+    grep -qF "$2" "$1.err" && { echo "$(grep -cF "$2" "$1.err") lines"; return 0; }
+    echo "stderr lacks '$2'; it has $(wc -l <"$1.err") lines:"
+    head -n 10 "$1.err"
+    return 1
+}
+
+# -------------------------------------------------------------- -A (6.1)
+test_quick() {
+    local s=$1 K=$TREES/$1-qk O=$TREES/$1-qo R=$SCR/$1.q KM OM f
+    MDIR=$KDIR/lib/modules/$KVER
+    fresh_tree "$K"
+    fresh_tree "$O"
+    KM=$K/lib/modules/$KVER
+    OM=$O/lib/modules/$KVER
+    log "$s: depmod -A"
+    # No modules.dep yet: -A does the work.
+    pair "$R.1.k" "$R.1.o" -A -b "$K" "$KVER" -- -A -b "$O" "$KVER"
+    check "$s depmod -A without modules.dep: same exit status and stderr" same_run "$R.1.k" "$R.1.o" "$K" "$O"
+    same_index_files "$s depmod -A without modules.dep:" "$KM" "$OM"
+    # The module files (the package's mtimes) are older than modules.dep:
+    # -A does nothing.
+    snapshot "$K" >"$R.snap.k0"
+    snapshot "$O" >"$R.snap.o0"
+    pair "$R.2.k" "$R.2.o" -A -b "$K" "$KVER" -- -A -b "$O" "$KVER"
+    check "$s depmod -A, nothing newer: same exit status and stderr" same_run "$R.2.k" "$R.2.o" "$K" "$O"
+    snapshot "$K" >"$R.snap.k1"
+    snapshot "$O" >"$R.snap.o1"
+    check "$s depmod -A, nothing newer: kmod writes nothing" check_unchanged "$R.snap.k0" "$R.snap.k1"
+    check "$s depmod -A, nothing newer: ours writes nothing" check_unchanged "$R.snap.o0" "$R.snap.o1"
+    # One module newer than modules.dep (a private copy, touched): redone.
+    touch -d '-1 hour' "$KM/modules.dep" "$OM/modules.dep"
+    for f in "$KM" "$OM"; do
+        replace_file "$f/kernel/drivers/net/dummy.ko"
+        touch "$f/kernel/drivers/net/dummy.ko"
+    done
+    snapshot "$K" >"$R.snap.k2"
+    snapshot "$O" >"$R.snap.o2"
+    pair "$R.3.k" "$R.3.o" -A -b "$K" "$KVER" -- -A -b "$O" "$KVER"
+    check "$s depmod -A, a module newer: same exit status and stderr" same_run "$R.3.k" "$R.3.o" "$K" "$O"
+    snapshot "$K" >"$R.snap.k3"
+    snapshot "$O" >"$R.snap.o3"
+    check "$s depmod -A, a module newer: both rewrite the same files" check_same_rewrites \
+        "$R.snap.k2" "$R.snap.k3" "$R.snap.o2" "$R.snap.o3"
+    same_index_files "$s depmod -A, a module newer:" "$KM" "$OM"
+    rm -rf "$K" "$O"
+}
+
+# check_same_rewrites K_BEFORE K_AFTER O_BEFORE O_AFTER: the same files got a
+# new inode (or appeared) in both trees.
+check_same_rewrites() {
+    diff <(changed_files "$1" "$2") <(changed_files "$3" "$4") && { changed_files "$1" "$2" | tr '\n' ' '; return 0; }
+    echo "(< changed by kmod, > changed by ours)"
+    return 1
+}
+changed_files() { # BEFORE AFTER: paths whose inode changed or that are new
+    awk 'NR == FNR { ino[$1] = $2; next } !($1 in ino) || ino[$1] != $2 { print $1 }' "$1" "$2"
+}
+
+# --------------------------------------------------------- cycles (6.1)
+test_cycle() {
+    local s=$1 mods=$WORK/$KVER/depmod-cycle K=$SCR/$1-cyk O=$SCR/$1-cyo R=$SCR/$1.cy d f built=1
+    # Built once per kernel and source version.
+    for f in "$DIFF_DIR"/cycle/*; do
+        cmp -s "$f" "$mods/${f##*/}" || built=0
+    done
+    ls "$mods"/cyc_f.ko >/dev/null 2>&1 || built=0
+    [ "$built" = 1 ] || build_test_modules "$mods" "$DIFF_DIR/cycle"
+    for d in "$K" "$O"; do
+        rm -rf "$d"
+        mkdir -p "$d/lib/modules/$KVER/extra"
+        cp "$mods"/cyc_*.ko "$d/lib/modules/$KVER/extra/"
+        printf 'extra/%s.ko\n' cyc_c cyc_a cyc_b cyc_e cyc_d cyc_f >"$d/lib/modules/$KVER/modules.order"
+        : >"$d/lib/modules/$KVER/modules.builtin"
+        : >"$d/lib/modules/$KVER/modules.builtin.modinfo"
+        echo "marker: not written by depmod" >"$d/lib/modules/$KVER/modules.dep"
+    done
+    snapshot "$K" >"$R.snap.k0"
+    snapshot "$O" >"$R.snap.o0"
+    log "$s: dependency cycles"
+    pair "$R.k" "$R.o" -b "$K" "$KVER" -- -b "$O" "$KVER"
+    check "$s cycles: kmod exits 1" check_rc "$R.k" 1
+    check "$s cycles: same exit status and stderr as kmod" same_run "$R.k" "$R.o" "$K" "$O"
+    check "$s cycles: stderr names both cycles" check_stderr_has "$R.o" "Cycle detected"
+    snapshot "$K" >"$R.snap.k1"
+    snapshot "$O" >"$R.snap.o1"
+    check "$s cycles: ours replaces no file" check_unchanged "$R.snap.o0" "$R.snap.o1"
+    check "$s cycles: kmod replaces no file" check_unchanged "$R.snap.k0" "$R.snap.k1"
+    echo "    kmod's stderr:"
+    sed 's/^/    | /' "$R.k.err"
+    rm -rf "$K" "$O"
+}
+
+# ------------------------------------------------------------------- main
+for s in "${SERIES[@]}"; do
+    prepare_kernel "$s"
+    scratch_for_trees
+    test_tree "$s"
+    if [ "$s" = 6.1 ]; then
+        test_errsyms "$s"
+        test_quick "$s"
+        test_cycle "$s"
+    fi
+done
+
+log "done"
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" = 0 ]
