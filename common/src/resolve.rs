@@ -94,14 +94,14 @@ impl Resolution {
     /// All modules `module` needs, directly or not, sorted so that each comes before the modules
     /// it uses (load them in reverse).
     pub fn sorted_closure(&self, module: usize) -> Vec<usize> {
-        let mut seen = vec![false; self.direct.len()];
+        // Closures are short (a dozen modules at most on Debian's trees): a linear search beats
+        // clearing a table the size of the tree for every module.
         let mut out = Vec::new();
         let mut stack = self.direct[module].clone();
         while let Some(m) = stack.pop() {
-            if m == module || seen[m] {
+            if m == module || out.contains(&m) {
                 continue;
             }
-            seen[m] = true;
             out.push(m);
             stack.extend_from_slice(&self.direct[m]);
         }
