@@ -420,6 +420,22 @@ test_tree() {
     check "$s depmod -b: exit status 0" check_rc "$R.b.o" 0
     same_index_files "$s depmod -b:" "$KM" "$OM"
 
+    # Explicit module files: only those are indexed.
+    log "$s: depmod VERSION FILES"
+    local EK=$TREES/$s-files-kmod EO=$TREES/$s-files-ours f x files_k=() files_o=()
+    fresh_tree "$EK"
+    fresh_tree "$EO"
+    for f in $(awk 'NR % 400 == 1' "$MDIR/modules.order"); do
+        # modules.order names the .ko; the file may be compressed.
+        for x in "" .xz .zst .gz; do [ -f "$MDIR/$f$x" ] && { f=$f$x; break; }; done
+        files_k+=("$EK/lib/modules/$KVER/$f")
+        files_o+=("$EO/lib/modules/$KVER/$f")
+    done
+    pair "$R.f.k" "$R.f.o" -b "$EK" "$KVER" "${files_k[@]}" -- -b "$EO" "$KVER" "${files_o[@]}"
+    check "$s depmod VERSION FILES (${#files_o[@]} files): same exit status and stderr" \
+        same_run "$R.f.k" "$R.f.o" "$EK" "$EO"
+    same_index_files "$s depmod VERSION FILES:" "$EK/lib/modules/$KVER" "$EO/lib/modules/$KVER"
+
     # kmod's modprobe on both sets of indexes.
     log "$s: modprobe --show-depends / -R on both trees"
     make_queries "$KM" >"$R.queries"
