@@ -25,3 +25,5 @@ pub mod name;
 pub mod params;
 pub mod resolve;
 pub mod scan;
+#[cfg(test)]
+mod testutil;

@@ -5,6 +5,7 @@ use goblin::elf::section_header::SHF_ALLOC;
 use super::builder::{CrcForm, ModuleBuilder};
 use super::reader::Image;
 use super::*;
+use crate::testutil::XorShift;
 
 const COMBOS: [(Class, Endian); 4] = [
     (Class::Elf32, Endian::Little),
@@ -380,24 +381,6 @@ fn every_truncation_is_handled() {
                 let _ = strip_for_force(&mut copy, true, true);
             }
         }
-    }
-}
-
-/// xorshift64: deterministic pseudo-random numbers without a crate.
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
     }
 }
 

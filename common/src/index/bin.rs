@@ -1077,27 +1077,7 @@ fn named_class(name: &[u8], c: u8) -> Option<bool> {
 mod tests {
     use super::*;
 
-    /// A tiny deterministic PRNG (xorshift64).
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            let mut x = self.0;
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            self.0 = x;
-            x
-        }
-
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
-
-        fn pick<'s, T>(&mut self, items: &'s [T]) -> &'s T {
-            &items[self.below(items.len())]
-        }
-    }
+    use crate::testutil::XorShift as Rng;
 
     /// The reference model: every inserted (key, value, priority) in insertion order.
     type Model = Vec<(String, String, u32)>;

@@ -122,23 +122,27 @@ pub fn initstate(ctx: &Context, name: &str) -> Result<Option<InitState>, Error> 
 
 /// `/sys/module/<name>/refcnt`.
 pub fn refcnt(ctx: &Context, name: &str) -> Result<u32, Error> {
-    let path = ctx.sys_module_of(name).join("refcnt");
-    let s = read_trimmed(&path).map_err(|e| Error::io(&path, e))?;
-    s.parse().map_err(|_| Error::Format {
-        path,
-        line: 1,
-        what: format!("bad use count '{s}'"),
-    })
+    read_number(ctx, name, "refcnt", "use count")
 }
 
 /// `/sys/module/<name>/coresize`.
 pub fn coresize(ctx: &Context, name: &str) -> Result<u64, Error> {
-    let path = ctx.sys_module_of(name).join("coresize");
+    read_number(ctx, name, "coresize", "size")
+}
+
+/// A number in `/sys/module/<name>/<file>`; `what` names it in errors.
+fn read_number<T: std::str::FromStr>(
+    ctx: &Context,
+    name: &str,
+    file: &str,
+    what: &str,
+) -> Result<T, Error> {
+    let path = ctx.sys_module_of(name).join(file);
     let s = read_trimmed(&path).map_err(|e| Error::io(&path, e))?;
     s.parse().map_err(|_| Error::Format {
         path,
         line: 1,
-        what: format!("bad size '{s}'"),
+        what: format!("bad {what} '{s}'"),
     })
 }
 
