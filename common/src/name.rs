@@ -23,6 +23,26 @@ pub fn from_arg(arg: &str) -> String {
     normalize(arg.split('.').next().unwrap_or_default())
 }
 
+/// An alias in its canonical form, as `modules.alias.bin` stores it and lookups query it: '-'
+/// becomes '_' outside `[...]` classes (a '-' inside a class is a range).
+pub fn alias_key(alias: &str) -> String {
+    let mut out = String::with_capacity(alias.len());
+    let mut in_class = false;
+    for c in alias.chars() {
+        match c {
+            '[' => in_class = true,
+            ']' => in_class = false,
+            '-' if !in_class => {
+                out.push('_');
+                continue;
+            }
+            _ => {}
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Whether two module names are the same, treating '-' and '_' alike.
 pub fn same(a: &str, b: &str) -> bool {
     a.len() == b.len()
@@ -51,6 +71,13 @@ mod tests {
         assert_eq!(from_arg("mt-params.ko"), "mt_params");
         assert_eq!(from_arg("dm-crypt"), "dm_crypt");
         assert_eq!(from_arg("/x/mt-params.ko"), "/x/mt_params");
+    }
+
+    #[test]
+    fn alias_keys_keep_dashes_in_classes() {
+        assert_eq!(alias_key("pci:v00008086d*sv*"), "pci:v00008086d*sv*");
+        assert_eq!(alias_key("char-major-10-229"), "char_major_10_229");
+        assert_eq!(alias_key("of:N*T*C[a-z]-x"), "of:N*T*C[a-z]_x");
     }
 
     #[test]

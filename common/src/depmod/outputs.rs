@@ -8,6 +8,7 @@
 use std::fmt::Write;
 
 use crate::index::bin::{IndexBuilder, IndexError};
+use crate::name::alias_key;
 use crate::resolve::Resolution;
 use crate::scan::ModuleScan;
 
@@ -132,25 +133,6 @@ fn deps(inp: &Inputs<'_>) -> (String, IndexBuilder) {
     (text, bin)
 }
 
-/// An alias as stored in `modules.alias.bin`: '-' becomes '_' outside `[...]` classes.
-pub fn alias_key(alias: &str) -> String {
-    let mut out = String::with_capacity(alias.len());
-    let mut in_class = false;
-    for c in alias.chars() {
-        match c {
-            '[' => in_class = true,
-            ']' => in_class = false,
-            '-' if !in_class => {
-                out.push('_');
-                continue;
-            }
-            _ => {}
-        }
-        out.push(c);
-    }
-    out
-}
-
 fn aliases(modules: &[ModuleScan]) -> (String, IndexBuilder) {
     let mut text = String::from("# Aliases extracted from modules themselves.\n");
     let mut bin = IndexBuilder::new();
@@ -247,13 +229,6 @@ fn major_minor(s: &str) -> Option<(u32, u32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn alias_keys_keep_dashes_in_classes() {
-        assert_eq!(alias_key("pci:v00008086d*sv*"), "pci:v00008086d*sv*");
-        assert_eq!(alias_key("char-major-10-229"), "char_major_10_229");
-        assert_eq!(alias_key("of:N*T*C[a-z]-x"), "of:N*T*C[a-z]_x");
-    }
 
     #[test]
     fn major_minor_needs_numbers() {
