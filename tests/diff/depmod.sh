@@ -420,6 +420,16 @@ test_tree() {
     check "$s depmod -b: exit status 0" check_rc "$R.b.o" 0
     same_index_files "$s depmod -b:" "$KM" "$OM"
 
+    # -v: one "needs" line per dependency, in the same order.
+    log "$s: depmod -v"
+    local VK=$TREES/$s-v-kmod VO=$TREES/$s-v-ours
+    fresh_tree "$VK"
+    fresh_tree "$VO"
+    pair "$R.v.k" "$R.v.o" -v -b "$VK" "$KVER" -- -v -b "$VO" "$KVER"
+    sed "s|$VK||g" "$R.v.k.out" >"$R.v.k.norm"
+    sed "s|$VO||g" "$R.v.o.out" >"$R.v.o.norm"
+    check "$s depmod -v: same stdout ($(wc -l <"$R.v.k.norm") lines)" cmp -s "$R.v.k.norm" "$R.v.o.norm"
+
     # Explicit module files: only those are indexed.
     log "$s: depmod VERSION FILES"
     local EK=$TREES/$s-files-kmod EO=$TREES/$s-files-ours f x files_k=() files_o=()

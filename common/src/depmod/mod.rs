@@ -130,6 +130,9 @@ pub fn run(
         }
         return Err(DepmodError::Cycles { count });
     }
+    if opts.verbose {
+        print_needs(&modules)?;
+    }
     if opts.errsyms {
         check_symbols(opts, &modules, report)?;
     }
@@ -159,6 +162,31 @@ pub fn run(
     };
     write_all(&target, &outputs)?;
     Ok(modules)
+}
+
+/// `-v`: one line per dependency, naming the first symbol that creates it (kmod's format).
+fn print_needs(modules: &[ModuleScan]) -> Result<(), Error> {
+    let owners = crate::resolve::symbol_owners(modules);
+    let mut out = io::stdout().lock();
+    for (i, m) in modules.iter().enumerate() {
+        let mut seen = Vec::new();
+        for sym in m.undefined.iter() {
+            match owners.get(sym) {
+                Some(&o) if o != i && !seen.contains(&o) => {
+                    seen.push(o);
+                    writeln!(
+                        out,
+                        "{} needs \"{sym}\": {}",
+                        m.path.display(),
+                        modules[o].path.display()
+                    )
+                    .map_err(|e| Error::io("standard output", e))?;
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `-A`: whether `modules.dep` is newer than every module file and config file.
