@@ -426,15 +426,17 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> Result<(), Error> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let base = path.file_name().unwrap_or_default().to_string_lossy();
     let tmp = dir.join(format!(".{base}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut f = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
-        f.write_all(data)?;
-        f.sync_data()?;
-        fs::rename(&tmp, path)
-    })();
+    // Exclusive creation: a file already there (planted, or left by a killed run with the same
+    // pid) is never followed or truncated, and never removed by us.
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .map_err(|e| Error::io(&tmp, e))?;
+    let result = f
+        .write_all(data)
+        .and_then(|()| f.sync_data())
+        .and_then(|()| fs::rename(&tmp, path));
     result.map_err(|e| {
         let _ = fs::remove_file(&tmp);
         Error::io(path, e)
