@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test: formatting and lints, the hermetic unit tests, the differential tests against
-# Debian's kmod on this host (cargo test; tests/diff/depmod.sh on Debian's real module trees),
+# Debian's kmod on this host (cargo test; tests/diff/depmod.sh, modinfo.sh and modprobe.sh on
+# Debian's real module trees),
 # and the real-kernel tests in QEMU (Debian's 6.1 and 6.12 kernels).
 # Installs what it needs on a fresh Debian machine (run as root). Downloads are cached in
 # ${MODUTILS_CACHE:-$HOME/.cache/modutils-rs}.
@@ -30,5 +31,9 @@ echo "== cargo test (unit + differential against kmod)"
 cargo test --workspace --quiet
 echo "== depmod against Debian's kmod depmod on Debian's 6.1 and 6.12 module trees"
 tests/diff/depmod.sh all
+echo "== modinfo against Debian's kmod modinfo on Debian's 6.1 and 6.12 module trees"
+tests/diff/modinfo.sh all
+echo "== modprobe against Debian's kmod modprobe on Debian's 6.1 and 6.12 module trees"
+tests/diff/modprobe.sh all
 echo "== real kernels in QEMU"
 tests/vm/run.sh all

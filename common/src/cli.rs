@@ -47,6 +47,11 @@ impl Reporter {
         self.emit(3, &format!("ERROR: {msg}"));
     }
 
+    /// `<tool>: FATAL: <msg>`.
+    pub fn fatal(&self, msg: impl Display) {
+        self.emit(2, &format!("FATAL: {msg}"));
+    }
+
     /// `<tool>: WARNING: <msg>`.
     pub fn warning(&self, msg: impl Display) {
         self.emit(4, &format!("WARNING: {msg}"));

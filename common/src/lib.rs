@@ -5,12 +5,14 @@
 //! - [`config`]: `depmod.d` configuration.
 //! - [`context`]: the root directory, kernel release and every path derived from them.
 //! - [`error`]: error types with context (file, module, errno) and kmod's messages.
+//! - [`modprobe`]: lookup in kmod's order and load / remove planning.
 //! - [`name`]: module names from paths; '-' and '_' are the same.
 //! - [`mod@file`]: opening a module file, detecting and undoing xz / gzip / zstd compression.
 //! - [`index`]: the `.bin` trie format (one description for reader and writer) and the text indexes.
 //! - [`elf`]: `.modinfo`, `__versions`, exports, undefined symbols, signature trailer.
 //! - [`kernel`]: the module syscalls, loading and unloading, and `/proc` + `/sys` state.
 //! - [`params`]: joining module parameters the way the kernel parses them.
+//! - [`signature`]: the module signature trailer and its PKCS#7 signer, as modinfo shows them.
 
 pub mod cli;
 pub mod config;
@@ -21,9 +23,11 @@ pub mod error;
 pub mod file;
 pub mod index;
 pub mod kernel;
+pub mod modprobe;
 pub mod name;
 pub mod params;
 pub mod resolve;
 pub mod scan;
+pub mod signature;
 #[cfg(test)]
 mod testutil;

@@ -4,7 +4,9 @@
 # the initramfs and the QEMU boot. Defines functions and settings only; the
 # caller sets `set -euo pipefail` first.
 #
-# Environment: MODUTILS_CACHE, MODUTILS_VM_TOOLS, VM_TIMEOUT (see run.sh);
+# Environment: MODUTILS_CACHE, MODUTILS_VM_TOOLS, VM_TIMEOUT (see run.sh); MODUTILS_WORK:
+# the per-run work dir (default $MODUTILS_CACHE/work; another one lets runs from
+# several worktrees share the cache at the same time);
 # MODUTILS_APT_UPDATED=1: `apt-get update` already ran (tests/run-all.sh).
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -12,9 +14,9 @@ ROOT=$(cd "$HERE/../.." && pwd)
 CACHE=${MODUTILS_CACHE:-${HOME:-/root}/.cache/modutils-rs}
 DEBS=$CACHE/debs
 KROOT=$CACHE/kernels
-WORK=$CACHE/work
+WORK=${MODUTILS_WORK:-$CACHE/work} # per-run build output (initrd, serial logs, test modules)
 TARGET=x86_64-unknown-linux-gnu
-VM_TIMEOUT=${VM_TIMEOUT:-300}
+VM_TIMEOUT=${VM_TIMEOUT:-600}
 T0=$(date +%s)
 
 log() { printf '[vm %3ds] %s\n' "$(($(date +%s) - T0))" "$*" >&2; }
@@ -144,13 +146,13 @@ build_tools() {
         return
     fi
     command -v cargo >/dev/null || die "cargo not found"
-    log "building static insmod/rmmod/lsmod/depmod"
+    log "building static insmod/rmmod/lsmod/depmod/modprobe/modinfo"
     (cd "$ROOT" && RUSTFLAGS='-C target-feature=+crt-static' \
-        cargo build --release --target "$TARGET" -p insmod -p rmmod -p lsmod -p depmod >&2) ||
+        cargo build --release --target "$TARGET" -p insmod -p rmmod -p lsmod -p depmod -p modprobe -p modinfo >&2) ||
         die "cargo build of the tools failed"
     TOOLS_DIR=${CARGO_TARGET_DIR:-$ROOT/target}/$TARGET/release
     local t
-    for t in insmod rmmod lsmod depmod; do
+    for t in insmod rmmod lsmod depmod modprobe modinfo; do
         [ -x "$TOOLS_DIR/$t" ] || die "missing $TOOLS_DIR/$t"
         if readelf -l "$TOOLS_DIR/$t" | grep -q 'Requesting program interpreter'; then
             die "$TOOLS_DIR/$t is not statically linked"
@@ -241,16 +243,25 @@ REAL_MOD=dummy
 # A real Debian module with (transitive) dependencies, for depmod_then_modprobe:
 # 8021q needs garp and mrp, garp needs stp and llc; no hardware needed.
 DEP_MOD=8021q
+# More real modules for the modprobe scenarios, all loading without hardware:
+# vfat (needs fat; alias fs-vfat), hpilo (a PCI driver: its init only
+# registers the driver; aliases pci:v0000103Cd00003307sv*sd*bc*sc*i*, ...),
+# psnap (needs llc, which 8021q's garp and stp use too).
+MODPROBE_MODS="vfat hpilo psnap"
+# Appended to the guest kernel's command line: a module parameter and a
+# blacklist that modprobe reads from /proc/cmdline (the kernel itself ignores
+# both for loadable modules).
+GUEST_CMDLINE_EXTRA=${GUEST_CMDLINE_EXTRA-mt_params.i=5 modprobe.blacklist=mt_fail}
 
 # Debian's kmod, the oracle, in the guest as /kmod/bin/kmod with its libraries
-# (at the paths ldd gives) and /kmod/{insmod,rmmod,lsmod,modprobe,depmod}
+# (at the paths ldd gives) and /kmod/{insmod,rmmod,lsmod,modprobe,depmod,modinfo}
 # symlinks: kmod picks the tool from argv[0].
 add_kmod_oracle() {
     local kmod a
     kmod=$(command -v kmod) || die "kmod not found (apt-get install kmod)"
     mkdir -p "$STAGE/kmod/bin"
     copy_tool "$kmod" "$STAGE/kmod/bin/kmod"
-    for a in insmod rmmod lsmod modprobe depmod; do
+    for a in insmod rmmod lsmod modprobe depmod modinfo; do
         ln -s bin/kmod "$STAGE/kmod/$a"
     done
 }
@@ -278,10 +289,12 @@ build_initramfs() {
     for a in insmod rmmod lsmod; do
         copy_tool "$TOOLS_DIR/$a" "$STAGE/tools/$a"
     done
-    # depmod: ours when built here; MODUTILS_VM_TOOLS may lack one.
-    if [ -e "$TOOLS_DIR/depmod" ]; then
-        copy_tool "$TOOLS_DIR/depmod" "$STAGE/tools/depmod"
-    fi
+    # depmod, modprobe, modinfo: ours when built here; MODUTILS_VM_TOOLS may lack them.
+    for a in depmod modprobe modinfo; do
+        if [ -e "$TOOLS_DIR/$a" ]; then
+            copy_tool "$TOOLS_DIR/$a" "$STAGE/tools/$a"
+        fi
+    done
     if [ -n "${MODUTILS_VM_TOOLS:-}" ]; then
         for a in "$TOOLS_DIR"/*; do # e.g. kmod itself, for symlinked tools
             [ -e "$STAGE/tools/${a##*/}" ] || copy_tool "$a" "$STAGE/tools/${a##*/}"
@@ -294,8 +307,21 @@ build_initramfs() {
 
     add_module_with_deps "$REAL_MOD"
     add_module_with_deps "$DEP_MOD"
+    for a in $MODPROBE_MODS; do
+        add_module_with_deps "$a"
+    done
+    # The test modules in the tree too (extra/, as out-of-tree modules are
+    # installed), so that modprobe finds them by name.
+    mkdir -p "$STAGE/lib/modules/$KVER/extra"
+    cp "$mods"/mt_*.ko "$STAGE/lib/modules/$KVER/extra/"
     cp "$mdir/modules.order" "$mdir/modules.builtin" "$mdir/modules.builtin.modinfo" \
         "$STAGE/lib/modules/$KVER/" 2>/dev/null || true
+    # mt_params and mt_fail listed in modules.order (mt_dep and mt_user stay
+    # unlisted, as depmod_then_modprobe has always had them): depmod orders
+    # the unlisted ones as it finds them, and kmod's depmod finds them in
+    # readdir order, which tmpfs makes differ from name order once there are
+    # more than two.
+    printf 'extra/%s.ko\n' mt_params mt_fail >>"$STAGE/lib/modules/$KVER/modules.order"
     # depmod's indexes, as on an installed system (kmod's rmmod looks built-in
     # modules up in modules.builtin.bin). Host kmod's depmod: not under test.
     depmod -b "$STAGE" "$KVER" || die "depmod -b $STAGE $KVER failed"
@@ -338,7 +364,7 @@ boot_guest() {
     set +e
     timeout "$VM_TIMEOUT" qemu-system-x86_64 -accel tcg -m 1536 -smp 1 -nographic -no-reboot \
         -kernel "$KDIR/boot/vmlinuz-$KVER" -initrd "$out/initrd.gz" \
-        -append "console=ttyS0 quiet panic=-1" </dev/null 2>&1 |
+        -append "console=ttyS0 quiet panic=-1${GUEST_CMDLINE_EXTRA:+ $GUEST_CMDLINE_EXTRA}" </dev/null 2>&1 |
         sed -e 's/\r//g' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1b[c78]//g' >"$log"
     QEMU_RC=${PIPESTATUS[0]}
     set -e

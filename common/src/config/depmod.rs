@@ -225,7 +225,7 @@ impl DepmodConfig {
     ) -> Result<Self, Error> {
         let mut files: BTreeMap<OsString, PathBuf> = BTreeMap::new();
         for loc in locations {
-            collect_files(loc, &mut files, warn);
+            collect_files(loc, &mut files, ListDialect::Depmod, warn);
         }
         let mut config = DepmodConfig::default();
         for path in files.values() {
@@ -466,15 +466,34 @@ pub fn kver_matches(pattern: &str, release: &str) -> bool {
     pattern == "*" || ere::Regex::new(pattern).is_some_and(|re| re.is_match(release))
 }
 
-/// Adds the files `loc` contributes to `files` (file name -> path), keeping earlier entries.
-fn collect_files(
+/// Whose words [`collect_files`] reports problems in: depmod's own configuration reader and
+/// libkmod's (used by modprobe) list the same files but complain differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ListDialect {
+    /// depmod: `files list DIR: <strerror>` for a location it can't stat or open, and an entry
+    /// it can't stat is reported like a directory.
+    Depmod,
+    /// libkmod: a location it can't stat is skipped silently, one it can't open is reported as
+    /// `opendir(DIR): <strerror>`, and an entry it can't stat (a dangling or looping link, no
+    /// search permission) is skipped silently. (kmod 30 then reads a stale `stat` buffer, so it
+    /// calls such an entry a directory when the entry stat'ed before it was one.)
+    Modprobe,
+}
+
+/// Adds the files `loc` contributes to `files` (file name -> path), keeping earlier entries:
+/// a file is taken whatever its name, a directory gives its `*.conf` entries that aren't
+/// hidden. A missing `loc` contributes nothing, silently; other problems are reported through
+/// `warn` in `dialect`'s words.
+pub(crate) fn collect_files(
     loc: &Path,
     files: &mut BTreeMap<OsString, PathBuf>,
+    dialect: ListDialect,
     warn: &mut dyn FnMut(String),
 ) {
     let meta = match fs::metadata(loc) {
         Ok(m) => m,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return,
+        Err(_) if dialect == ListDialect::Modprobe => return,
         Err(e) => {
             warn(format!("files list {}: {}", loc.display(), io_text(&e)));
             return;
@@ -490,7 +509,10 @@ fn collect_files(
     let entries = match fs::read_dir(loc) {
         Ok(e) => e,
         Err(e) => {
-            warn(format!("files list {}: {}", loc.display(), io_text(&e)));
+            warn(match dialect {
+                ListDialect::Depmod => format!("files list {}: {}", loc.display(), io_text(&e)),
+                ListDialect::Modprobe => format!("opendir({}): {}", loc.display(), io_text(&e)),
+            });
             return;
         }
     };
@@ -506,7 +528,11 @@ fn collect_files(
         joined.push("/");
         joined.push(&fname);
         let path = PathBuf::from(joined);
-        if !fs::metadata(&path).is_ok_and(|m| !m.is_dir()) {
+        let stat = fs::metadata(&path);
+        if dialect == ListDialect::Modprobe && stat.is_err() {
+            continue;
+        }
+        if !stat.is_ok_and(|m| !m.is_dir()) {
             warn(format!(
                 "Directories inside directories are not supported: {}",
                 path.display()
@@ -527,7 +553,7 @@ fn io_text(e: &io::Error) -> String {
 
 /// Splits text into logical lines, resolving backslashes, each with the number of its last
 /// physical line.
-fn logical_lines(text: &str) -> Vec<(usize, String)> {
+pub(crate) fn logical_lines(text: &str) -> Vec<(usize, String)> {
     let mut lines = Vec::new();
     let mut current = String::new();
     let mut lineno = 0;

@@ -1,3 +1,4 @@
-//! Configuration files: `depmod.d` (and, later, `modprobe.d` and the kernel command line).
+//! Configuration files: `depmod.d`, `modprobe.d` and the kernel command line.
 
 pub mod depmod;
+pub mod modprobe;

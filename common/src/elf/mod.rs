@@ -34,7 +34,7 @@ mod tests;
 
 pub use names::NameList;
 use reader::{is_reserved_index, string_at, Image};
-pub use sparse::SparseError;
+pub use sparse::{read_modinfo_sparse, SparseError};
 
 /// The marker at the very end of a signed module.
 pub const SIGNATURE_MAGIC: &[u8] = b"~Module signature appended~\n";
@@ -212,6 +212,18 @@ impl ModuleElf {
     /// The module's own name (`.modinfo` `name`), if recorded.
     pub fn name(&self) -> Option<&str> {
         self.get("name")
+    }
+}
+
+/// The `.modinfo` strings of an image as raw bytes, in file order, empty ones
+/// skipped (strings without `=` are kept, unlike [`ModuleElf::modinfo`]);
+/// `None` when there is no `.modinfo` section. Reads only the section
+/// headers and that section, for modinfo, which prints the bytes unchanged.
+pub fn modinfo_strings(image: &[u8]) -> Result<Option<Vec<&[u8]>>, ElfError> {
+    let img = Image::parse(image)?;
+    match img.find(MODINFO) {
+        Some((index, _)) => Ok(Some(nul_strings(img.section_data(index)?).collect())),
+        None => Ok(None),
     }
 }
 

@@ -158,3 +158,48 @@ fn crc_sections(img: &Image<'_>) -> Vec<Range<usize>> {
         .filter_map(|i| file_range(img, i))
         .collect()
 }
+
+/// Fills `buf[range]` (clipped to the buffer) through `read_at`.
+fn load_range(
+    buf: &mut [u8],
+    range: Range<usize>,
+    read_at: &mut dyn FnMut(&mut [u8], u64) -> io::Result<()>,
+) -> io::Result<()> {
+    let end = range.end.min(buf.len());
+    match buf.get_mut(range.start..end) {
+        Some(part) if !part.is_empty() => read_at(part, range.start as u64),
+        _ => Ok(()),
+    }
+}
+
+/// Reads, through `read_at` (which must fill the whole buffer), what
+/// [`modinfo_strings`](super::modinfo_strings) looks at in a plain module file of `len` bytes
+/// (the ELF header, the section header table, the section names and `.modinfo`) into a zeroed
+/// buffer of the file's size, and returns it; the other bytes stay zero. `modinfo_strings` gives
+/// the same result, or error, on it as on the whole file.
+pub fn read_modinfo_sparse(
+    len: usize,
+    read_at: &mut dyn FnMut(&mut [u8], u64) -> io::Result<()>,
+) -> io::Result<Vec<u8>> {
+    let mut buf = vec![0u8; len];
+    load_range(&mut buf, 0..64, read_at)?;
+    let Some(table) = section_table(&buf) else {
+        load_range(&mut buf, 0..len, read_at)?;
+        return Ok(buf);
+    };
+    load_range(&mut buf, table, read_at)?;
+    // A header or table the parse rejects: it rejects the sparse buffer the same way.
+    let Some(names) = Image::parse(&buf).ok().map(|img| img.name_table_range()) else {
+        return Ok(buf);
+    };
+    if let Some(r) = names {
+        load_range(&mut buf, r, read_at)?;
+    }
+    let modinfo = Image::parse(&buf)
+        .ok()
+        .and_then(|img| img.find(MODINFO).and_then(|(i, _)| file_range(&img, i)));
+    if let Some(r) = modinfo {
+        load_range(&mut buf, r, read_at)?;
+    }
+    Ok(buf)
+}

@@ -168,14 +168,19 @@ load() {
 }
 
 # module_state: what the kernel has loaded, beyond the baseline: name, use
-# count, holders and state from /proc/modules (no size, address or taint),
-# and the parameters of mt_params when it is loaded.
+# count, holders and state from /proc/modules (no size, address or taint;
+# newest first, so the load order counts), the parameters of mt_params when it
+# is loaded, and the output of the shell command $STATE_EXTRA if set.
 module_state() {
     while read -r _n _size _refcnt _holders _state _rest; do
         grep -qxF "$_n" /tmp/baseline.modules || echo "$_n $_refcnt $_holders $_state"
     done </proc/modules
     if [ -d /sys/module/mt_params/parameters ]; then
         grep . /sys/module/mt_params/parameters/*
+    fi
+    # A scenario's own state (e.g. marker files its install commands write).
+    if [ -n "${STATE_EXTRA:-}" ]; then
+        eval "$STATE_EXTRA"
     fi
 }
 
@@ -235,4 +240,85 @@ same_as_kmod() {
         diff -u /tmp/cmp.kmod.$_part /tmp/cmp.tools.$_part | sed 's/^/    /'
     done
     return 1
+}
+
+# ------------------------------------------------------------ modprobe helpers
+
+# conf NAME: stdin becomes /etc/modprobe.d/NAME.conf (init removes
+# /etc/modprobe.d after each scenario).
+conf() {
+    mkdir -p /etc/modprobe.d
+    cat >"/etc/modprobe.d/$1.conf"
+    echo "  /etc/modprobe.d/$1.conf:"
+    sed 's/^/    | /' "/etc/modprobe.d/$1.conf"
+}
+
+# expect_out_line LINE: stdout of the last `run` has LINE as one whole line.
+expect_out_line() {
+    if grep -qxF -- "$1" /tmp/run.out; then
+        ok "stdout has: $1"
+    else
+        bad "stdout lacks the line: $1"
+    fi
+}
+
+expect_out_empty() {
+    if [ -s /tmp/run.out ]; then bad "stdout is not empty"; else ok "stdout is empty"; fi
+}
+
+# expect_all_loaded / expect_none_loaded NAME...
+expect_all_loaded() {
+    for _n in "$@"; do expect_loaded "$_n"; done
+}
+expect_none_loaded() {
+    for _n in "$@"; do expect_not_loaded "$_n"; done
+}
+
+# load_order NAME...: those of NAME... that are loaded, oldest first
+# (/proc/modules lists the newest first), space-separated.
+load_order() {
+    _o=
+    while read -r _n _rest; do
+        for _w in "$@"; do
+            [ "$_n" = "$_w" ] && _o="$_n $_o"
+        done
+    done </proc/modules
+    echo $_o
+}
+
+# expect_param_of MODULE PARAM VALUE: /sys/module/MODULE/parameters/PARAM.
+expect_param_of() {
+    _v=$(cat "/sys/module/$1/parameters/$2" 2>&1)
+    if [ "$_v" = "$3" ]; then ok "$1.$2 = '$3'"; else bad "$1.$2 = '$_v', expected '$3'"; fi
+}
+
+# expect_no_signal: the last `run` was not killed by a signal (status < 128).
+expect_no_signal() {
+    if [ "$RC" -lt 128 ]; then ok "exit status $RC: no signal"; else bad "exit status $RC: killed by a signal"; fi
+}
+
+# expect_before A B LIST LABEL: word A comes before word B in LIST.
+expect_before() {
+    _ia=0 _ib=0 _i=0
+    for _w in $3; do
+        _i=$((_i + 1))
+        [ "$_w" = "$1" ] && [ $_ia = 0 ] && _ia=$_i
+        [ "$_w" = "$2" ] && [ $_ib = 0 ] && _ib=$_i
+    done
+    if [ $_ia -gt 0 ] && [ $_ib -gt 0 ] && [ $_ia -lt $_ib ]; then
+        ok "$4 ($3)"
+    else
+        bad "$4: not so in '$3'"
+    fi
+}
+
+# expect_out_line_ts LINE: stdout has LINE as a whole line, with or without
+# one trailing space (kmod ends `insmod` lines with one unless parameters
+# from the command line come last).
+expect_out_line_ts() {
+    if grep -qxF -- "$1" /tmp/run.out || grep -qxF -- "$1 " /tmp/run.out; then
+        ok "stdout has: $1"
+    else
+        bad "stdout lacks the line: $1"
+    fi
 }

@@ -1,0 +1,1452 @@
+//! `modprobe.d`: aliases, options, install / remove commands, blacklists and soft dependencies,
+//! plus what the kernel command line adds to them.
+//!
+//! Everything below was observed from Debian's kmod 30 (`modprobe -C ... -c`, `--show-depends`,
+//! `strace`, and a private mount namespace binding a made-up file over `/proc/cmdline`), unless
+//! it says otherwise.
+//!
+//! # Where the configuration comes from
+//!
+//! Without `-C`, the `*.conf` files of [`CONFIG_DIRS`] (`/etc/modprobe.d`, `/run/modprobe.d`,
+//! `/usr/local/lib/modprobe.d`, `/usr/lib/modprobe.d`, `/lib/modprobe.d`). Debian's kmod 30 skips
+//! `/usr/lib/modprobe.d`, which is `/lib/modprobe.d` on merged-usr systems; current kmod reads it,
+//! and so do we (a directory already listed is not listed twice). There is no single-file
+//! `/etc/modprobe.conf`. `-C PATH` (repeatable, accumulating) replaces that list: a directory
+//! gives its `*.conf` files, a file is read whatever its name, a missing path is silently
+//! ignored.
+//!
+//! In both cases `modules.softdep` of the module directory (`-d`/`-S` decide which) is read too,
+//! as one more configuration file with the same syntax whose name is `modules.softdep`.
+//!
+//! A file name seen in an earlier location shadows the same name in later ones
+//! (`modules.softdep` from the module directory comes before every other location); all files
+//! are then parsed in byte order of their names, whatever directory they come from
+//! (`a.conf` < `modules.conf` < `modules.softdep` < `modules.softdep.conf` < `z.conf`). Hidden
+//! files and names not ending in `.conf` are skipped; a `*.conf` entry that is a directory is
+//! reported as `Directories inside directories are not supported: DIR/NAME`; a directory that
+//! can't be opened as `opendir(DIR): <strerror>`; unreadable files and entries that can't be
+//! stat'ed are skipped silently. kmod 30 reads neither `/etc/modprobe.d` nor the command line
+//! under `-d`: only the module directory moves.
+//!
+//! # Syntax
+//!
+//! The line reader is depmod.d's (shared with [`super::depmod`]): `\` + newline joins lines,
+//! `\` + any other character is that character, a final `\` is a byte 0xFF (kept as U+FFFD), a
+//! logical line ends at its first NUL, a logical line starting with `#` is a comment (`#` after
+//! leading blanks is a bad line), words are split at spaces and tabs only, keywords are
+//! case-sensitive.
+//!
+//! | line | stored |
+//! |---|---|
+//! | `alias PATTERN MODULE [ignored...]` | both names normalised, see [`normalize_config_name`] |
+//! | `options MODULE TEXT` | TEXT is the rest of the line after the one blank following MODULE, kept verbatim except that every tab becomes a space; must not be empty |
+//! | `install MODULE COMMAND`, `remove MODULE COMMAND` | COMMAND likewise, tabs kept |
+//! | `blacklist MODULE [ignored...]` | |
+//! | `softdep MODULE WORD...` | at least one WORD; `pre:` / `post:` switch lists, in any order and as often as wanted; words before the first tag are dropped; names are not normalised |
+//! | `weakdep MODULE DEP...` | not known to kmod 30 (it rejects the line); current kmod's syntax, see [`ModprobeConfig::weakdeps`] |
+//! | `include ...`, `config ...` | nothing; reported as `FILE: command include is deprecated and not parsed anymore` |
+//!
+//! Any other line, a line with too few words, or a MODULE / PATTERN that fails normalisation is
+//! reported as `FILE line N: ignoring bad line starting with 'KEYWORD'` (N is the last physical
+//! line of a continued line). kmod 30 prints each message through libkmod's logger, as
+//! `libkmod: ERROR ../libkmod/libkmod-config.c:712 kmod_config_parse: <message>` (`:708` for the
+//! `include` one, `conf_files_filter_out` at `:772` and `conf_files_list` at `:868` for the file
+//! list ones), and carries on.
+//!
+//! Lookups ([`ModprobeConfig::install_command`], [`ModprobeConfig::softdep_for`], ...) use the
+//! first matching line; options of all matching lines are joined.
+//!
+//! # The kernel command line
+//!
+//! See [`ModprobeConfig::parse_cmdline`]. kmod reads `/proc/cmdline` after all files, so its
+//! options and blacklist entries come after the files' ones.
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use super::depmod::{collect_files, logical_lines, ListDialect};
+use crate::context::Context;
+use crate::error::Error;
+
+/// The configuration directories read without `-C`, strongest first.
+pub const CONFIG_DIRS: [&str; 5] = [
+    "/etc/modprobe.d",
+    "/run/modprobe.d",
+    "/usr/local/lib/modprobe.d",
+    "/usr/lib/modprobe.d",
+    "/lib/modprobe.d",
+];
+
+/// The file of the module directory that is read as configuration too.
+pub const SOFTDEP_FILE: &str = "modules.softdep";
+
+/// What `modprobe -c` prints after the configuration ([`ModprobeConfig::show_config`]) and
+/// before the index dump, even when there is no configuration and no index.
+///
+/// The index dump that follows (the caller's job) is, observed from kmod 30: one line
+/// `alias KEY VALUE` for every entry of `modules.alias.bin`, then likewise for
+/// `modules.symbols.bin` (keys `symbol:NAME`), each in the index's own iteration order; missing
+/// indexes print nothing. `modules.builtin.alias.bin` is not dumped, and `modules.softdep` is
+/// not either (it was parsed as configuration, so it shows in the `softdep` lines).
+pub const INDEX_DUMP_HEADER: &str = "\n# End of configuration files. Dumping indexes now:\n\n";
+
+/// Which list of a `softdep` line a name was written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SoftdepKind {
+    /// After `pre:`: loaded before the module.
+    Pre,
+    /// After `post:`: loaded after the module.
+    Post,
+}
+
+/// One `softdep` line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Softdep {
+    /// The module, normalised ([`normalize_config_name`]).
+    pub module: String,
+    /// The `pre:` names in the order written, across all `pre:` tags, as written (not
+    /// normalised: they may be aliases).
+    pub pre: Vec<String>,
+    /// The `post:` names likewise.
+    pub post: Vec<String>,
+    /// Every name after the first tag in the order written, pre and post interleaved. `pre` and
+    /// `post` are derived from it; it exists because kmod 30's `-c` prints spans of it (see
+    /// [`ModprobeConfig::show_config`]). When empty, `show_config` prints `pre` and `post`.
+    pub written: Vec<(SoftdepKind, String)>,
+}
+
+impl Softdep {
+    /// The `softdep` line as kmod 30 prints it, without the newline: `softdep MODULE `, then, if
+    /// there are `pre:` names, `pre: ` and the written names from the first to the last `pre:`
+    /// name joined by spaces (post names between them included), then the same for `post: `,
+    /// with no space between the two parts. So `softdep c pre: a post: b` prints as
+    /// `softdep c pre: apost: b` and `softdep c pre: a post: b pre: d` as
+    /// `softdep c pre: a b dpost: b`.
+    pub fn display_line(&self) -> String {
+        let mut line = format!("softdep {} ", self.module);
+        if self.written.is_empty() {
+            if !self.pre.is_empty() {
+                line.push_str("pre: ");
+                line.push_str(&self.pre.join(" "));
+            }
+            if !self.post.is_empty() {
+                line.push_str("post: ");
+                line.push_str(&self.post.join(" "));
+            }
+            return line;
+        }
+        for (kind, tag) in [(SoftdepKind::Pre, "pre: "), (SoftdepKind::Post, "post: ")] {
+            let first = self.written.iter().position(|(k, _)| *k == kind);
+            let last = self.written.iter().rposition(|(k, _)| *k == kind);
+            if let (Some(first), Some(last)) = (first, last) {
+                line.push_str(tag);
+                let span: Vec<&str> = self.written[first..=last]
+                    .iter()
+                    .map(|(_, n)| n.as_str())
+                    .collect();
+                line.push_str(&span.join(" "));
+            }
+        }
+        line
+    }
+}
+
+/// Everything `modprobe.d` files and the kernel command line say. Each list keeps the order in
+/// which lines were read (files in name order, then the command line).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ModprobeConfig {
+    /// `alias PATTERN MODULE`: the pattern (a shell wildcard, matched by the caller) and the
+    /// module, both normalised by [`normalize_config_name`] ('-' becomes '_' outside brackets).
+    pub aliases: Vec<(String, String)>,
+    /// `options MODULE TEXT` and command-line `MODULE.PARAM[=VALUE]`: the normalised module and
+    /// the text, tabs turned into spaces. One entry per line or command-line word.
+    pub options: Vec<(String, String)>,
+    /// `install MODULE COMMAND`: the normalised module and the command, verbatim (it may start
+    /// with blanks).
+    pub install: Vec<(String, String)>,
+    /// `remove MODULE COMMAND`, like `install`.
+    pub remove: Vec<(String, String)>,
+    /// `blacklist MODULE` (normalised) and `modprobe.blacklist=` entries from the command line
+    /// (as written, not normalised: kmod 30 compares them literally, so `crc-itu-t` there never
+    /// matches; empty entries are kept).
+    pub blacklist: Vec<String>,
+    /// `softdep` lines.
+    pub softdeps: Vec<Softdep>,
+    /// `weakdep MODULE DEP...`: the normalised module and the names as written. kmod 30 doesn't
+    /// know this directive (it reports the line as bad); this follows current kmod's manual:
+    /// the kernel may request these modules while the module initialises, so userspace doesn't
+    /// load them, but tools that gather modules (initramfs generators) include them.
+    pub weakdeps: Vec<(String, Vec<String>)>,
+}
+
+impl ModprobeConfig {
+    /// Reads the default locations: the `*.conf` files of [`CONFIG_DIRS`], each resolved under
+    /// `ctx`'s root, and `modules.softdep` of `ctx`'s module directory. Problems are reported
+    /// through `warn` (see the module documentation) and skipped, as kmod does, so this doesn't
+    /// fail today. The kernel command line is not read: pass it to
+    /// [`ModprobeConfig::parse_cmdline`] afterwards.
+    ///
+    /// kmod 30 reads the configuration directories of `/` even with `-d ROOT`; a caller wanting
+    /// that passes [`default_locations`] of a context rooted at `/` to
+    /// [`ModprobeConfig::load_locations`] together with ROOT's module directory.
+    pub fn load_default(ctx: &Context, warn: &mut dyn FnMut(String)) -> Result<Self, Error> {
+        Self::load_locations(Some(&ctx.module_dir()), &default_locations(ctx), warn)
+    }
+
+    /// `modprobe -C PATH...`: reads the given files and directories (as given, not under `ctx`'s
+    /// root) instead of the default directories, and `modules.softdep` of `ctx`'s module
+    /// directory. Repeated `-C` accumulate.
+    pub fn load_from(
+        ctx: &Context,
+        paths: &[PathBuf],
+        warn: &mut dyn FnMut(String),
+    ) -> Result<Self, Error> {
+        Self::load_locations(Some(&ctx.module_dir()), paths, warn)
+    }
+
+    /// The general loader: `modules.softdep` of `module_dir` (if given; a missing file is fine)
+    /// and the files of `locations` (files, and directories of `*.conf` files), a file name seen
+    /// earlier shadowing later ones, all parsed in byte order of their names.
+    pub fn load_locations(
+        module_dir: Option<&Path>,
+        locations: &[PathBuf],
+        warn: &mut dyn FnMut(String),
+    ) -> Result<Self, Error> {
+        let mut files: BTreeMap<OsString, PathBuf> = BTreeMap::new();
+        if let Some(dir) = module_dir {
+            // kmod joins with a literal '/', and opens this file without listing anything.
+            let mut path = dir.as_os_str().to_owned();
+            path.push("/");
+            path.push(SOFTDEP_FILE);
+            files.insert(OsString::from(SOFTDEP_FILE), PathBuf::from(path));
+        }
+        for loc in locations {
+            collect_files(loc, &mut files, ListDialect::Modprobe, warn);
+        }
+        let mut config = ModprobeConfig::default();
+        for path in files.values() {
+            // kmod 30 skips a file it can't read without a word.
+            if let Ok(bytes) = fs::read(path) {
+                config.parse_into(&String::from_utf8_lossy(&bytes), path, warn);
+            }
+        }
+        Ok(config)
+    }
+
+    /// Parses one file's text into `self`; `file` names it in messages. Never fails: bad lines
+    /// are reported through `warn` (`FILE line N: ignoring bad line starting with 'WORD'`) and
+    /// skipped.
+    pub fn parse_into(&mut self, text: &str, file: &Path, warn: &mut dyn FnMut(String)) {
+        for (lineno, line) in logical_lines(text) {
+            let line = line.split('\0').next().unwrap_or_default();
+            if line.starts_with('#') {
+                continue;
+            }
+            let Some((keyword, rest)) = split_word(line) else {
+                continue;
+            };
+            let ok = match keyword {
+                "alias" => self.parse_alias(rest),
+                "options" => parse_rest(rest).is_some_and(|(module, text)| {
+                    self.options.push((module, text.replace('\t', " ")));
+                    true
+                }),
+                "install" => parse_rest(rest).is_some_and(|(module, cmd)| {
+                    self.install.push((module, cmd.to_string()));
+                    true
+                }),
+                "remove" => parse_rest(rest).is_some_and(|(module, cmd)| {
+                    self.remove.push((module, cmd.to_string()));
+                    true
+                }),
+                "blacklist" => match split_word(rest).and_then(|(m, _)| normalize_config_name(m)) {
+                    Some(module) => {
+                        self.blacklist.push(module);
+                        true
+                    }
+                    None => false,
+                },
+                "softdep" => self.parse_softdep(rest),
+                "weakdep" => self.parse_weakdep(rest),
+                "include" | "config" => {
+                    warn(format!(
+                        "{}: command {} is deprecated and not parsed anymore",
+                        file.display(),
+                        keyword
+                    ));
+                    true
+                }
+                _ => false,
+            };
+            if !ok {
+                warn(format!(
+                    "{} line {}: ignoring bad line starting with '{}'",
+                    file.display(),
+                    lineno,
+                    keyword
+                ));
+            }
+        }
+    }
+
+    fn parse_alias(&mut self, rest: &str) -> bool {
+        let mut words = words(rest);
+        let (Some(pattern), Some(module)) = (words.next(), words.next()) else {
+            return false;
+        };
+        match (
+            normalize_config_name(pattern),
+            normalize_config_name(module),
+        ) {
+            (Some(pattern), Some(module)) => {
+                self.aliases.push((pattern, module));
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn parse_softdep(&mut self, rest: &str) -> bool {
+        let mut words = words(rest);
+        let Some(module) = words.next() else {
+            return false;
+        };
+        let words: Vec<&str> = words.collect();
+        let Some(module) = normalize_config_name(module).filter(|_| !words.is_empty()) else {
+            return false;
+        };
+        let mut softdep = Softdep {
+            module,
+            ..Softdep::default()
+        };
+        let mut kind = None;
+        for word in words {
+            match word {
+                "pre:" => kind = Some(SoftdepKind::Pre),
+                "post:" => kind = Some(SoftdepKind::Post),
+                name => {
+                    if let Some(kind) = kind {
+                        match kind {
+                            SoftdepKind::Pre => softdep.pre.push(name.to_string()),
+                            SoftdepKind::Post => softdep.post.push(name.to_string()),
+                        }
+                        softdep.written.push((kind, name.to_string()));
+                    }
+                }
+            }
+        }
+        self.softdeps.push(softdep);
+        true
+    }
+
+    fn parse_weakdep(&mut self, rest: &str) -> bool {
+        let mut words = words(rest);
+        let Some(module) = words.next() else {
+            return false;
+        };
+        let deps: Vec<String> = words.map(str::to_string).collect();
+        match normalize_config_name(module) {
+            Some(module) if !deps.is_empty() => {
+                self.weakdeps.push((module, deps));
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Adds what the kernel command line (the text of `/proc/cmdline`) says, after everything
+    /// read so far, as kmod does after reading the files. Observed from kmod 30:
+    ///
+    /// - Words are separated by whitespace (space, `\t`, `\n`, `\v`, `\f`, `\r`) outside double
+    ///   quotes; a quote toggles quoting anywhere in a word and stays in the word. A word whose
+    ///   quote is still open at the end of the text is dropped. `--` is not special.
+    /// - A word starting with `"` has that quote moved to just after its first `=`, so
+    ///   `"mod.p=a b"` means `mod.p="a b"`.
+    /// - The word must be `MODULE.PARAM` or `MODULE.PARAM=VALUE`, split at the first `.`: a `=`
+    ///   before any `.`, a `.` in PARAM, or a quote or whitespace in MODULE or PARAM makes kmod
+    ///   ignore it silently. MODULE and PARAM may be empty (`.p=1` gives options for module
+    ///   ``). Dots, `=` and quotes in VALUE are fine.
+    /// - MODULE is normalised ([`normalize_config_name`]); if that fails, `warn` gets `Ignoring
+    ///   bad option on kernel command line while parsing module name: 'MODULE'` (kmod 30 logs it
+    ///   as `libkmod: ERROR ../libkmod/libkmod-config.c:489 kcmdline_parse_result: ...`). PARAM
+    ///   and VALUE are kept as written (`a-b.c-d=1` is `options a_b c-d=1`), tabs turned into
+    ///   spaces, as one [`ModprobeConfig::options`] entry per word.
+    /// - `modprobe.blacklist=A,B` adds each comma-separated entry (empty ones too) to the
+    ///   blacklist, not normalised. `modprobe.blacklist` without `=`, and `modprobe.OTHER`, are
+    ///   ordinary options of a module called `modprobe`.
+    pub fn parse_cmdline(&mut self, cmdline: &str, warn: &mut dyn FnMut(String)) {
+        for word in cmdline_words(cmdline) {
+            self.cmdline_word(word, warn);
+        }
+    }
+
+    fn cmdline_word(&mut self, word: &str, warn: &mut dyn FnMut(String)) {
+        let moved;
+        let word = match word.strip_prefix('"') {
+            Some(rest) => {
+                moved = match rest.split_once('=') {
+                    Some((before, after)) => format!("{before}=\"{after}"),
+                    None => rest.to_string(),
+                };
+                moved.as_str()
+            }
+            None => word,
+        };
+        let Some(dot) = word
+            .find(['.', '='])
+            .filter(|&i| word[i..].starts_with('.'))
+        else {
+            return;
+        };
+        let (module, param) = (&word[..dot], &word[dot + 1..]);
+        let (name, value) = match param.split_once('=') {
+            Some((name, value)) => (name, Some(value)),
+            None => (param, None),
+        };
+        let bad = |s: &str| s.contains(|c: char| c == '"' || is_cmdline_space(c));
+        if name.contains('.') || bad(name) || bad(module) {
+            return;
+        }
+        let Some(module) = normalize_config_name(module) else {
+            warn(format!(
+                "Ignoring bad option on kernel command line while parsing module name: '{module}'"
+            ));
+            return;
+        };
+        match value {
+            Some(list) if module == "modprobe" && name == "blacklist" => {
+                self.blacklist.extend(list.split(',').map(str::to_string));
+            }
+            _ => self.options.push((module, param.replace('\t', " "))),
+        }
+    }
+
+    /// The options for `module` ('-' and '_' alike): the text of every matching
+    /// [`ModprobeConfig::options`] entry in order (files, then command line), joined by single
+    /// spaces, as kmod passes them; `None` when there are none. Options of an alias the module
+    /// was reached through are the caller's to add (kmod appends them after these).
+    pub fn options_for(&self, module: &str) -> Option<String> {
+        let module = lookup_name(module);
+        let texts: Vec<&str> = self
+            .options
+            .iter()
+            .filter(|(m, _)| *m == module)
+            .map(|(_, t)| t.as_str())
+            .collect();
+        (!texts.is_empty()).then(|| texts.join(" "))
+    }
+
+    /// Whether `module` ('-' and '_' alike) is blacklisted. Command-line entries are compared as
+    /// written, so only their '_' spelling matches (observed from kmod 30).
+    pub fn is_blacklisted(&self, module: &str) -> bool {
+        let module = lookup_name(module);
+        self.blacklist.contains(&module)
+    }
+
+    /// The command of the first `install` line for `module` ('-' and '_' alike).
+    pub fn install_command(&self, module: &str) -> Option<&str> {
+        first_command(&self.install, module)
+    }
+
+    /// The command of the first `remove` line for `module` ('-' and '_' alike).
+    pub fn remove_command(&self, module: &str) -> Option<&str> {
+        first_command(&self.remove, module)
+    }
+
+    /// The first `softdep` line for `module` ('-' and '_' alike); later ones are ignored, as
+    /// kmod 30 does.
+    pub fn softdep_for(&self, module: &str) -> Option<&Softdep> {
+        let module = lookup_name(module);
+        self.softdeps.iter().find(|s| s.module == module)
+    }
+
+    /// The names of the first `weakdep` line for `module` ('-' and '_' alike). (First, like
+    /// `softdep`; not observable with kmod 30.)
+    pub fn weakdep_for(&self, module: &str) -> Option<&[String]> {
+        let module = lookup_name(module);
+        self.weakdeps
+            .iter()
+            .find(|(m, _)| *m == module)
+            .map(|(_, deps)| deps.as_slice())
+    }
+
+    /// The configuration part of `modprobe -c`, byte-identical to kmod 30's for the same input:
+    /// `blacklist M`, `install M CMD`, `remove M CMD`, `alias PATTERN M`, `options M TEXT`, then
+    /// `softdep` lines ([`Softdep::display_line`]), each section in reading order, one line each,
+    /// then `weakdep M DEP...` lines (kmod 30 has none; the format is our choice, following the
+    /// directive's syntax).
+    ///
+    /// The caller then writes [`INDEX_DUMP_HEADER`] and the index dump described there. Text
+    /// that wasn't UTF-8 prints as U+FFFD where kmod prints the original bytes.
+    pub fn show_config(&self, out: &mut impl Write) -> io::Result<()> {
+        let mut buf = Vec::new();
+        for module in &self.blacklist {
+            writeln!(buf, "blacklist {module}")?;
+        }
+        for (module, cmd) in &self.install {
+            writeln!(buf, "install {module} {cmd}")?;
+        }
+        for (module, cmd) in &self.remove {
+            writeln!(buf, "remove {module} {cmd}")?;
+        }
+        for (pattern, module) in &self.aliases {
+            writeln!(buf, "alias {pattern} {module}")?;
+        }
+        for (module, text) in &self.options {
+            writeln!(buf, "options {module} {text}")?;
+        }
+        for softdep in &self.softdeps {
+            writeln!(buf, "{}", softdep.display_line())?;
+        }
+        for (module, deps) in &self.weakdeps {
+            writeln!(buf, "weakdep {module} {}", deps.join(" "))?;
+        }
+        out.write_all(&buf)
+    }
+}
+
+/// The default configuration directories under `ctx`'s root, strongest first, leaving out one
+/// that is the same directory as an earlier one (`/usr/lib/modprobe.d` and `/lib/modprobe.d` on
+/// merged-usr systems), so its problems aren't reported twice.
+pub fn default_locations(ctx: &Context) -> Vec<PathBuf> {
+    use std::os::unix::fs::MetadataExt;
+    let mut seen = Vec::new();
+    let mut dirs = Vec::new();
+    for dir in CONFIG_DIRS {
+        let path = ctx.path(dir);
+        if let Ok(meta) = fs::metadata(&path) {
+            let id = (meta.dev(), meta.ino());
+            if seen.contains(&id) {
+                continue;
+            }
+            seen.push(id);
+        }
+        dirs.push(path);
+    }
+    dirs
+}
+
+/// A module name or alias pattern in kmod's canonical form, or `None` if kmod rejects it:
+/// every '-' becomes '_' except between `[` and the next `]` (a bracket expression of a
+/// wildcard; `[` inside one is literal, `[]` is an empty one). A `]` outside brackets or a `[`
+/// never closed makes the name invalid. Observed from kmod 30: `a-[b-d]-e` -> `a_[b-d]_e`,
+/// `a[[]-b` -> `a[[]_b`, `a[]b` stays; `a]b`, `a[b`, `a[]]b` are rejected. kmod applies this
+/// to every module name and alias pattern in the files and to module names on the command line.
+pub fn normalize_config_name(name: &str) -> Option<String> {
+    let mut out = String::with_capacity(name.len());
+    let mut in_brackets = false;
+    for c in name.chars() {
+        match c {
+            '[' if !in_brackets => in_brackets = true,
+            ']' if in_brackets => in_brackets = false,
+            ']' => return None,
+            '-' if !in_brackets => {
+                out.push('_');
+                continue;
+            }
+            _ => {}
+        }
+        out.push(c);
+    }
+    (!in_brackets).then_some(out)
+}
+
+/// A name given to a lookup, normalised like the stored ones (plainly, if it isn't valid).
+fn lookup_name(module: &str) -> String {
+    normalize_config_name(module).unwrap_or_else(|| crate::name::normalize(module))
+}
+
+fn first_command<'a>(list: &'a [(String, String)], module: &str) -> Option<&'a str> {
+    let module = lookup_name(module);
+    list.iter()
+        .find(|(m, _)| *m == module)
+        .map(|(_, cmd)| cmd.as_str())
+}
+
+fn is_blank(c: char) -> bool {
+    c == ' ' || c == '\t'
+}
+
+/// The words of a configuration line.
+fn words(s: &str) -> impl Iterator<Item = &str> {
+    s.split(is_blank).filter(|w| !w.is_empty())
+}
+
+/// The first word of `s` and what follows it, starting at the blank after the word.
+fn split_word(s: &str) -> Option<(&str, &str)> {
+    let s = s.trim_start_matches(is_blank);
+    if s.is_empty() {
+        return None;
+    }
+    let end = s.find(is_blank).unwrap_or(s.len());
+    Some(s.split_at(end))
+}
+
+/// `MODULE TEXT` of `options`, `install` and `remove`: the normalised module and the rest of the
+/// line after the one blank that ends MODULE, which must not be empty.
+fn parse_rest(rest: &str) -> Option<(String, &str)> {
+    let (module, rest) = split_word(rest)?;
+    // The blank is ASCII, so slicing after it is on a character boundary.
+    let text = rest.get(1..).filter(|t| !t.is_empty())?;
+    Some((normalize_config_name(module)?, text))
+}
+
+fn is_cmdline_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\x0b' | '\x0c' | '\r')
+}
+
+/// The words of a kernel command line: split at whitespace outside double quotes; a word whose
+/// quote is still open at the end is dropped.
+fn cmdline_words(cmdline: &str) -> Vec<&str> {
+    let mut words = Vec::new();
+    let mut start = None;
+    let mut quoted = false;
+    for (i, c) in cmdline.char_indices() {
+        if c == '"' {
+            quoted = !quoted;
+        } else if is_cmdline_space(c) && !quoted {
+            if let Some(s) = start.take() {
+                words.push(&cmdline[s..i]);
+            }
+            continue;
+        }
+        start.get_or_insert(i);
+    }
+    if let (Some(s), false) = (start, quoted) {
+        words.push(&cmdline[s..]);
+    }
+    words
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fresh, empty scratch directory for one test.
+    fn scratch(tag: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("common-modprobecfg-{tag}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).expect("create scratch dir");
+        dir
+    }
+
+    fn write(path: &Path, text: &str) {
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).expect("create parent");
+        }
+        fs::write(path, text).expect("write file");
+    }
+
+    /// Parses `text` as one file, returning the config and the messages.
+    fn parse(text: &str) -> (ModprobeConfig, Vec<String>) {
+        let mut msgs = Vec::new();
+        let mut cfg = ModprobeConfig::default();
+        cfg.parse_into(text, Path::new("/x.conf"), &mut |m| msgs.push(m));
+        (cfg, msgs)
+    }
+
+    fn cmdline(text: &str) -> (ModprobeConfig, Vec<String>) {
+        let mut msgs = Vec::new();
+        let mut cfg = ModprobeConfig::default();
+        cfg.parse_cmdline(text, &mut |m| msgs.push(m));
+        (cfg, msgs)
+    }
+
+    fn shown(cfg: &ModprobeConfig) -> String {
+        let mut out = Vec::new();
+        cfg.show_config(&mut out).expect("write to a Vec");
+        String::from_utf8(out).expect("utf-8")
+    }
+
+    fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
+        items
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    }
+
+    fn bad(line: usize, word: &str) -> String {
+        format!("/x.conf line {line}: ignoring bad line starting with '{word}'")
+    }
+
+    #[test]
+    fn alias_lines() {
+        // Observed from kmod 30 (`modprobe -C DIR -c`): '-' becomes '_' in pattern and module
+        // outside brackets; extra words are ignored; one word is a bad line.
+        let (cfg, msgs) = parse(
+            "alias my-mod* really-long_name\nalias\tpci:v-*d*\tm-n.ko extra\nalias a-[b-d]-e x\n\
+             alias a\nalias A-B X-Y\n",
+        );
+        assert_eq!(
+            cfg.aliases,
+            pairs(&[
+                ("my_mod*", "really_long_name"),
+                ("pci:v_*d*", "m_n.ko"),
+                ("a_[b-d]_e", "x"),
+                ("A_B", "X_Y"),
+            ])
+        );
+        assert_eq!(msgs, vec![bad(4, "alias")]);
+        // Observed from kmod 30: unbalanced brackets in the pattern or the module are bad lines.
+        let (cfg, msgs) = parse("alias a]b m\nalias a[b m\nalias x a[-m\nalias y a]m\n");
+        assert!(cfg.aliases.is_empty());
+        assert_eq!(
+            msgs,
+            vec![
+                bad(1, "alias"),
+                bad(2, "alias"),
+                bad(3, "alias"),
+                bad(4, "alias")
+            ]
+        );
+    }
+
+    #[test]
+    fn names_are_normalised_outside_brackets() {
+        // Each observed from kmod 30 as an `alias PATTERN m` line.
+        let cases: &[(&str, Option<&str>)] = &[
+            ("a-[b-d]-e", Some("a_[b-d]_e")),
+            ("a-[-b]-x", Some("a_[-b]_x")),
+            ("a[[]-b", Some("a[[]_b")),
+            ("a[b[c]-d", Some("a[b[c]_d")),
+            ("a[]b", Some("a[]b")),
+            ("[]", Some("[]")),
+            ("[-]", Some("[-]")),
+            ("a[^-]-", Some("a[^-]_")),
+            ("a[!-]-b", Some("a[!-]_b")),
+            ("a*?-b", Some("a*?_b")),
+            ("a\\\\-b", Some("a\\\\_b")),
+            ("a.b-c", Some("a.b_c")),
+            ("a]b", None),
+            ("a[b", None),
+            ("a[]]b", None),
+            ("a[b]]c", None),
+            ("a[b]c]-d", None),
+            ("[", None),
+            ("]", None),
+            ("a[-", None),
+            ("x-[a-]-y-]", None),
+            ("a-]-[-x", None),
+        ];
+        for &(name, want) in cases {
+            assert_eq!(
+                normalize_config_name(name).as_deref(),
+                want,
+                "name {name:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn options_lines() {
+        // Observed from kmod 30 (-c and --show-depends): the text is the rest of the line after
+        // the one blank that ends the module name, every tab turned into a space (also inside
+        // quotes), other whitespace kept; an empty text is a bad line, one blank isn't.
+        let (cfg, msgs) = parse(
+            "options snd-pcsp index=-2\noptions snd-pcsp   a=1 \t  b=2  \noptions loop\tc=\"x\ty\"\t\n\
+             options a-b.c-d x-y=1\noptions lonely\noptions spaced  \noptions tabbed \t\n\
+             options one \noptions\noptions vt a\x0bb\x0cc\r\noptions a[b-]-c x\noptions q]-1 x\n",
+        );
+        assert_eq!(
+            cfg.options,
+            pairs(&[
+                ("snd_pcsp", "index=-2"),
+                ("snd_pcsp", "  a=1    b=2  "),
+                ("loop", "c=\"x y\" "),
+                ("a_b.c_d", "x-y=1"),
+                ("spaced", " "),
+                ("tabbed", " "),
+                ("vt", "a\x0bb\x0cc\r"),
+                ("a[b-]_c", "x"),
+            ])
+        );
+        assert_eq!(
+            msgs,
+            vec![
+                bad(5, "options"),
+                bad(8, "options"),
+                bad(9, "options"),
+                bad(12, "options")
+            ]
+        );
+        // Observed from kmod 30 (--show-depends): all lines, joined by single spaces.
+        assert_eq!(
+            cfg.options_for("snd_pcsp").as_deref(),
+            Some("index=-2   a=1    b=2  ")
+        );
+        assert_eq!(cfg.options_for("snd-pcsp"), cfg.options_for("snd_pcsp"));
+        assert_eq!(cfg.options_for("a-b.c-d").as_deref(), Some("x-y=1"));
+        assert_eq!(cfg.options_for("nothing"), None);
+    }
+
+    #[test]
+    fn install_and_remove_lines() {
+        // Observed from kmod 30: the command is the rest of the line after the one blank ending
+        // the module name, verbatim (tabs, quotes, trailing blanks); the first line for a module
+        // is the one used (--show-depends, -r -n -v).
+        let (cfg, msgs) = parse(
+            "install dm-crypt  /sbin/modprobe --ignore-install dm-crypt $CMDLINE_OPTS 'x'\n\
+             install\t\tfoo-bar\t\techo\ta  \tb\t\ninstall loop echo one\ninstall loop echo two\n\
+             install nothing\ninstall nothing-either \nremove loop  rm -x  \nremove loop r2\n\
+             remove a[-b c\n",
+        );
+        assert_eq!(
+            cfg.install,
+            pairs(&[
+                (
+                    "dm_crypt",
+                    " /sbin/modprobe --ignore-install dm-crypt $CMDLINE_OPTS 'x'"
+                ),
+                ("foo_bar", "\techo\ta  \tb\t"),
+                ("loop", "echo one"),
+                ("loop", "echo two"),
+            ])
+        );
+        assert_eq!(cfg.remove, pairs(&[("loop", " rm -x  "), ("loop", "r2")]));
+        assert_eq!(
+            msgs,
+            vec![bad(5, "install"), bad(6, "install"), bad(9, "remove")]
+        );
+        assert_eq!(cfg.install_command("loop"), Some("echo one"));
+        assert_eq!(cfg.install_command("foo_bar"), Some("\techo\ta  \tb\t"));
+        assert_eq!(
+            cfg.install_command("dm_crypt"),
+            cfg.install_command("dm-crypt")
+        );
+        assert_eq!(cfg.remove_command("loop"), Some(" rm -x  "));
+        assert_eq!(cfg.remove_command("dm-crypt"), None);
+    }
+
+    #[test]
+    fn blacklist_lines() {
+        // Observed from kmod 30: normalised, extra words ignored, none is a bad line.
+        let (cfg, msgs) =
+            parse("blacklist evil-mod\nblacklist two words\nblacklist\nblacklist a[\n");
+        assert_eq!(cfg.blacklist, vec!["evil_mod", "two"]);
+        assert_eq!(msgs, vec![bad(3, "blacklist"), bad(4, "blacklist")]);
+        assert!(cfg.is_blacklisted("evil-mod"));
+        assert!(cfg.is_blacklisted("evil_mod"));
+        assert!(!cfg.is_blacklisted("words"));
+    }
+
+    #[test]
+    fn softdep_lines() {
+        // Observed from kmod 30 (--show-depends loads pre, module, post; -c): tags in any order
+        // and repeated; words before the first tag dropped; names as written; `softdep m` alone
+        // is bad, `softdep m x` is not; tags are case-sensitive and must be separate words.
+        let (cfg, msgs) = parse(
+            "softdep c pre: a b post: d e\nsoftdep m-x post: b pre: c post: d pre: e\n\
+             softdep q x y pre: p1 pre: post: z\nsoftdep onlywords a b\nsoftdep lone\n\
+             softdep tagcase PRE: a pre:b\nsoftdep u-hcd\tpre:\tehci-hcd  x\n",
+        );
+        assert_eq!(msgs, vec![bad(5, "softdep")]);
+        let s = |m: &str| cfg.softdep_for(m).expect("softdep");
+        assert_eq!(s("c").pre, vec!["a", "b"]);
+        assert_eq!(s("c").post, vec!["d", "e"]);
+        assert_eq!(s("m_x").pre, vec!["c", "e"]);
+        assert_eq!(s("m-x").post, vec!["b", "d"]);
+        assert_eq!(s("q").pre, vec!["p1"]);
+        assert_eq!(s("q").post, vec!["z"]);
+        assert!(s("onlywords").pre.is_empty() && s("onlywords").post.is_empty());
+        assert!(s("tagcase").pre.is_empty());
+        assert_eq!(s("u_hcd").pre, vec!["ehci-hcd", "x"]);
+        // Observed from kmod 30 (--show-depends): the first line for a module wins.
+        let (cfg, _) = parse("softdep loop pre: crc7\nsoftdep loop pre: crc8 post: crc4\n");
+        assert_eq!(
+            cfg.softdep_for("loop").map(|s| s.pre.clone()),
+            Some(vec!["crc7".into()])
+        );
+        assert_eq!(cfg.softdeps.len(), 2);
+    }
+
+    #[test]
+    fn softdep_display_spans() {
+        // Each observed from kmod 30's `-c`: the pre part spans from the first to the last pre
+        // name as written, post names between included; likewise the post part; no space
+        // between the two parts; `softdep M ` with a trailing space when both are empty.
+        let cases: &[(&str, &str)] = &[
+            ("softdep a b", "softdep a "),
+            ("softdep a pre: b", "softdep a pre: b"),
+            ("softdep a post: b", "softdep a post: b"),
+            ("softdep a pre: b post: c", "softdep a pre: bpost: c"),
+            ("softdep a post: c pre: b", "softdep a pre: bpost: c"),
+            (
+                "softdep a pre: b c post: d e pre: f g",
+                "softdep a pre: b c d e f gpost: d e",
+            ),
+            (
+                "softdep a pre: b post: c post: d",
+                "softdep a pre: bpost: c d",
+            ),
+            ("softdep a x y pre: b post: c", "softdep a pre: bpost: c"),
+            ("softdep a pre:", "softdep a "),
+            ("softdep a pre: post:", "softdep a "),
+            ("softdep a pre:b", "softdep a "),
+            ("softdep a PRE: b", "softdep a "),
+            ("softdep a pre: pre: b", "softdep a pre: b"),
+            ("softdep a post: b pre: c", "softdep a pre: cpost: b"),
+            (
+                "softdep a post: b c pre: d post: e",
+                "softdep a pre: dpost: b c d e",
+            ),
+            (
+                "softdep a pre: b post: c pre: d",
+                "softdep a pre: b c dpost: c",
+            ),
+            (
+                "softdep a pre: b x pre: post: c y",
+                "softdep a pre: b xpost: c y",
+            ),
+            (
+                "softdep a-b pre: b-c post: c_d",
+                "softdep a_b pre: b-cpost: c_d",
+            ),
+            (
+                "softdep a\tpre:\tb  c\tpost:\t\td",
+                "softdep a pre: b cpost: d",
+            ),
+            (
+                "softdep a post: b pre: c post: d pre: e",
+                "softdep a pre: c d epost: b c d",
+            ),
+            ("softdep a pre: b post: pre: c post:", "softdep a pre: b c"),
+            ("softdep a pre: b b", "softdep a pre: b b"),
+            ("softdep a post: pre: post: pre:", "softdep a "),
+            ("softdep a[-]-b x", "softdep a[-]_b "),
+            ("softdep a pre: x[", "softdep a pre: x["),
+        ];
+        for &(line, want) in cases {
+            let (cfg, msgs) = parse(&format!("{line}\n"));
+            assert!(msgs.is_empty(), "{line:?}: {msgs:?}");
+            assert_eq!(shown(&cfg), format!("{want}\n"), "line {line:?}");
+        }
+        // Built by hand, without `written`: the lists as they are.
+        let s = Softdep {
+            module: "m".into(),
+            pre: vec!["a".into(), "b".into()],
+            post: vec!["c".into()],
+            written: Vec::new(),
+        };
+        assert_eq!(s.display_line(), "softdep m pre: a bpost: c");
+    }
+
+    #[test]
+    fn weakdep_lines() {
+        // Not observable with kmod 30, which reports every weakdep line as bad; this follows
+        // current kmod's manual (`weakdep MODULE DEP...`). A line without dependencies is our
+        // choice of a bad line, like `softdep MODULE`.
+        let (cfg, msgs) = parse("weakdep w-x a-b c\nweakdep lone\nweakdep w-x later\n");
+        assert_eq!(
+            cfg.weakdeps,
+            vec![
+                ("w_x".to_string(), vec!["a-b".to_string(), "c".to_string()]),
+                ("w_x".to_string(), vec!["later".to_string()]),
+            ]
+        );
+        assert_eq!(msgs, vec![bad(2, "weakdep")]);
+        assert_eq!(
+            cfg.weakdep_for("w-x"),
+            Some(&["a-b".to_string(), "c".to_string()][..])
+        );
+        assert_eq!(cfg.weakdep_for("lone"), None);
+        assert_eq!(shown(&cfg), "weakdep w_x a-b c\nweakdep w_x later\n");
+    }
+
+    #[test]
+    fn unknown_and_deprecated_directives() {
+        // Observed from kmod 30: exact texts; keywords are case-sensitive; `#` after blanks is a
+        // bad line; include/config are reported without a line number and do nothing.
+        let (cfg, msgs) = parse(
+            "include /etc/other.conf\ninclude\nconfig x\nAlias a b\n # x\nbogus directive\n\
+             search updates\n",
+        );
+        assert_eq!(cfg, ModprobeConfig::default());
+        assert_eq!(
+            msgs,
+            vec![
+                "/x.conf: command include is deprecated and not parsed anymore".to_string(),
+                "/x.conf: command include is deprecated and not parsed anymore".to_string(),
+                "/x.conf: command config is deprecated and not parsed anymore".to_string(),
+                bad(4, "Alias"),
+                bad(5, "#"),
+                bad(6, "bogus"),
+                bad(7, "search"),
+            ]
+        );
+    }
+
+    #[test]
+    fn comments_continuations_and_odd_bytes() {
+        // Observed from kmod 30 (the same reader as depmod.d's): `\`+newline joins, `\x` is
+        // x, a continued comment swallows the next line, a NUL ends the logical line, `\r` is
+        // part of a word, blank lines are skipped, a final `\` is byte 0xFF (U+FFFD here), and
+        // the line number is the last physical line.
+        let (cfg, msgs) = parse(
+            "# comment\n\n\t \n  alias a b\nalias cont-\\\ninued x\nalias esc\\#aped x\\\\y\n\
+             #alias commented \\\nalias swallowed x\nalias nul x\0alias hidden y\nalias cr x\r\n\
+             x\n\n\\\ny\\\n\\\nz\nblacklist end\\",
+        );
+        assert_eq!(
+            cfg.aliases,
+            pairs(&[
+                ("a", "b"),
+                ("cont_inued", "x"),
+                ("esc#aped", "x\\y"),
+                ("nul", "x"),
+                ("cr", "x\r"),
+            ])
+        );
+        assert_eq!(msgs, vec![bad(12, "x"), bad(17, "yz")]);
+        assert_eq!(cfg.blacklist, vec!["end\u{fffd}"]);
+        // A line starting with NUL is empty.
+        let (cfg, msgs) = parse("\0alias a b\nalias\0 a b\n");
+        assert!(cfg.aliases.is_empty());
+        assert_eq!(msgs, vec![bad(2, "alias")]);
+    }
+
+    #[test]
+    fn show_config_sections() {
+        // Observed from kmod 30's `-c`: blacklist, install, remove, alias, options, softdep, each
+        // in reading order, duplicates kept; the command line's options and blacklist entries
+        // follow the files' ones.
+        let (mut cfg, _) = parse(
+            "alias a-b* c-d\noptions a-b x=1 y-z=2\noptions a-b z=3\n\
+             install a-b  echo  hi   there ; x\nremove a-b  rm -x  \nblacklist a-b\n\
+             softdep a-b pre: c-d e post: f-g pre: h\nalias a b\nalias a b\nblacklist x\n\
+             blacklist x\n",
+        );
+        cfg.parse_cmdline("q.y=2 modprobe.blacklist=y\n", &mut |_| {});
+        assert_eq!(
+            shown(&cfg),
+            "blacklist a_b\nblacklist x\nblacklist x\nblacklist y\n\
+             install a_b  echo  hi   there ; x\nremove a_b  rm -x  \n\
+             alias a_b* c_d\nalias a b\nalias a b\n\
+             options a_b x=1 y-z=2\noptions a_b z=3\noptions q y=2\n\
+             softdep a_b pre: c-d e f-g hpost: f-g\n"
+        );
+        assert_eq!(shown(&ModprobeConfig::default()), "");
+        // Observed from kmod 30: the header after the configuration, even with nothing at all.
+        assert_eq!(
+            INDEX_DUMP_HEADER,
+            "\n# End of configuration files. Dumping indexes now:\n\n"
+        );
+    }
+
+    #[test]
+    fn kernel_command_line() {
+        // Each observed from kmod 30's `-c` with the text bound over /proc/cmdline in a private
+        // mount namespace (one word per case, plus the newline /proc/cmdline ends with).
+        let cases: &[(&str, &[(&str, &str)])] = &[
+            ("a.b=1", &[("a", "b=1")]),
+            ("a.b", &[("a", "b")]),
+            ("a.b=", &[("a", "b=")]),
+            ("a=1", &[]),
+            ("a.b.c=1", &[]),
+            ("a..b=1", &[]),
+            ("a.b=x.y", &[("a", "b=x.y")]),
+            ("a=b.c", &[]),
+            ("=.", &[]),
+            (".b=1", &[("", "b=1")]),
+            ("a.=1", &[("a", "=1")]),
+            ("a.", &[("a", "")]),
+            (".", &[("", "")]),
+            ("a.b=\"x y\"", &[("a", "b=\"x y\"")]),
+            ("\"a.b=x y\"", &[("a", "b=\"x y\"")]),
+            ("\"a.b=xy\"", &[("a", "b=\"xy\"")]),
+            ("\"a.b=x  y\"", &[("a", "b=\"x  y\"")]),
+            ("\"a.b\"", &[]),
+            ("a.\"b=x y\"", &[]),
+            ("\"a.b c\"", &[]),
+            ("\"a.b c=1\"", &[]),
+            ("\"a b.c=1\"", &[]),
+            ("a.b=\"x", &[]),
+            ("a.b=1\"", &[]),
+            ("x\"a.b=1", &[]),
+            ("\"a.b=1", &[]),
+            ("a.b=x\"y z\"w", &[("a", "b=x\"y z\"w")]),
+            ("a\"b.c=1 d\"", &[]),
+            ("a.b\"c=1 d\"", &[]),
+            ("a.b\"=1\"", &[]),
+            ("\"a\".b=1", &[]),
+            ("a\".b=1\"", &[]),
+            ("\"a.b\"=1", &[]),
+            ("\"\"a.b=1", &[]),
+            ("\"a\"", &[]),
+            ("\"", &[]),
+            ("\"\"", &[]),
+            ("a.b=\"\"", &[("a", "b=\"\"")]),
+            ("a.b=\"1\"=\"2\"", &[("a", "b=\"1\"=\"2\"")]),
+            ("\"a.b=1\"\"c.d=2\"", &[("a", "b=\"1\"\"c.d=2\"")]),
+            ("a.b=1\"x\"c.d=2", &[("a", "b=1\"x\"c.d=2")]),
+            ("\"a.b=\"x y\"\"", &[("a", "b=\"\"x")]),
+            ("a.b=\"x\"y z", &[("a", "b=\"x\"y")]),
+            ("a.b='x y'", &[("a", "b='x")]),
+            ("a.b=\"x c.d=1\"", &[("a", "b=\"x c.d=1\"")]),
+            ("a.b=\"x\ny\"", &[("a", "b=\"x\ny\"")]),
+            (
+                "a.b=\"x\ty\" \"c.d=p\tq\"",
+                &[("a", "b=\"x y\""), ("c", "d=\"p q\"")],
+            ),
+            ("a-b.c-d=1", &[("a_b", "c-d=1")]),
+            ("\"a-b.c-d=x y\"", &[("a_b", "c-d=\"x y\"")]),
+            ("a_b.c=1 a-b.d=2", &[("a_b", "c=1"), ("a_b", "d=2")]),
+            ("A.B=1", &[("A", "B=1")]),
+            ("a.b==1", &[("a", "b==1")]),
+            ("a.b=x=y", &[("a", "b=x=y")]),
+            ("a.b=x,y", &[("a", "b=x,y")]),
+            ("a.b=[", &[("a", "b=[")]),
+            ("a.b[=1", &[("a", "b[=1")]),
+            ("a[-].b=1", &[("a[-]", "b=1")]),
+            ("a[b]c.d=1", &[("a[b]c", "d=1")]),
+            ("a-[-]-b.c=1", &[("a_[-]_b", "c=1")]),
+            ("a.b=1 a.b=2", &[("a", "b=1"), ("a", "b=2")]),
+            ("a.b=1 -- c.d=2", &[("a", "b=1"), ("c", "d=2")]),
+            ("a.b=1    c.d=2", &[("a", "b=1"), ("c", "d=2")]),
+            ("a.b=1\tc.d=2", &[("a", "b=1"), ("c", "d=2")]),
+            ("a.b=1\nc.d=2", &[("a", "b=1"), ("c", "d=2")]),
+            ("a.b=1\rc.d=2", &[("a", "b=1"), ("c", "d=2")]),
+            ("a.b=1\x0bc.d=2", &[("a", "b=1"), ("c", "d=2")]),
+            ("a.b=1\x0cc.d=2", &[("a", "b=1"), ("c", "d=2")]),
+            ("a.b=1 c.d=\"e", &[("a", "b=1")]),
+            ("modprobe.blacklist", &[("modprobe", "blacklist")]),
+            ("modprobe.x=1", &[("modprobe", "x=1")]),
+            ("modprobe-blacklist=x", &[]),
+            ("modprobe.blacklist.x=1", &[]),
+            ("a[.b.c=1", &[]),
+            ("a[.b\"=1", &[]),
+            ("a\"[.b=1", &[]),
+        ];
+        for &(text, want) in cases {
+            let (cfg, msgs) = cmdline(&format!("{text}\n"));
+            assert_eq!(cfg.options, pairs(want), "command line {text:?}");
+            assert!(cfg.blacklist.is_empty(), "command line {text:?}");
+            assert!(msgs.is_empty(), "command line {text:?}: {msgs:?}");
+        }
+        // Observed from kmod 30: without the final newline the last word still counts, unless
+        // its quote is open.
+        assert_eq!(cmdline("a.b=1").0.options, pairs(&[("a", "b=1")]));
+        assert_eq!(
+            cmdline("a.b=\"x y\"").0.options,
+            pairs(&[("a", "b=\"x y\"")])
+        );
+        assert!(cmdline("a.b=\"x").0.options.is_empty());
+        assert!(cmdline("").0.options.is_empty());
+    }
+
+    #[test]
+    fn kernel_command_line_blacklist() {
+        // Observed from kmod 30: entries split at ',', kept as written (empty ones too, quotes
+        // too), appended after the files' entries; matched literally (with `modprobe -b`,
+        // `modprobe.blacklist=crc-itu-t` doesn't blacklist crc-itu-t, `crc_itu_t` does).
+        let cases: &[(&str, &[&str])] = &[
+            ("modprobe.blacklist=a,b-c,,d", &["a", "b-c", "", "d"]),
+            ("modprobe.blacklist=a modprobe.blacklist=b", &["a", "b"]),
+            ("modprobe.blacklist=", &[""]),
+            ("modprobe.blacklist=a,", &["a", ""]),
+            ("\"modprobe.blacklist=a,b\"", &["\"a", "b\""]),
+            ("modprobe.blacklist=\"a,b c\"", &["\"a", "b c\""]),
+            ("modprobe.blacklist=a-[b]", &["a-[b]"]),
+            ("modprobe.blacklist=\"a\tb\"", &["\"a\tb\""]),
+        ];
+        for &(text, want) in cases {
+            let (cfg, msgs) = cmdline(&format!("{text}\n"));
+            assert_eq!(cfg.blacklist, want, "command line {text:?}");
+            assert!(
+                cfg.options.is_empty() && msgs.is_empty(),
+                "command line {text:?}"
+            );
+        }
+        let (mut cfg, _) = parse("blacklist from-file\n");
+        cfg.parse_cmdline("modprobe.blacklist=crc-itu-t,snd_pcsp\n", &mut |_| {});
+        assert_eq!(cfg.blacklist, vec!["from_file", "crc-itu-t", "snd_pcsp"]);
+        assert!(!cfg.is_blacklisted("crc-itu-t"));
+        assert!(!cfg.is_blacklisted("crc_itu_t"));
+        assert!(cfg.is_blacklisted("snd-pcsp"));
+        assert!(cfg.is_blacklisted("from-file"));
+    }
+
+    #[test]
+    fn kernel_command_line_bad_module_names() {
+        // Observed from kmod 30: a module name kmod can't normalise is reported (after the
+        // syntax checks, which drop a word silently) and the word ignored.
+        let msg = |m: &str| {
+            format!("Ignoring bad option on kernel command line while parsing module name: '{m}'")
+        };
+        let cases: &[(&str, &[&str])] = &[
+            ("a[.b=1", &["a["]),
+            ("a].b=1", &["a]"]),
+            ("a[.b", &["a["]),
+            ("a[.", &["a["]),
+            ("\"a[.b=1\"", &["a["]),
+            ("a[b.c=1", &["a[b"]),
+            ("modprobe[.blacklist=a", &["modprobe["]),
+            ("x.y=1 a[.b=\"x y\" p.q=2", &["a["]),
+        ];
+        for &(text, want) in cases {
+            let (cfg, msgs) = cmdline(&format!("{text}\n"));
+            let want: Vec<String> = want.iter().map(|m| msg(m)).collect();
+            assert_eq!(msgs, want, "command line {text:?}");
+            assert!(cfg.blacklist.is_empty());
+            assert!(cfg.options.iter().all(|(m, _)| m == "x" || m == "p"));
+        }
+    }
+
+    #[test]
+    fn options_order_files_then_command_line() {
+        // Observed from kmod 30 (--show-depends loop with `loop.x=1 loop.y=2` on the command
+        // line): `max_loop=2 a=b x=1 y=2`.
+        let (mut cfg, _) = parse("options loop max_loop=2\noptions loop a=b\n");
+        cfg.parse_cmdline("loop.x=1 loop.y=2\n", &mut |_| {});
+        assert_eq!(
+            cfg.options_for("loop").as_deref(),
+            Some("max_loop=2 a=b x=1 y=2")
+        );
+    }
+
+    #[test]
+    fn default_locations_and_precedence() {
+        // Observed from kmod 30 (strace and -c): /etc, /run, /usr/local/lib, /lib modprobe.d
+        // (Debian's kmod 30 leaves out /usr/lib/modprobe.d, current kmod reads it before /lib);
+        // same basename: the earlier directory wins; all files in basename order;
+        // modules.softdep of the module directory sorts among them by its name; no
+        // /etc/modprobe.conf; hidden and non-.conf files skipped; a *.conf directory reported.
+        let root = scratch("defaults");
+        let ctx = Context::new(&root, "v");
+        write(&root.join("etc/modprobe.d/zz.conf"), "alias etc x\n");
+        write(&root.join("run/modprobe.d/zz.conf"), "alias run x\n");
+        write(&root.join("run/modprobe.d/b.conf"), "alias run-b x\n");
+        write(
+            &root.join("usr/lib/modprobe.d/a.conf"),
+            "alias usrlib-a x\n",
+        );
+        write(&root.join("lib/modprobe.d/a.conf"), "alias lib-a x\n");
+        write(&root.join("lib/modprobe.d/n.conf"), "alias lib-n x\n");
+        write(
+            &root.join("usr/local/lib/modprobe.d/c.conf"),
+            "alias local-c x\n",
+        );
+        write(&root.join("etc/modprobe.d/x.txt"), "alias txt x\n");
+        write(&root.join("etc/modprobe.d/.h.conf"), "alias hidden x\n");
+        write(&root.join("etc/modprobe.conf"), "alias single x\n");
+        write(
+            &root.join("lib/modules/v/modules.softdep"),
+            "alias softdep-file x\n",
+        );
+        write(&root.join("lib/modules/v/modules.alias"), "alias index x\n");
+        fs::create_dir_all(root.join("etc/modprobe.d/d.conf")).expect("mkdir");
+        let mut msgs = Vec::new();
+        let cfg = ModprobeConfig::load_default(&ctx, &mut |m| msgs.push(m)).expect("load");
+        assert_eq!(
+            msgs,
+            vec![format!(
+                "Directories inside directories are not supported: {}/etc/modprobe.d/d.conf",
+                root.display()
+            )]
+        );
+        let names: Vec<&str> = cfg.aliases.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(
+            names,
+            vec![
+                "usrlib_a",
+                "run_b",
+                "local_c",
+                "softdep_file",
+                "lib_n",
+                "etc"
+            ]
+        );
+        let _ = fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn merged_usr_is_listed_once() {
+        // With /lib a link to usr/lib, /usr/lib/modprobe.d and /lib/modprobe.d are one
+        // directory: its problems are reported once (as kmod 30, which reads only /lib's).
+        let root = scratch("merged");
+        let ctx = Context::new(&root, "v");
+        write(&root.join("usr/lib/modprobe.d/a.conf"), "alias a x\n");
+        fs::create_dir_all(root.join("usr/lib/modprobe.d/d.conf")).expect("mkdir");
+        std::os::unix::fs::symlink("usr/lib", root.join("lib")).expect("symlink");
+        let mut msgs = Vec::new();
+        let cfg = ModprobeConfig::load_default(&ctx, &mut |m| msgs.push(m)).expect("load");
+        assert_eq!(cfg.aliases, pairs(&[("a", "x")]));
+        assert_eq!(msgs.len(), 1, "{msgs:?}");
+        assert_eq!(default_locations(&ctx).len(), 4);
+        let _ = fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn dash_c_files_and_directories() {
+        // Observed from kmod 30: -C DIR reads its *.conf files (byte order: B < a-b < a.b < a),
+        // -C FILE reads it whatever its name, a missing path is silently empty, repeated -C
+        // accumulate with the earlier one winning a shared basename, a trailing slash shows
+        // doubled in messages, and modules.softdep of the module directory is still read and
+        // beats a same-named file given with -C.
+        let root = scratch("dashc");
+        let ctx = Context::new(root.join("sysroot"), "v");
+        write(
+            &root.join("sysroot/etc/modprobe.d/a.conf"),
+            "alias default x\n",
+        );
+        write(
+            &root.join("sysroot/lib/modules/v/modules.softdep"),
+            "softdep sd pre: x\n",
+        );
+        let d = root.join("d");
+        write(&d.join("1.conf"), "alias a1 x\n");
+        write(&d.join("2.txt"), "alias a2 x\n");
+        write(&d.join(".3.conf"), "alias a3 x\n");
+        write(&d.join("x.conf~"), "alias a4 x\n");
+        write(&d.join("sub.conf/x.conf"), "alias a5 x\n");
+        write(&d.join("B.conf"), "alias a6 x\n");
+        write(&d.join("a-b.conf"), "alias a7 x\n");
+        write(&d.join("a.b.conf"), "alias a8 x\n");
+        write(&d.join("a.conf"), "alias a9 x\n");
+        write(&d.join("modules.softdep"), "softdep sx pre: x\n");
+        std::os::unix::fs::symlink(d.join("2.txt"), d.join("link.conf")).expect("symlink");
+        let names = |cfg: &ModprobeConfig| -> Vec<String> {
+            cfg.aliases.iter().map(|(p, _)| p.clone()).collect()
+        };
+        let mut msgs = Vec::new();
+        let cfg = ModprobeConfig::load_from(&ctx, std::slice::from_ref(&d), &mut |m| msgs.push(m))
+            .expect("load");
+        assert_eq!(names(&cfg), vec!["a1", "a6", "a7", "a8", "a9", "a2"]);
+        assert_eq!(
+            msgs,
+            vec![format!(
+                "Directories inside directories are not supported: {}/sub.conf",
+                d.display()
+            )]
+        );
+        assert_eq!(cfg.softdeps.len(), 1);
+        assert_eq!(cfg.softdeps[0].module, "sd");
+
+        let mut msgs = Vec::new();
+        let slash = PathBuf::from(format!("{}/", d.display()));
+        ModprobeConfig::load_from(&ctx, &[slash], &mut |m| msgs.push(m)).expect("load");
+        assert!(msgs.iter().any(|m| m.ends_with("d//sub.conf")), "{msgs:?}");
+
+        let cfg = ModprobeConfig::load_from(
+            &ctx,
+            &[
+                d.join("2.txt"),
+                root.join("missing"),
+                d.join("modules.softdep"),
+            ],
+            &mut |_| {},
+        )
+        .expect("load");
+        assert_eq!(names(&cfg), vec!["a2"]);
+        assert_eq!(cfg.softdeps[0].module, "sd");
+        assert_eq!(cfg.softdeps.len(), 1);
+
+        let (m1, m2) = (root.join("m1"), root.join("m2"));
+        write(&m1.join("x.conf"), "alias p1 x\n");
+        write(&m2.join("x.conf"), "alias p2 x\n");
+        write(&m2.join("a.conf"), "alias p3 x\n");
+        let load = |locs: &[PathBuf]| {
+            names(&ModprobeConfig::load_locations(None, locs, &mut |_| {}).expect("load"))
+        };
+        assert_eq!(load(&[m1.clone(), m2.clone()]), vec!["p3", "p1"]);
+        assert_eq!(load(&[m2.clone(), m1.clone()]), vec!["p3", "p2"]);
+        assert_eq!(load(&[m2.join("x.conf"), m1.clone()]), vec!["p2"]);
+        assert!(load(&[]).is_empty());
+        let _ = fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn dangling_entries_are_skipped_silently() {
+        // Observed from kmod 30: a dangling or looping `*.conf` link alone in a directory is
+        // skipped without a message.
+        let root = scratch("dangling");
+        let d = root.join("d");
+        fs::create_dir_all(&d).expect("mkdir");
+        std::os::unix::fs::symlink(root.join("nowhere"), d.join("n.conf")).expect("symlink");
+        std::os::unix::fs::symlink("l.conf", d.join("l.conf")).expect("symlink");
+        write(&d.join("a.conf"), "alias a b\n");
+        let mut msgs = Vec::new();
+        let cfg = ModprobeConfig::load_locations(None, &[d], &mut |m| msgs.push(m)).expect("x");
+        assert_eq!(cfg.aliases, pairs(&[("a", "b")]));
+        assert!(msgs.is_empty(), "{msgs:?}");
+        let _ = fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn non_utf8_files_load() {
+        let root = scratch("binary");
+        let f = root.join("bin.conf");
+        fs::write(&f, b"alias \xff-a \xfe\n\xff\xfe x\noptions m a\xffb\n").expect("write");
+        let mut msgs = Vec::new();
+        let cfg = ModprobeConfig::load_locations(None, &[f], &mut |m| msgs.push(m)).expect("x");
+        assert_eq!(cfg.aliases, pairs(&[("\u{fffd}_a", "\u{fffd}")]));
+        assert_eq!(cfg.options, pairs(&[("m", "a\u{fffd}b")]));
+        assert_eq!(msgs.len(), 1);
+        assert!(msgs[0].ends_with(" line 2: ignoring bad line starting with '\u{fffd}\u{fffd}'"));
+        let _ = fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn hostile_input_does_not_panic() {
+        // A small deterministic generator (xorshift) for random text.
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let alphabet: &[u8] =
+            b"alias options install remove blacklist softdep weakdep include pre: \
+            post: modprobe.blacklist=,.=\"[]-_ \t\r\n\x0b\\#*?\0\xff\xc3\xa9";
+        for _ in 0..400 {
+            let len = (next() % 500) as usize;
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| {
+                    let r = next();
+                    if r % 7 == 0 {
+                        (r >> 8) as u8
+                    } else {
+                        alphabet[(r >> 8) as usize % alphabet.len()]
+                    }
+                })
+                .collect();
+            let text = String::from_utf8_lossy(&bytes);
+            let (mut cfg, _) = parse(&text);
+            cfg.parse_cmdline(&text, &mut |_| {});
+            let _ = shown(&cfg);
+            for m in ["a", "a-b", "[", "]", "", "modprobe"] {
+                let _ = cfg.options_for(m);
+                let _ = cfg.is_blacklisted(m);
+                let _ = cfg.install_command(m);
+                let _ = cfg.remove_command(m);
+                let _ = cfg.softdep_for(m);
+                let _ = cfg.weakdep_for(m);
+            }
+        }
+        // A 1 MiB line, a 1 MiB word, NULs, a 1 MiB command line, deep brackets.
+        let big = "x".repeat(1 << 20);
+        let (_, msgs) = parse(&format!("{big}\n"));
+        assert_eq!(msgs.len(), 1);
+        let (cfg, _) = parse(&format!(
+            "options m {big}\nalias {big} m\nsoftdep m pre: {big}\n"
+        ));
+        assert_eq!(cfg.options_for("m").map(|o| o.len()), Some(1 << 20));
+        assert_eq!(cfg.aliases.len(), 1);
+        let (cfg, _) = parse(&"\0".repeat(1 << 20));
+        assert_eq!(cfg, ModprobeConfig::default());
+        let (_, _) = parse(&"\\\n".repeat(1 << 18));
+        let (_, _) = parse(&format!("alias {} m\n", "[".repeat(1 << 20)));
+        let (cfg, _) = cmdline(&format!(
+            "m.p=\"{}\" {}",
+            " ".repeat(1 << 20),
+            "a.b ".repeat(1 << 16)
+        ));
+        assert_eq!(cfg.options.len(), 1 + (1 << 16));
+        let (_, _) = cmdline(&"\"".repeat(1 << 20));
+        let (_, _) = cmdline(&".".repeat(1 << 20));
+    }
+}

@@ -1,0 +1,234 @@
+//! The module directory's indexes as modprobe reads them: the `.bin` tries looked up in place
+//! (one read of the file, then only the nodes a lookup visits), with the text files as the
+//! fallback when a `.bin` file is missing, as kmod does.
+
+use std::cell::OnceCell;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::error::Error;
+use crate::index::bin::{fnmatch, Index, IndexError};
+use crate::name;
+
+/// One module's line of `modules.dep`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DepEntry {
+    /// The module file, absolute.
+    pub path: PathBuf,
+    /// Its dependencies, absolute, in `modules.dep` order (each before what it uses; load them
+    /// in reverse).
+    pub deps: Vec<PathBuf>,
+}
+
+/// Why an index could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexFileError {
+    /// The file exists but could not be read.
+    #[error("could not read index {}: {source}", path.display())]
+    Read {
+        /// The index file.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
+    /// The file is not a valid index.
+    #[error("corrupt index {}: {source}", path.display())]
+    Corrupt {
+        /// The index file.
+        path: PathBuf,
+        /// What is wrong.
+        source: IndexError,
+    },
+}
+
+/// The indexes of one module directory, each read on first use.
+#[derive(Debug)]
+pub struct Indexes {
+    dir: PathBuf,
+    files: [OnceCell<Option<Vec<u8>>>; 5],
+}
+
+#[derive(Clone, Copy)]
+enum Which {
+    Dep = 0,
+    Alias = 1,
+    Symbols = 2,
+    Builtin = 3,
+    BuiltinAlias = 4,
+}
+
+impl Which {
+    fn bin_name(self) -> &'static str {
+        match self {
+            Which::Dep => "modules.dep.bin",
+            Which::Alias => "modules.alias.bin",
+            Which::Symbols => "modules.symbols.bin",
+            Which::Builtin => "modules.builtin.bin",
+            Which::BuiltinAlias => "modules.builtin.alias.bin",
+        }
+    }
+}
+
+impl Indexes {
+    /// The indexes in `dir` (`/lib/modules/<release>`).
+    pub fn new(dir: impl Into<PathBuf>) -> Indexes {
+        Indexes {
+            dir: dir.into(),
+            files: Default::default(),
+        }
+    }
+
+    /// The module directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn bytes(&self, which: Which) -> Result<Option<&[u8]>, IndexFileError> {
+        let cell = &self.files[which as usize];
+        if cell.get().is_none() {
+            let path = self.dir.join(which.bin_name());
+            let data = match fs::read(&path) {
+                Ok(d) => Some(d),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+                Err(source) => return Err(IndexFileError::Read { path, source }),
+            };
+            let _ = cell.set(data);
+        }
+        Ok(cell.get().and_then(|d| d.as_deref()))
+    }
+
+    fn index(&self, which: Which) -> Result<Option<Index<'_>>, IndexFileError> {
+        match self.bytes(which)? {
+            Some(b) => Index::new(b).map(Some).map_err(self.corrupt(which)),
+            None => Ok(None),
+        }
+    }
+
+    fn corrupt(&self, which: Which) -> impl Fn(IndexError) -> IndexFileError + '_ {
+        move |source| IndexFileError::Corrupt {
+            path: self.dir.join(which.bin_name()),
+            source,
+        }
+    }
+
+    fn text(&self, name: &str) -> Result<Option<String>, IndexFileError> {
+        let path = self.dir.join(name);
+        match fs::read(&path) {
+            Ok(d) => Ok(Some(String::from_utf8_lossy(&d).into_owned())),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(IndexFileError::Read { path, source }),
+        }
+    }
+
+    /// The `modules.dep` entry of module `name` (already normalised).
+    pub fn dep(&self, name: &str) -> Result<Option<DepEntry>, IndexFileError> {
+        let line = match self.index(Which::Dep)? {
+            Some(idx) => idx
+                .lookup_exact(name)
+                .map_err(self.corrupt(Which::Dep))?
+                .map(str::to_string),
+            None => self.text("modules.dep")?.and_then(|t| {
+                t.lines()
+                    .find(|l| {
+                        l.split(':')
+                            .next()
+                            .is_some_and(|p| name::from_path(Path::new(p)) == name)
+                    })
+                    .map(str::to_string)
+            }),
+        };
+        Ok(line.map(|l| self.parse_dep_line(&l)))
+    }
+
+    fn parse_dep_line(&self, line: &str) -> DepEntry {
+        let (path, deps) = line.split_once(':').unwrap_or((line, ""));
+        let abs = |p: &str| {
+            let p = Path::new(p.trim());
+            if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                self.dir.join(p)
+            }
+        };
+        DepEntry {
+            path: abs(path),
+            deps: deps.split_whitespace().map(abs).collect(),
+        }
+    }
+
+    fn wildcard(
+        &self,
+        which: Which,
+        text: &str,
+        query: &str,
+    ) -> Result<Vec<String>, IndexFileError> {
+        if let Some(idx) = self.index(which)? {
+            let found = idx.lookup_wildcard(query).map_err(self.corrupt(which))?;
+            return Ok(found.into_iter().map(|v| v.value.to_string()).collect());
+        }
+        // Text fallback: `alias PATTERN MODULE` lines, in file order.
+        let Some(t) = self.text(text)? else {
+            return Ok(Vec::new());
+        };
+        Ok(t.lines()
+            .filter_map(|l| {
+                let mut f = l.split_whitespace();
+                match (f.next(), f.next(), f.next()) {
+                    (Some("alias"), Some(p), Some(m))
+                        if fnmatch(p.as_bytes(), query.as_bytes()) =>
+                    {
+                        Some(m.to_string())
+                    }
+                    _ => None,
+                }
+            })
+            .collect())
+    }
+
+    /// Modules whose `modules.alias` patterns match `query` (already normalised), best first.
+    pub fn alias(&self, query: &str) -> Result<Vec<String>, IndexFileError> {
+        self.wildcard(Which::Alias, "modules.alias", query)
+    }
+
+    /// The module exporting `query` (`symbol:NAME`).
+    pub fn symbol(&self, query: &str) -> Result<Vec<String>, IndexFileError> {
+        self.wildcard(Which::Symbols, "modules.symbols", query)
+    }
+
+    /// Whether `name` is built into the kernel (`modules.builtin`).
+    pub fn builtin(&self, name: &str) -> Result<bool, IndexFileError> {
+        if let Some(idx) = self.index(Which::Builtin)? {
+            return Ok(idx
+                .lookup_exact(name)
+                .map_err(self.corrupt(Which::Builtin))?
+                .is_some());
+        }
+        Ok(self.text("modules.builtin")?.is_some_and(|t| {
+            t.lines()
+                .any(|l| name::from_path(Path::new(l.trim())) == name)
+        }))
+    }
+
+    /// Built-in modules whose aliases (`modules.builtin.modinfo`) match `query`.
+    pub fn builtin_alias(&self, query: &str) -> Result<Vec<String>, IndexFileError> {
+        match self.index(Which::BuiltinAlias)? {
+            Some(idx) => Ok(idx
+                .lookup_wildcard(query)
+                .map_err(self.corrupt(Which::BuiltinAlias))?
+                .into_iter()
+                .map(|v| v.value.to_string())
+                .collect()),
+            None => Ok(Vec::new()),
+        }
+    }
+}
+
+impl From<IndexFileError> for Error {
+    fn from(e: IndexFileError) -> Error {
+        match e {
+            IndexFileError::Read { path, source } => Error::io(path, source),
+            IndexFileError::Corrupt { path, source } => Error::io(path, io::Error::other(source)),
+        }
+    }
+}

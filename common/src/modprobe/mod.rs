@@ -1,0 +1,353 @@
+//! modprobe's work: find what a name means (module, alias, symbol, built-in, install command),
+//! plan the loads or removals it takes, and carry them out or print them.
+//!
+//! Lookup order, first that yields wins (`../shared/docs/kmod-compat.md`): configuration
+//! `alias` lines; `modules.dep.bin` by module name; `modules.symbols.bin` for `symbol:` names;
+//! `install`/`remove` commands by exact name; `modules.alias.bin`; `modules.builtin.bin`;
+//! `modules.builtin.alias.bin`.
+
+pub mod indexes;
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+use crate::config::modprobe::ModprobeConfig;
+use crate::index::bin::fnmatch;
+use crate::name;
+use crate::name::alias_key;
+
+use indexes::{IndexFileError, Indexes};
+
+/// What a name resolved to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A module (canonical name), to be loaded from its file or by its install command.
+    Module(String),
+    /// A module compiled into the kernel.
+    Builtin(String),
+}
+
+/// The result of [`Modprobe::lookup`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Lookup {
+    /// What the name means, best first; empty when nothing matched.
+    pub targets: Vec<Target>,
+    /// Whether it was reached through an alias (the blacklist applies then).
+    pub via_alias: bool,
+}
+
+/// One step of a plan, in execution order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// Insert a module file with these options.
+    Insmod {
+        /// Module name.
+        name: String,
+        /// Its file.
+        path: PathBuf,
+        /// Options, as kmod joins them (config options, then the command line's).
+        options: String,
+    },
+    /// Run a configured `install` command instead of inserting the module.
+    Install {
+        /// Module name.
+        name: String,
+        /// The command, `$CMDLINE_OPTS` not yet substituted.
+        command: String,
+        /// Options for `$CMDLINE_OPTS`.
+        options: String,
+    },
+    /// The module is built in: nothing to do.
+    Builtin(String),
+}
+
+impl Step {
+    /// The line `--show-depends` prints for this step (kmod's format, trailing space included
+    /// when kmod prints one).
+    pub fn show_line(&self) -> String {
+        match self {
+            Step::Insmod { path, options, .. } => format!("insmod {} {options}", path.display()),
+            Step::Install {
+                command, options, ..
+            } => format!("install {command} {options}"),
+            Step::Builtin(name) => format!("builtin {name}"),
+        }
+    }
+
+    /// The module this step is about.
+    pub fn module(&self) -> &str {
+        match self {
+            Step::Insmod { name, .. } | Step::Install { name, .. } | Step::Builtin(name) => name,
+        }
+    }
+}
+
+/// Switches that change planning.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PlanOptions {
+    /// `--ignore-install`: never use `install` commands.
+    pub ignore_install: bool,
+    /// `-b`: the blacklist applies to names too, not only to aliases.
+    pub use_blacklist: bool,
+}
+
+/// modprobe's view of one module directory and configuration.
+#[derive(Debug)]
+pub struct Modprobe {
+    /// The indexes.
+    pub indexes: Indexes,
+    /// The configuration (modprobe.d, kernel command line, and the modules' own softdeps).
+    pub config: ModprobeConfig,
+    /// Planning switches.
+    pub options: PlanOptions,
+}
+
+/// Joins configured options and command-line options as kmod does: `config args`, where an
+/// empty `config` leaves just `args` (so a config-only line keeps a trailing space).
+pub fn join_options(config: Option<&str>, args: &str) -> String {
+    match config {
+        Some(c) => format!("{c} {args}"),
+        None => args.to_string(),
+    }
+}
+
+impl Modprobe {
+    /// Resolves `query` in kmod's lookup order.
+    pub fn lookup(&self, query: &str) -> Result<Lookup, IndexFileError> {
+        let key = alias_key(query);
+        // 1. Configuration aliases.
+        let configured: Vec<Target> = self
+            .config
+            .aliases
+            .iter()
+            .filter(|(pattern, _)| fnmatch(pattern.as_bytes(), key.as_bytes()))
+            .map(|(_, module)| Target::Module(name::normalize(module)))
+            .collect();
+        if !configured.is_empty() {
+            return Ok(Lookup {
+                targets: configured,
+                via_alias: true,
+            });
+        }
+        let module_name = name::normalize(query);
+        // 2. A module by name.
+        if !query.contains(':') && self.indexes.dep(&module_name)?.is_some() {
+            return Ok(found(Target::Module(module_name), false));
+        }
+        // 3. Symbols.
+        if query.starts_with("symbol:") {
+            let mods = self.indexes.symbol(query)?;
+            if !mods.is_empty() {
+                return Ok(Lookup {
+                    targets: mods.into_iter().map(Target::Module).collect(),
+                    via_alias: true,
+                });
+            }
+        }
+        // 4. install / remove commands by exact name.
+        if self.config.install_command(&module_name).is_some()
+            || self.config.remove_command(&module_name).is_some()
+        {
+            return Ok(found(Target::Module(module_name), false));
+        }
+        // 5. Module aliases (a query with unbalanced brackets matches nothing, as with kmod).
+        if crate::config::modprobe::normalize_config_name(query).is_some() {
+            // Every match, duplicates included: kmod 30 lists a module matched by two
+            // identical patterns twice.
+            let mods = self.indexes.alias(&key)?;
+            if !mods.is_empty() {
+                return Ok(Lookup {
+                    targets: mods.into_iter().map(Target::Module).collect(),
+                    via_alias: true,
+                });
+            }
+        }
+        // 6. Built-in modules by name, 7. by alias.
+        if self.indexes.builtin(&module_name)? {
+            return Ok(found(Target::Builtin(module_name), false));
+        }
+        let builtin = self.indexes.builtin_alias(&key)?;
+        Ok(Lookup {
+            targets: builtin.into_iter().map(Target::Builtin).collect(),
+            via_alias: true,
+        })
+    }
+
+    /// Whether a looked-up target is blacklisted for this lookup.
+    pub fn blacklisted(&self, lookup: &Lookup, module: &str) -> bool {
+        (lookup.via_alias || self.options.use_blacklist) && self.config.is_blacklisted(module)
+    }
+
+    /// The steps to load `target` with command-line options `args`, appended to `plan`, in
+    /// the order kmod 30 prints them with `--show-depends` (established black-box on Debian's
+    /// trees): each dependency in load order, each preceded by its softdep `pre:` modules and
+    /// followed by its `post:` ones, then the module itself the same way. A module reached as a
+    /// softdep (or as the target) is planned once (`seen`); plain dependencies are listed every
+    /// time they are needed, as kmod lists them.
+    ///
+    /// `alias_options` are the `options` configured for the alias the target was reached
+    /// through (kmod appends them to the module's own). `--ignore-install` applies to the target
+    /// only: its install command and its softdeps are skipped; dependencies keep theirs.
+    pub fn plan_load(
+        &self,
+        target: &Target,
+        args: &str,
+        alias_options: Option<&str>,
+        seen: &mut HashSet<String>,
+        plan: &mut Vec<Step>,
+    ) -> Result<(), IndexFileError> {
+        let name = match target {
+            Target::Builtin(name) => {
+                if seen.insert(name.clone()) {
+                    plan.push(Step::Builtin(name.clone()));
+                }
+                return Ok(());
+            }
+            Target::Module(name) => name,
+        };
+        if !seen.insert(name.clone()) {
+            return Ok(());
+        }
+        let entry = self.indexes.dep(name)?;
+        if let Some(entry) = &entry {
+            for dep in entry.deps.iter().rev() {
+                let dep_name = name::from_path(dep);
+                let one = One {
+                    name: &dep_name,
+                    path: Some(dep.clone()),
+                    args: "",
+                    alias_options: None,
+                    ignore_install: false,
+                };
+                self.plan_one(one, seen, plan)?;
+            }
+        }
+        let one = One {
+            name,
+            path: entry.map(|e| e.path),
+            args,
+            alias_options,
+            ignore_install: self.options.ignore_install,
+        };
+        self.plan_one(one, seen, plan)
+    }
+
+    /// One module with its softdeps around it.
+    fn plan_one(
+        &self,
+        one: One<'_>,
+        seen: &mut HashSet<String>,
+        plan: &mut Vec<Step>,
+    ) -> Result<(), IndexFileError> {
+        let One {
+            name,
+            path,
+            args,
+            alias_options,
+            ignore_install,
+        } = one;
+        let softdep = self
+            .config
+            .softdep_for(name)
+            .filter(|_| !ignore_install)
+            .cloned();
+        if let Some(sd) = &softdep {
+            self.plan_softdeps(&sd.pre, seen, plan)?;
+        }
+        let own = self.config.options_for(name);
+        let configured = match (own, alias_options) {
+            (Some(o), Some(a)) => Some(format!("{o} {a}")),
+            (o, a) => o.or(a.map(str::to_string)),
+        };
+        let options = join_options(configured.as_deref(), args);
+        match (self.config.install_command(name), path) {
+            (Some(cmd), _) if !ignore_install => plan.push(Step::Install {
+                name: name.to_string(),
+                command: cmd.to_string(),
+                options,
+            }),
+            (_, Some(path)) => plan.push(Step::Insmod {
+                name: name.to_string(),
+                path,
+                options,
+            }),
+            (_, None) => {
+                if self.indexes.builtin(name)? {
+                    plan.push(Step::Builtin(name.to_string()));
+                }
+            }
+        }
+        if let Some(sd) = &softdep {
+            self.plan_softdeps(&sd.post, seen, plan)?;
+        }
+        Ok(())
+    }
+
+    fn plan_softdeps(
+        &self,
+        names: &[String],
+        seen: &mut HashSet<String>,
+        plan: &mut Vec<Step>,
+    ) -> Result<(), IndexFileError> {
+        for dep in names {
+            for t in self.lookup(dep)?.targets {
+                self.plan_load(&t, "", None, seen, plan)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One module to plan, see [`Modprobe::plan_load`].
+struct One<'a> {
+    name: &'a str,
+    path: Option<PathBuf>,
+    args: &'a str,
+    alias_options: Option<&'a str>,
+    ignore_install: bool,
+}
+
+fn found(t: Target, via_alias: bool) -> Lookup {
+    Lookup {
+        targets: vec![t],
+        via_alias,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_join_like_kmod() {
+        // Observed from kmod 30's --show-depends: config options alone keep a trailing space,
+        // command-line options alone don't, both are joined by one space.
+        assert_eq!(join_options(None, ""), "");
+        assert_eq!(join_options(Some("foo=1"), ""), "foo=1 ");
+        assert_eq!(join_options(None, "x=1"), "x=1");
+        assert_eq!(join_options(Some("foo=1"), "x=1"), "foo=1 x=1");
+    }
+
+    #[test]
+    fn show_lines_like_kmod() {
+        let insmod = Step::Insmod {
+            name: "loop".into(),
+            path: PathBuf::from("/lib/modules/v/kernel/drivers/block/loop.ko"),
+            options: String::new(),
+        };
+        assert_eq!(
+            insmod.show_line(),
+            "insmod /lib/modules/v/kernel/drivers/block/loop.ko "
+        );
+        let install = Step::Install {
+            name: "m".into(),
+            command: "/bin/echo hi $CMDLINE_OPTS".into(),
+            options: "x=1".into(),
+        };
+        assert_eq!(
+            install.show_line(),
+            "install /bin/echo hi $CMDLINE_OPTS x=1"
+        );
+        assert_eq!(Step::Builtin("unix".into()).show_line(), "builtin unix");
+    }
+}

@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# modprobe side by side with Debian's kmod modprobe, on Debian's 6.1 module tree indexed by kmod's
+# depmod (the same indexes for both): wall time of
+#   - 200 separate `modprobe --show-depends X` processes, X a mix of module names (every 40th of
+#     modules.order, some with '-' for '_') and aliases instantiated from modules.alias patterns
+#     (wildcards filled: pci:, usb:, of:, acpi:, fs-, ...);
+#   - one `modprobe -a -D` process over 3000 aliases (every ~9th pattern of modules.alias,
+#     instantiated);
+# median of RUNS runs each (alternating kmod, ours), and the ratio ours/kmod. Both tools read an
+# empty -C directory (no host configuration). A benchmark, not a test: it asserts nothing about
+# speed (these machines are shared and noisy), only that both print the same.
+#
+# Usage: tests/bench/modprobe.sh [RUNS]   (default 5; installs what's missing, fetches the kernel)
+# Environment: MODPROBE: the modprobe to measure (default: cargo build --release -p modprobe).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../vm/harness.sh"
+RUNS=${1:-5}
+
+ensure_packages
+if [ -n "${MODPROBE:-}" ]; then
+    OURS=$(cd "$(dirname "$MODPROBE")" && pwd)/$(basename "$MODPROBE")
+else
+    log "building modprobe (release)"
+    (cd "$ROOT" && cargo build --release --quiet -p modprobe)
+    OURS=${CARGO_TARGET_DIR:-$ROOT/target}/release/modprobe
+fi
+KMOD=$(command -v kmod) || die "kmod not found"
+SCRATCH=$(mktemp -d /tmp/modprobe-bench.XXXXXX)
+trap 'rm -rf "$SCRATCH"' EXIT
+# kmod picks the tool from argv[0].
+mkdir -p "$SCRATCH/kbin" "$SCRATCH/empty.d"
+ln -s "$KMOD" "$SCRATCH/kbin/modprobe"
+ln -s "$KMOD" "$SCRATCH/kbin/depmod"
+KMP=$SCRATCH/kbin/modprobe
+
+prepare_kernel 6.1
+T=$SCRATCH/tree
+M=$T/lib/modules/$KVER
+mkdir -p "$T/lib/modules"
+cp -al "$KDIR/lib/modules/$KVER" "$T/lib/modules/"
+rm -f "$M"/modules.{dep,alias,softdep,weakdep,symbols,devname} "$M"/modules.*.bin
+log "kmod's depmod -b (indexes for both)"
+"$SCRATCH/kbin/depmod" -b "$T" "$KVER"
+
+# inst: modules.alias pattern -> a string it matches (* -> "", ? -> 0,
+# [class] -> its first character; negated classes skipped).
+INST='function inst(p,   r, i, c, j, cls) {
+        r = ""
+        for (i = 1; i <= length(p); i++) {
+            c = substr(p, i, 1)
+            if (c == "*") continue
+            else if (c == "?") r = r "0"
+            else if (c == "[") {
+                j = index(substr(p, i + 1), "]")
+                if (j < 2) return ""
+                cls = substr(p, i + 1, j - 1)
+                if (cls ~ /^[!^]/) return ""
+                r = r substr(cls, 1, 1)
+                i += j
+            } else r = r c
+        }
+        return r
+    }'
+# 200 queries: 100 names (every 40th of modules.order; every 4th with '-'
+# and '_' swapped), 100 aliases (every 262nd pattern).
+{
+    awk 'NR % 40 == 1 && k < 100 { b = $0; sub(/.*\//, "", b); sub(/\.ko.*$/, "", b)
+                        if (++k % 4 == 0) { if (b ~ /-/) gsub(/-/, "_", b); else gsub(/_/, "-", b) }
+                        print b }' "$M/modules.order"
+    n=$(($(grep -c '^alias ' "$M/modules.alias") / 100))
+    awk -v n="$n" -v max=100 "$INST"' /^alias / && ++k % n == 0 && c < max { q = inst($2); if (q != "") { print q; c++ } }' \
+        "$M/modules.alias"
+} >"$SCRATCH/q200"
+n=$(($(grep -c '^alias ' "$M/modules.alias") / 3000))
+awk -v n="$n" -v max=3000 "$INST"' /^alias / && ++k % n == 0 && c < max { q = inst($2); if (q != "") { print q; c++ } }' \
+    "$M/modules.alias" >"$SCRATCH/q3000"
+log "$(wc -l <"$SCRATCH/q200") queries for the separate processes, $(wc -l <"$SCRATCH/q3000") for -a -D"
+
+now() { date +%s.%N; }
+# loop TOOL OUT: one --show-depends process per query; prints seconds.
+loop() {
+    local t0 q
+    t0=$(now)
+    while IFS= read -r q; do
+        "$1" -C "$SCRATCH/empty.d" -d "$T" -S "$KVER" --show-depends "$q" || true
+    done <"$SCRATCH/q200" >"$2" 2>&1
+    awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.3f\n", b - a }'
+}
+# batch TOOL OUT: one -a -D process; prints seconds.
+batch() {
+    local t0
+    mapfile -t qs <"$SCRATCH/q3000"
+    t0=$(now)
+    "$1" -C "$SCRATCH/empty.d" -d "$T" -S "$KVER" -a -D "${qs[@]}" >"$2" 2>&1 || true
+    awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.3f\n", b - a }'
+}
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# Warm up (page cache, both binaries).
+loop "$KMP" /dev/null >/dev/null
+loop "$OURS" /dev/null >/dev/null
+: >"$SCRATCH/loop.k"
+: >"$SCRATCH/loop.o"
+: >"$SCRATCH/batch.k"
+: >"$SCRATCH/batch.o"
+for _ in $(seq "$RUNS"); do
+    loop "$KMP" "$SCRATCH/out.loop.k" >>"$SCRATCH/loop.k"
+    loop "$OURS" "$SCRATCH/out.loop.o" >>"$SCRATCH/loop.o"
+    batch "$KMP" "$SCRATCH/out.batch.k" >>"$SCRATCH/batch.k"
+    batch "$OURS" "$SCRATCH/out.batch.o" >>"$SCRATCH/batch.o"
+done
+for w in loop batch; do
+    if cmp -s "$SCRATCH/out.$w.k" "$SCRATCH/out.$w.o"; then
+        echo "($w: same output, $(wc -l <"$SCRATCH/out.$w.o") lines)"
+    else
+        echo "($w: OUTPUT DIFFERS: kmod $(wc -l <"$SCRATCH/out.$w.k") lines, ours $(wc -l <"$SCRATCH/out.$w.o"))"
+    fi
+done
+
+printf '%-42s %10s %10s %8s\n' "$KVER, median of $RUNS" kmod_s ours_s ratio
+row() { # LABEL KFILE OFILE
+    awk -v l="$1" -v k="$(median <"$2")" -v o="$(median <"$3")" 'BEGIN {
+        printf "%-42s %10.3f %10.3f %8.2f\n", l, k, o, o / k }'
+}
+row "200 x --show-depends (separate processes)" "$SCRATCH/loop.k" "$SCRATCH/loop.o"
+row "-a -D over 3000 aliases (one process)" "$SCRATCH/batch.k" "$SCRATCH/batch.o"
+
+# ---------------------------------------------------------------- modinfo
+# modinfo side by side with kmod's modinfo on the same tree: 200 separate `modinfo -b T -k V X`
+# processes over the same 200 queries (names and aliases; signed modules, so the PKCS#7 parsing
+# is in it), median of RUNS runs, ratio ours/kmod. MODINFO: the modinfo to measure (default:
+# cargo build --release -p modinfo).
+if [ -n "${MODINFO:-}" ]; then
+    OURS_MI=$(cd "$(dirname "$MODINFO")" && pwd)/$(basename "$MODINFO")
+else
+    log "building modinfo (release)"
+    (cd "$ROOT" && cargo build --release --quiet -p modinfo)
+    OURS_MI=${CARGO_TARGET_DIR:-$ROOT/target}/release/modinfo
+fi
+ln -s "$KMOD" "$SCRATCH/kbin/modinfo"
+# mi_loop TOOL OUT: one modinfo process per query; prints seconds.
+mi_loop() {
+    local t0 q
+    t0=$(now)
+    while IFS= read -r q; do
+        "$1" -b "$T" -k "$KVER" "$q" || true
+    done <"$SCRATCH/q200" >"$2" 2>&1
+    awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.3f\n", b - a }'
+}
+mi_loop "$SCRATCH/kbin/modinfo" /dev/null >/dev/null
+mi_loop "$OURS_MI" /dev/null >/dev/null
+: >"$SCRATCH/mi.k"
+: >"$SCRATCH/mi.o"
+for _ in $(seq "$RUNS"); do
+    mi_loop "$SCRATCH/kbin/modinfo" "$SCRATCH/out.mi.k" >>"$SCRATCH/mi.k"
+    mi_loop "$OURS_MI" "$SCRATCH/out.mi.o" >>"$SCRATCH/mi.o"
+done
+if cmp -s "$SCRATCH/out.mi.k" "$SCRATCH/out.mi.o"; then
+    echo "(modinfo: same output, $(wc -l <"$SCRATCH/out.mi.o") lines)"
+else
+    echo "(modinfo: OUTPUT DIFFERS: kmod $(wc -l <"$SCRATCH/out.mi.k") lines, ours $(wc -l <"$SCRATCH/out.mi.o"))"
+fi
+row "200 x modinfo (separate processes)" "$SCRATCH/mi.k" "$SCRATCH/mi.o"

@@ -1,0 +1,656 @@
+#!/usr/bin/env bash
+# Differential test of our modprobe against Debian's kmod 30 modprobe, on
+# Debian's real module trees (Linux 6.1, plain .ko; 6.12, .ko.xz), each
+# indexed by kmod's own depmod (so only modprobe differs). Per tree:
+#   - `--show-depends X` and `-R X` (`-d ROOT -S VERSION`, an empty `-C` dir)
+#     print exactly what kmod prints, on stdout and on stderr, with the same
+#     exit status, for ~600 queries in categories: module names (and with
+#     '-'/'_' swapped), built-ins, built-in aliases, `symbol:` names, `fs-*`,
+#     `char-major-*`/`block-major-*`, `crypto-*`, other named aliases,
+#     modaliases instantiated from modules.alias patterns (wildcards filled
+#     minimally, and as real-looking full strings such as
+#     `pci:v00008086d000015B8sv00001028sd000007BEbc02sc00i00`), aliases with
+#     '-'/'_' swapped, and names that do not exist (also with `-q`);
+#   - the same queries in single `-a --show-depends` and `-qaR` processes;
+#   - with a configuration (`-C DIR`) holding every directive (alias with and
+#     without wildcards, options, install, remove, blacklist, softdep pre/post,
+#     `\` continuations, comments; two -C dirs with a file of the same name):
+#     `--show-depends`/`-R` of queries touching each directive, with `-b`,
+#     `-i`/`--ignore-install`, and parameters on the command line; `-c`
+#     (configuration and the index dump) byte-identical; the host's own
+#     configuration (no -C) too;
+#   - `-a` with several names (mkinitcpio's `-qaR`), `MODPROBE_OPTIONS`, and
+#     initramfs-tools' `modprobe --all --set-version=V --ignore-install
+#     --quiet --show-depends NAMES` (with `-d ROOT`).
+# Both tools read the host's /proc/cmdline (kmod always does).
+#
+# Prints `PASS <name>` / `FAIL <name>` (with the diff, `<` kmod, `>` ours) per
+# check and a last line `N passed, N failed`; exits 1 if any check failed, 2
+# if the setup failed.
+#
+# Usage: tests/diff/modprobe.sh [6.1|6.12|all]      (default: all)
+# Environment: MODUTILS_CACHE (see tests/vm/README.md); MODPROBE: the modprobe
+# to test (default: `cargo build --release -p modprobe`,
+# target/release/modprobe); KEEP_SCRATCH=1 keeps the scratch dir.
+set -euo pipefail
+
+# The package and kernel machinery of the QEMU harness.
+# shellcheck source=tests/vm/harness.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../vm/harness.sh"
+
+case "${1:-all}" in
+    all) SERIES=(6.1 6.12) ;;
+    6.1 | 6.12) SERIES=("$1") ;;
+    *) die "usage: $0 [6.1|6.12|all]" ;;
+esac
+
+ensure_packages
+KMOD=$(command -v kmod) || die "kmod not found"
+command -v perl >/dev/null || die "perl not found"
+
+if [ -n "${MODPROBE:-}" ]; then
+    OURS=$(cd "$(dirname "$MODPROBE")" && pwd)/$(basename "$MODPROBE")
+else
+    log "cargo build --release -p modprobe"
+    (cd "$ROOT" && cargo build --release --quiet -p modprobe >&2) || die "cargo build -p modprobe failed"
+    OURS=${CARGO_TARGET_DIR:-$ROOT/target}/release/modprobe
+fi
+[ -x "$OURS" ] || die "no modprobe at $OURS"
+
+# ------------------------------------------------------------------ scratch
+SCR=$(mktemp -d "${TMPDIR:-/tmp}/modprobe-diff.XXXXXX")
+TREES=
+# scratch_for_trees: sets TREES, a dir on the same filesystem as $KDIR (the
+# trees are hard-linked copies of the cached ones).
+scratch_for_trees() {
+    [ -z "$TREES" ] || return 0
+    if ln "$KDIR/.stamp" "$SCR/.linktest" 2>/dev/null; then
+        TREES=$SCR
+    else
+        mkdir -p "$WORK"
+        TREES=$(mktemp -d "$WORK/modprobe-diff.XXXXXX")
+        log "$SCR is not on the cache's filesystem: scratch trees in $TREES"
+    fi
+    rm -f "$SCR/.linktest"
+}
+cleanup() {
+    if [ "${KEEP_SCRATCH:-0}" = 1 ]; then
+        log "scratch kept: $SCR"
+    else
+        rm -rf "$SCR"
+        [ -z "$TREES" ] || [ "$TREES" = "$SCR" ] || rm -rf "$TREES"
+    fi
+}
+trap cleanup EXIT
+
+# kmod picks the tool from argv[0]: depmod and modprobe symlinks to it. Ours
+# is called through a symlink named modprobe too (messages say "modprobe:").
+mkdir -p "$SCR/kbin" "$SCR/obin" "$SCR/empty.d"
+ln -s "$KMOD" "$SCR/kbin/depmod"
+ln -s "$KMOD" "$SCR/kbin/modprobe"
+ln -s "$OURS" "$SCR/obin/modprobe"
+KDEPMOD=$SCR/kbin/depmod
+KMODPROBE=$SCR/kbin/modprobe
+OMODPROBE=$SCR/obin/modprobe
+printf -- '-- stderr:\n' >"$SCR/sep"
+
+# ------------------------------------------------------------------ reporting
+PASSED=0
+FAILED=0
+# check NAME CMD ARGS...: runs the check function CMD (output = details),
+# PASS if it returns 0 (its lines starting with NOTE shown), else FAIL with the
+# first 150 lines of its output.
+check() {
+    local name=$1 out=$SCR/check.out
+    shift
+    if "$@" >"$out" 2>&1; then
+        echo "PASS $name"
+        grep -a '^NOTE' "$out" | sed 's/^/    /' || true
+        PASSED=$((PASSED + 1))
+    else
+        echo "FAIL $name"
+        head -n 150 "$out" | sed 's/^/    /'
+        [ "$(wc -l <"$out")" -le 150 ] || echo "    ... ($(wc -l <"$out") lines)"
+        FAILED=$((FAILED + 1))
+    fi
+}
+
+# ------------------------------------------------------------------ running
+# run_batch TOOL ARGFILE OUT: one call of TOOL per line of ARGFILE (arguments
+# separated by tabs; leading `env:NAME=VALUE` fields set variables for that
+# call, a leading `cd:DIR` runs it in DIR, `cmdline:FILE` with FILE as
+# /proc/cmdline); OUT gets, per call, `== args`, stdout, `-- stderr:`, stderr and
+# `rc=N`.
+run_batch() {
+    local tool=$1 line rc a e cdir kcl t=$3.tmp
+    while IFS= read -r line; do
+        IFS=$'\t' read -r -a a <<<"$line"
+        e=()
+        cdir=
+        kcl=
+        while [ ${#a[@]} -gt 0 ] && [[ ${a[0]} == env:* || ${a[0]} == cd:* || ${a[0]} == cmdline:* ]]; do
+            case ${a[0]} in
+                env:*) e+=("${a[0]#env:}") ;;
+                cd:*) cdir=${a[0]#cd:} ;;
+                cmdline:*) kcl=${a[0]#cmdline:} ;;
+            esac
+            a=("${a[@]:1}")
+        done
+        printf '== %s\n' "${line//$'\t'/ }"
+        if [ -n "$kcl" ]; then
+            # FILE bind-mounted over /proc/cmdline in a private mount namespace.
+            unshare -m sh -c 'mount --bind "$1" /proc/cmdline && shift && exec "$@"' sh "$kcl" \
+                env "${e[@]}" "$tool" "${a[@]}" >"$t.o" 2>"$t.e" && rc=0 || rc=$?
+        elif [ ${#e[@]} -gt 0 ] || [ -n "$cdir" ]; then
+            (cd "${cdir:-.}" && exec env "${e[@]}" "$tool" "${a[@]}") >"$t.o" 2>"$t.e" && rc=0 || rc=$?
+        else
+            "$tool" "${a[@]}" >"$t.o" 2>"$t.e" && rc=0 || rc=$?
+        fi
+        cat "$t.o" "$SCR/sep" "$t.e"
+        echo "rc=$rc"
+    done <"$2" >"$3"
+    rm -f "$t.o" "$t.e"
+}
+
+# both ARGFILE PREFIX: run_batch with kmod's modprobe (PREFIX.k) and ours
+# (PREFIX.o), at the same time; kmod's path is read as ours in its output.
+both() {
+    run_batch "$KMODPROBE" "$1" "$2.k" &
+    local pid=$!
+    run_batch "$OMODPROBE" "$1" "$2.o"
+    wait "$pid"
+    # Messages naming argv[0] (getopt's): kmod's path read as ours.
+    sed -i "s|$KMODPROBE|$OMODPROBE|g" "$2.k"
+}
+
+# same_transcript PREFIX: PREFIX.k and PREFIX.o identical; else, for the
+# first calls that differ, the call and the diff of its output (< kmod, > ours).
+same_transcript() {
+    local k=$1.k o=$1.o n ok d=$1.calls f shown=0 ndiff
+    n=$(grep -c '^== ' "$k" || true)
+    ok=$(grep -c '^rc=0$' "$k" || true)
+    echo "NOTE: $n calls, $ok exit 0 with kmod"
+    cmp -s "$k" "$o" && return 0
+    # One file per call, then the calls that differ.
+    rm -rf "$d"
+    mkdir -p "$d/k" "$d/o"
+    for f in k o; do
+        awk -v d="$d/$f" '/^== / { if (out) close(out); out = sprintf("%s/%06d", d, ++n) } { print > out }' "$1.$f"
+    done
+    diff -rq "$d/k" "$d/o" | sed -n 's|^Files .*/k/\([0-9]*\) and .*|\1|p' >"$d/list" || true
+    diff -rq "$d/k" "$d/o" | grep -v '^Files ' || true
+    ndiff=$(wc -l <"$d/list")
+    echo "$ndiff of $n calls differ (< kmod, > ours; \$SCR = $SCR):"
+    {
+        for f in $(head -n 5 "$d/list"); do
+            head -n 1 "$d/k/$f"
+            diff "$d/k/$f" "$d/o/$f" | head -n 16
+        done
+        if [ "$ndiff" -gt 5 ]; then
+            echo "the other calls that differ:"
+            for f in $(sed -n '6,40p' "$d/list"); do head -n 1 "$d/k/$f" | cut -c1-200; done
+        fi
+    } | sed "s|$SCR|\$SCR|g"
+    return 1
+}
+
+# args LINE...: tab-joined fields of one call, per argument line.
+args() { local IFS=$'\t'; printf '%s\n' "$*"; }
+
+# ------------------------------------------------------------------ queries
+# gen_queries MDIR OUTPREFIX: writes OUTPREFIX.<category> files of queries
+# (one a line) drawn from the tree's own lists.
+gen_queries() {
+    local m=$1 p=$2
+    perl - "$m" "$p" <<'PERL'
+use strict;
+use warnings;
+my ($m, $p) = @ARGV;
+
+sub slurp { my ($f) = @_; open(my $h, '<', $f) or die "$f: $!"; local $/; my $s = <$h>; close $h; return $s; }
+sub out {
+    my ($cat, @q) = @_;
+    my %seen;
+    open(my $h, '>', "$p.$cat") or die;
+    print $h "$_\n" for grep { length && !$seen{$_}++ } @q;
+    close $h;
+}
+# every(N, LIST): about N items evenly spread over LIST.
+sub every {
+    my ($n, @l) = @_;
+    return @l if @l <= $n;
+    my $step = @l / $n;
+    return map { $l[int($_ * $step)] } 0 .. $n - 1;
+}
+sub base { my ($f) = @_; $f =~ s{.*/}{}; $f =~ s/\.ko(\..*)?$//; return $f; }
+sub swap { my ($s) = @_; if ($s =~ /-/) { $s =~ tr/-/_/ } else { $s =~ tr/_/-/ } return $s; }
+
+# fnmatch pattern -> perl regex (for checking instantiations).
+sub re {
+    my ($pat) = @_;
+    my $r = '';
+    while (length $pat) {
+        if ($pat =~ s/^\*//) { $r .= '.*' }
+        elsif ($pat =~ s/^\?//) { $r .= '.' }
+        elsif ($pat =~ s/^\[([!^]?)(\]?[^\]]*)\]//) { $r .= '[' . ($1 ? '^' : '') . quotemeta($2) =~ s/\\-/-/gr . ']' }
+        else { $pat =~ s/^(.)//s; $r .= quotemeta($1) }
+    }
+    return qr/^$r$/s;
+}
+
+# inst(PATTERN, VARIANT, FILL): a string the pattern matches: '*' -> FILL
+# (default ''), '?' -> '0', [class] -> its first (VARIANT 0) or last
+# character; undef for negated classes.
+sub inst {
+    my ($pat, $v, $fill) = @_;
+    $fill //= '';
+    my $r = '';
+    while (length $pat) {
+        if ($pat =~ s/^\*//) { $r .= $fill }
+        elsif ($pat =~ s/^\?//) { $r .= '0' }
+        elsif ($pat =~ s/^\[([^\]]+)\]//) {
+            my $c = $1;
+            return undef if $c =~ /^[!^]/;
+            $r .= $v ? substr($c, -1) : substr($c, 0, 1);
+        }
+        else { $pat =~ s/^(.)//s; $r .= $1 }
+    }
+    return $r;
+}
+
+# Full modaliases: field name, width, fillers for a '*' field.
+my %schema = (
+    pci => [[v => 8, qw(00008086 000010EC 000014E4)], [d => 8, qw(000015B8 00008168 00001639)],
+            [sv => 8, qw(00001028 0000103C 000017AA)], [sd => 8, qw(000007BE 00002233 00000001)],
+            [bc => 2, qw(02 01 0C)], [sc => 2, qw(00 06 03)], [i => 2, qw(00 01 30)]],
+    usb => [[v => 4, qw(046D 8087 0BDA)], [p => 4, qw(C52B 0A2B 8179)], [d => 4, qw(0100 0200 0001)],
+            [dc => 2, qw(00 09 EF)], [dsc => 2, qw(00 00 02)], [dp => 2, qw(00 01 01)],
+            [ic => 2, qw(FF 03 08)], [isc => 2, qw(FF 01 06)], [ip => 2, qw(FF 02 50)], [in => 2, qw(00 01 02)]],
+    hid => [[b => 4, qw(0003 0005 0018)], [g => 4, qw(0001 0000 0004)],
+            [v => 8, qw(0000046D 000005AC 00001532)], [p => 8, qw(0000C52B 0000024F 00000001)]],
+    sdio => [[c => 2, qw(00 07 02)], [v => 4, qw(0271 02D0 024C)], [d => 4, qw(0301 4324 F179)]],
+    virtio => [[d => 8, qw(00000001 00000002 00000012)], [v => 8, qw(00001AF4 00001AF4 0000106B)]],
+    serio => [[ty => 2, qw(01 06 02)], [pr => 2, qw(00 28 01)], [id => 2, qw(00 01 02)], [ex => 2, qw(00 00 01)]],
+    hdaudio => [[v => 8, qw(10EC0269 8086280B 14F15051)], [r => 8, qw(00100100 00100002 00100000)], [a => 2, qw(01 01 02)]],
+);
+my $nfull = 0;
+sub full {
+    my ($pat) = @_;
+    my ($bus, $rest) = $pat =~ /^([a-z0-9]+\*?):(.*)$/s or return undef;
+    my $k = $nfull++ % 3;
+    my $s;
+    if (my $f = $schema{$bus}) {
+        # Split at the field names (lower case; values are upper-case hex,
+        # digits and wildcards).
+        my $keys = join '', map { "$_->[0](.*?)" } @$f;
+        my @vals = $rest =~ /^$keys$/s or return undef;
+        $s = "$bus:";
+        for my $i (0 .. $#$f) {
+            my ($name, $w, @fill) = @{ $f->[$i] };
+            my $val = $vals[$i];
+            if ($val eq '*') { $s .= $name . $fill[$k]; next }
+            my $x = inst($val, $k == 1, '') // return undef;
+            $x .= '0' x ($w - length $x) if length $x < $w;
+            $s .= $name . $x;
+        }
+    } elsif ($bus eq 'of') {
+        my @parts = split /(?=[NTC])/, $rest;
+        $s = 'of:';
+        for (@parts) {
+            my ($t, $v) = /^(.)(.*)$/s;
+            my $fill = $t eq 'N' ? 'node' : $t eq 'T' ? '<NULL>' : '';
+            $s .= $t . ($v eq '*' ? $fill : (inst($v, 0, '') // return undef));
+        }
+    } elsif ($bus eq 'acpi*') {
+        $s = 'acpi:' . (inst($rest, 0, '') // return undef);
+        $s .= 'PNP0C50:' if $k == 1;
+    } elsif ($bus eq 'dmi*') {
+        $s = 'dmi:' . (inst($rest, 0, 'X1') // return undef);
+    } elsif ($bus eq 'cpu') {
+        $s = 'cpu:' . (inst($rest, 0, '') // return undef);
+        $s .= ',0000,0001,0002,0003,0004,0005,0006,0008' if $s =~ /:feature:$/;
+    } else {
+        $s = inst($pat, $k == 1, 'A1') // return undef;
+    }
+    return $s =~ re($pat) ? $s : undef;
+}
+
+my @order = map { base($_) } split /\n/, slurp("$m/modules.order");
+my @aliases = map { [split / /] } grep { /^alias / } split /\n/, slurp("$m/modules.alias");
+$_ = [@$_[1, 2]] for @aliases;
+my @symbols = map { (split / /)[1] } grep { /^alias / } split /\n/, slurp("$m/modules.symbols");
+my @builtin = map { base($_) } split /\n/, slurp("$m/modules.builtin");
+my @balias = map { /^[^.]*\.alias=(.*)$/ ? ($1) : () } split /\0/, slurp("$m/modules.builtin.modinfo");
+
+out('names', every(160, @order));
+out('names-swapped', map { swap($_) } every(50, grep { /[-_]/ } @order));
+out('builtin', every(20, @builtin), map { swap($_) } every(6, grep { /[-_]/ } @builtin));
+out('builtin-alias', map { inst($_, 0) } every(20, @balias));
+out('symbols', every(50, @symbols));
+my @named = map { $_->[0] } @aliases;
+out('fs', grep { /^fs-/ } @named);
+out('char-block-major', map { inst($_, 0), inst($_, 1, '5') } grep { /^(char|block)-major-/ } @named);
+out('crypto', every(50, grep { /^crypto-/ } @named));
+my %modbus = map { $_ => 1 } qw(pci usb of i2c hid pcmcia acpi* spi hdaudio cpu dmi* platform mdio
+    ieee1394 sdio input serio virtio wmi pnp mhi vmbus xen ssb bcma auxiliary sdw tty usbfunc);
+# Other named aliases (net-pf-*, rtnl-link-*, nft-*, devname:, ...): a few of each prefix.
+my (%per, @other);
+for (@named) {
+    next if /^(fs|char-major|block-major|crypto)-/;
+    my ($b) = /^([a-z0-9_*]+)[:-]/ or next;
+    next if $modbus{$b};
+    push @other, $_ if ($per{$b}++ < 3);
+}
+out('other-aliases', map { inst($_, 0) } @other);
+my %bybus;
+for (@named) { my ($b) = /^([a-z0-9]+\*?):/ or next; push @{ $bybus{$b} }, $_ if $modbus{$b}; }
+my %nsimple = (pci => 25, usb => 25, of => 12, 'acpi*' => 10, hid => 8, i2c => 5, spi => 5, platform => 8);
+my %nfull = (pci => 40, usb => 35, of => 12, 'acpi*' => 10, hid => 10, hdaudio => 6, 'dmi*' => 6, cpu => 4,
+    sdio => 4, virtio => 4, serio => 4);
+my (@simple, @fullq);
+for my $b (sort keys %bybus) {
+    my @l = @{ $bybus{$b} };
+    push @simple, map { inst($_, 0), inst($_, 1, 'A') } every($nsimple{$b} // 3, @l);
+    push @fullq, map { full($_) // () } every($nfull{$b} // 2, @l) if $nfull{$b};
+}
+out('modalias-minimal', grep { defined } @simple);
+out('modalias-full', @fullq);
+out('aliases-swapped', map { swap($_) } grep { /[-_]/ && !/[\[*?]/ } every(30, grep { !/:/ } @named));
+{ no warnings 'qw'; out('missing', qw(no_such_module no-such-module nosuchmod.ko symbol:no_such_symbol_xyz fs-nosuchfs
+    char-major-250-250 block-major-250-1 crypto-nosuchalg pci:v0000DEADd0000BEEFsv00000000sd00000000bc00sc00i00
+    usb:v0000p0000d0000dc00dsc00dp00ic00isc00ip00in00 acpi:NOSU0000: of:NnoneT<NULL>Cnone,none
+    nosuch:alias platform:no-such-platform-device sound-slot-9999)); }
+PERL
+}
+
+# ------------------------------------------------------------------ config
+# write_config DIR1 DIR2: a configuration with every directive in DIR1 (and a
+# file of the same name in DIR2, shadowed when both are given).
+write_config() {
+    mkdir -p "$1" "$2"
+    cat >"$1/10-test.conf" <<'EOF'
+# Every directive modprobe.d knows.
+alias myvlan 8021q
+alias my-wild* dummy
+alias pci:v0000ABCDd0000*sv*sd*bc*sc*i* hpilo
+alias fs-myfs vfat
+alias bondalias bonding
+alias multi dummy
+alias multi psnap
+options dummy numdummies=3
+options 8021q debug=1 \
+	other="a b"
+options myvlan fromalias=1
+options hpilo max_ccb=8
+install hpilo /bin/echo installing hpilo $CMDLINE_OPTS
+install no-module-here /bin/true
+remove dummy /bin/echo removing dummy
+blacklist bonding
+blacklist psnap
+softdep 8021q pre: dummy llc post: hpilo
+softdep vfat pre: nls_cp437 post: nls_iso8859-1 nls_utf8
+softdep psnap post: bonding
+#alias commented-out dummy
+# (An indented comment is a bad line to kmod: see write_bad_config.)
+EOF
+    cat >"$1/20-shadowed.conf" <<'EOF'
+options llc from_dir1=1
+EOF
+    cat >"$2/20-shadowed.conf" <<'EOF'
+options llc from_dir2=1
+alias only-in-dir2 llc
+EOF
+    cat >"$2/30-other.conf" <<'EOF'
+options stp from_dir2=1
+EOF
+    echo "not a conf file: ignored" >"$1/ignored.txt"
+}
+
+# write_bad_config DIR: lines kmod rejects (and says so on stderr), among
+# good ones.
+write_bad_config() {
+    mkdir -p "$1"
+    cat >"$1/bad.conf" <<'EOF'
+alias good1 dummy
+   # an indented comment
+options
+alias onlyone
+softdep dummy
+frobnicate dummy
+install dummy
+blacklist
+alias good2 vfat
+EOF
+}
+
+# ------------------------------------------------------------ per kernel
+test_tree() {
+    local s=$1 T=$TREES/$1 M R D C C2 q f cat n
+    MDIR=$KDIR/lib/modules/$KVER
+    M=$T/lib/modules/$KVER
+    R=$SCR/$s
+    C=$SCR/$s.conf1
+    C2=$SCR/$s.conf2
+    log "$s ($KVER): kmod's depmod indexes a copy of the tree"
+    rm -rf "$T"
+    mkdir -p "$T/lib/modules"
+    cp -al "$MDIR" "$T/lib/modules/"
+    for f in modules.dep modules.dep.bin modules.alias modules.alias.bin modules.softdep \
+        modules.weakdep modules.symbols modules.symbols.bin modules.builtin.bin \
+        modules.builtin.alias.bin modules.devname; do
+        rm -f "$M/$f"
+    done
+    "$KDEPMOD" -b "$T" "$KVER" || die "kmod's depmod -b $T $KVER failed"
+    D=(-d "$T" -S "$KVER")
+
+    gen_queries "$M" "$R.q"
+
+    # --show-depends and -R of every query, per category; missing ones with -q too.
+    log "$s: --show-depends / -R per query"
+    local cats=(names names-swapped builtin builtin-alias symbols fs char-block-major crypto
+        other-aliases modalias-minimal modalias-full aliases-swapped missing)
+    for cat in "${cats[@]}"; do
+        while IFS= read -r q; do
+            args -C "$SCR/empty.d" "${D[@]}" --show-depends "$q"
+            args -C "$SCR/empty.d" "${D[@]}" -R "$q"
+            if [ "$cat" = missing ]; then
+                args -C "$SCR/empty.d" "${D[@]}" -q --show-depends "$q"
+                args -C "$SCR/empty.d" "${D[@]}" -q -R "$q"
+            fi
+        done <"$R.q.$cat" >"$R.a.$cat"
+    done
+    # All categories in one run per tool (two processes at once).
+    cat "${cats[@]/#/$R.a.}" >"$R.a.all"
+    both "$R.a.all" "$R.t.all"
+    # Cut each tool's transcript back into categories.
+    split_transcript "$R.t.all" "$R.a" "${cats[@]}"
+    for cat in "${cats[@]}"; do
+        n=$(wc -l <"$R.q.$cat")
+        check "$s --show-depends/-R: $cat ($n queries)" same_transcript "$R.t.$cat"
+    done
+
+    # One process for many names: -a --show-depends, -qaR, -aR.
+    log "$s: -a with many names"
+    : >"$R.a.multi"
+    for cat in names names-swapped symbols fs modalias-full crypto missing; do
+        mapfile -t qs <"$R.q.$cat"
+        args -C "$SCR/empty.d" "${D[@]}" -a --show-depends "${qs[@]}" >>"$R.a.multi"
+        args -C "$SCR/empty.d" "${D[@]}" -qaR "${qs[@]}" >>"$R.a.multi"
+    done
+    mapfile -t qs < <(cat "${cats[@]/#/$R.q.}")
+    args -C "$SCR/empty.d" "${D[@]}" -a --show-depends "${qs[@]}" >>"$R.a.multi"
+    args -C "$SCR/empty.d" "${D[@]}" -qaR "${qs[@]}" >>"$R.a.multi"
+    args -C "$SCR/empty.d" "${D[@]}" -aR "${qs[@]}" >>"$R.a.multi"
+    args -C "$SCR/empty.d" "${D[@]}" -a --show-depends 8021q vfat dummy >>"$R.a.multi"
+    args -C "$SCR/empty.d" "${D[@]}" -a --show-depends 8021q no_such_module vfat >>"$R.a.multi"
+    args -C "$SCR/empty.d" "${D[@]}" -qaR 8021q fs-vfat no_such_module snd-hda-intel crypto-aes >>"$R.a.multi"
+    args -C "$SCR/empty.d" "${D[@]}" -aR 8021q fs-vfat no_such_module snd-hda-intel >>"$R.a.multi"
+    args -C "$SCR/empty.d" "${D[@]}" -a -D ext4 no_such_module >>"$R.a.multi"
+    args -C "$SCR/empty.d" "${D[@]}" -a -q -D no_such_module other_missing >>"$R.a.multi"
+    both "$R.a.multi" "$R.t.multi"
+    check "$s -a --show-depends / -qaR / -aR with many names ($(wc -l <"$R.a.multi") calls, up to ${#qs[@]} names each)" \
+        same_transcript "$R.t.multi"
+
+    # The configuration: every directive.
+    log "$s: configuration"
+    write_config "$C" "$C2"
+    local X=(-C "$C" "${D[@]}") XX=(-C "$C" -C "$C2" "${D[@]}")
+    {
+        for q in myvlan my-wild my-wildcard my_wild_x pci:v0000ABCDd00001234sv00000001sd00000002bc03sc00i00 \
+            fs-myfs bondalias bonding multi dummy 8021q hpilo vfat psnap llc stp no-module-here \
+            commented-out only-in-dir2 fs-vfat symbol:vlan_ioctl_set; do
+            args "${X[@]}" --show-depends "$q"
+            args "${X[@]}" -R "$q"
+            args "${X[@]}" -b --show-depends "$q"
+            args "${X[@]}" -b -R "$q"
+            args "${X[@]}" -i --show-depends "$q"
+            args "${X[@]}" --ignore-install -b --show-depends "$q"
+            args "${XX[@]}" --show-depends "$q"
+            args "${XX[@]}" -R "$q"
+        done
+        # Parameters on the command line, after the configuration's.
+        args "${X[@]}" --show-depends dummy numdummies=5 'x=a b' y=\"c d\"
+        args "${X[@]}" --show-depends 8021q a=1
+        args "${X[@]}" --show-depends myvlan b=2
+        args "${X[@]}" --show-depends hpilo c=3
+        args "${X[@]}" -i --show-depends hpilo c=3
+        args "${X[@]}" --ignore-install --show-depends hpilo c=3
+        args "${X[@]}" -a --show-depends myvlan bondalias hpilo vfat no_such_module
+        args "${X[@]}" -ab --show-depends bonding bondalias psnap multi
+        args "${X[@]}" -qaR myvlan bondalias bonding multi my-wild-1 fs-myfs no_such_module
+        args "${X[@]}" -qabR myvlan bondalias bonding multi my-wild-1 fs-myfs no_such_module
+        # Dry runs (-n -v: what would be loaded or removed; nothing is, and
+        # the host kernel has no modules loaded): install and remove commands
+        # are printed, not run.
+        for q in myvlan dummy hpilo vfat bondalias multi no_such_module; do
+            args "${X[@]}" -n -v "$q"
+            args "${X[@]}" -n -v -i "$q"
+            args "${X[@]}" -n -v -r "$q"
+            args "${X[@]}" -n -v -r --ignore-remove "$q"
+        done
+        args "${X[@]}" -n -v -a myvlan hpilo vfat dummy
+        args "${X[@]}" -n -v dummy numdummies=9
+        args "${X[@]}" -n -v --first-time vfat
+        args "${X[@]}" -n -v -r --first-time vfat
+        # The configuration alone, and the host's own (no -C).
+        args "${X[@]}" -c
+        args "${XX[@]}" -c
+        args -C "$C/10-test.conf" "${D[@]}" -c
+        args -C "$C2" "${D[@]}" --showconfig
+        args -C "$SCR/empty.d" "${D[@]}" -c
+        args "${D[@]}" -c
+        args "${D[@]}" --show-depends 8021q
+        args "${D[@]}" -R binfmt-464c
+        args "${D[@]}" -R net-pf-10
+    } >"$R.a.config"
+    both "$R.a.config" "$R.t.config"
+    check "$s configuration (alias, wildcard alias, options, install, remove, blacklist, softdep; -b, -i, -c; $(wc -l <"$R.a.config") calls)" \
+        same_transcript "$R.t.config"
+
+    # --show-alias: documented as -R's other name, but not an option of
+    # kmod 30 (it exits 1: "unrecognized option").
+    args -C "$SCR/empty.d" "${D[@]}" --show-alias fs-vfat >"$R.a.showalias"
+    both "$R.a.showalias" "$R.t.showalias"
+    check "$s --show-alias as kmod 30 (which has no such option)" same_transcript "$R.t.showalias"
+
+    # Bad lines in the configuration: the same messages.
+    write_bad_config "$SCR/$s.bad"
+    {
+        args -C "$SCR/$s.bad" "${D[@]}" --show-depends good1
+        args -C "$SCR/$s.bad" "${D[@]}" -R good2
+        args -C "$SCR/$s.bad" "${D[@]}" -c
+    } >"$R.a.bad"
+    both "$R.a.bad" "$R.t.bad"
+    check "$s configuration with bad lines: same messages and results" same_transcript "$R.t.bad"
+
+    # The kernel command line: options (mod.param=value, quoted values,
+    # after "--" too), modprobe.blacklist=, odd words; /proc/cmdline replaced
+    # in a private mount namespace (root only).
+    if unshare -m true 2>/dev/null; then
+        printf '%s\n' 'BOOT_IMAGE=/boot/vmlinuz root=UUID=1234 ro quiet dummy.numdummies=7 8021q.x="a b" vfat.=novalue .=x noeq. llc.flag mt-params.i=5 fat.codepage=850 modprobe.blacklist=bonding,psnap modprobe.blacklist=hpilo modprobe.other=1 -- dummy.after=1 init=/bin/sh' >"$SCR/cmdline"
+        local KC=("cmdline:$SCR/cmdline")
+        {
+            for q in dummy 8021q vfat fs-vfat llc bonding bondalias psnap multi hpilo; do
+                args "${KC[@]}" -C "$SCR/empty.d" "${D[@]}" --show-depends "$q"
+                args "${KC[@]}" -C "$SCR/empty.d" "${D[@]}" -b --show-depends "$q"
+                args "${KC[@]}" -C "$C" "${D[@]}" --show-depends "$q"
+                args "${KC[@]}" -C "$C" "${D[@]}" -R "$q"
+                args "${KC[@]}" -C "$C" "${D[@]}" -b -R "$q"
+            done
+            args "${KC[@]}" -C "$SCR/empty.d" "${D[@]}" --show-depends dummy numdummies=1
+            args "${KC[@]}" -C "$C" "${D[@]}" -c
+            args "${KC[@]}" -C "$SCR/empty.d" "${D[@]}" -c
+        } >"$R.a.kcmdline"
+        both "$R.a.kcmdline" "$R.t.kcmdline"
+        check "$s kernel command line (options, modprobe.blacklist=; $(wc -l <"$R.a.kcmdline") calls)" \
+            same_transcript "$R.t.kcmdline"
+    else
+        echo "SKIP $s kernel command line: cannot unshare a mount namespace (not root?)"
+    fi
+
+    # MODPROBE_OPTIONS, and the callers' command lines.
+    log "$s: MODPROBE_OPTIONS, initramfs-tools, mkinitcpio"
+    {
+        args "env:MODPROBE_OPTIONS=-C $SCR/empty.d -d $T -S $KVER" --show-depends 8021q
+        args "env:MODPROBE_OPTIONS=-q" -C "$SCR/empty.d" "${D[@]}" --show-depends no_such_module
+        args "env:MODPROBE_OPTIONS=-q" -C "$SCR/empty.d" "${D[@]}" --show-depends 8021q
+        args "env:MODPROBE_OPTIONS=-b -C $C" "${D[@]}" --show-depends bonding
+        args "env:MODPROBE_OPTIONS=-C $C" "${D[@]}" -R bondalias
+        args "env:MODPROBE_OPTIONS=-a" -C "$SCR/empty.d" "${D[@]}" --show-depends vfat 8021q
+        args "env:MODPROBE_OPTIONS=" -C "$SCR/empty.d" "${D[@]}" --show-depends vfat
+        args "env:MODPROBE_OPTIONS=  -q   -a  " -C "$SCR/empty.d" "${D[@]}" --show-depends vfat no_such_module 8021q
+        # initramfs-tools' hook-functions (manual_add_modules), as run for a
+        # typical image: file systems, storage, USB, crypto, a missing name.
+        for cf in "$SCR/empty.d" "$C"; do
+            args -C "$cf" -d "$T" --all "--set-version=$KVER" --ignore-install --quiet --show-depends \
+                ext4 vfat nls_cp437 nls-iso8859-1 usb-storage uas sd_mod ahci nvme dm-crypt \
+                crypto-xts aesni_intel hid-generic evdev virtio_blk virtio-pci no_such_module hpilo 8021q
+            args -C "$cf" -d "$T" --all "--set-version=$KVER" --ignore-install --quiet --show-depends \
+                fs-vfat fs-ext4 crypto-aes pci:v00008086d000015B8sv00001028sd000007BEbc02sc00i00 \
+                "usb:v0781p5567d0100dc00dsc00dp00ic08isc06ip50in00"
+            # mkinitcpio: modprobe -qaR, and -qa --show-depends.
+            args -C "$cf" -d "$T" -S "$KVER" -qaR ext4 vfat usbhid xhci_pci sd_mod no_such_module fs-vfat
+            args -C "$cf" -d "$T" -S "$KVER" -qa --show-depends ext4 vfat usbhid xhci_pci
+        done
+        # --dirname= / --set-version= long forms, separate and joined.
+        args -C "$SCR/empty.d" "--dirname=$T" "--set-version=$KVER" --show-depends 8021q
+        args -C "$SCR/empty.d" --dirname "$T" --set-version "$KVER" --resolve-alias fs-vfat
+        # A relative -d (kmod prints absolute paths), with ./ and a trailing /.
+        args "cd:$TREES" -C "$SCR/empty.d" -d "$s" -S "$KVER" --show-depends 8021q
+        args "cd:$TREES" -C "$SCR/empty.d" -d "./$s/" -S "$KVER" --show-depends fs-vfat
+        args "cd:$TREES" -C "$SCR/empty.d" -d "$s" -S "$KVER" --show-depends no_such_module
+        args "cd:$T/lib" -C "$SCR/empty.d" -d .. -S "$KVER" -R vfat
+        args -C "$SCR/empty.d" -d "$T/" -S "$KVER" --show-depends vfat
+        args -C "$SCR/empty.d" -d "$T//lib/.." -S "$KVER" --show-depends vfat
+    } >"$R.a.callers"
+    both "$R.a.callers" "$R.t.callers"
+    check "$s MODPROBE_OPTIONS, initramfs-tools and mkinitcpio command lines ($(wc -l <"$R.a.callers") calls)" \
+        same_transcript "$R.t.callers"
+
+    rm -rf "$T"
+}
+
+# split_transcript ALL ARGPREFIX CAT...: ALL.k/.o (the calls of ARGPREFIX.CAT
+# files, in that order) cut into PREFIX.CAT.k/.o, PREFIX = ALL without .all.
+split_transcript() {
+    local all=$1 ap=$2 pfx=${1%.all} who c counts=
+    shift 2
+    for c in "$@"; do counts="$counts $(wc -l <"$ap.$c")"; done
+    for who in k o; do
+        awk -v counts="$counts" -v cats="$*" -v pfx="$pfx" -v who="$who" '
+            BEGIN { n = split(counts, cnt, " "); split(cats, cat, " "); ci = 1; left = cnt[1] + 0 }
+            /^== / { while (left == 0 && ci < n) { ci++; left = cnt[ci] + 0 } left-- }
+            { print > (pfx "." cat[ci] "." who) }' "$all.$who"
+    done
+}
+
+# ------------------------------------------------------------------- main
+for s in "${SERIES[@]}"; do
+    prepare_kernel "$s"
+    scratch_for_trees
+    test_tree "$s"
+done
+
+log "done"
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" = 0 ]
