@@ -29,6 +29,7 @@ pub struct Reporter {
     tool: &'static str,
     syslog: bool,
     verbose: bool,
+    quiet: bool,
 }
 
 impl Reporter {
@@ -39,7 +40,15 @@ impl Reporter {
             tool,
             syslog,
             verbose,
+            quiet: false,
         }
+    }
+
+    /// The same reporter, printing nothing at all when `quiet` is set (`modprobe -q`: kmod 30
+    /// reports no error then, only the exit status).
+    pub fn quiet(mut self, quiet: bool) -> Reporter {
+        self.quiet = quiet;
+        self
     }
 
     /// `<tool>: ERROR: <msg>`.
@@ -65,6 +74,9 @@ impl Reporter {
     }
 
     fn emit(&self, severity: u8, text: &str) {
+        if self.quiet {
+            return;
+        }
         let line = format!("{}: {text}", self.tool);
         if self.syslog {
             // LOG_DAEMON facility (3 << 3); fall back to stderr when no syslog daemon listens.

@@ -1,11 +1,13 @@
 //! `modprobe`: add and remove modules with their dependencies. The lookup and planning are in
 //! `common::modprobe`; this file parses arguments, carries the plan out and prints.
 
+use std::cell::RefCell;
 use std::collections::HashSet;
 use std::ffi::OsString;
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 use clap::Parser;
 use common::cli::{finish_output, Reporter, VERSION_TEXT};
@@ -14,7 +16,7 @@ use common::context::{running_release, Context};
 use common::elf::ModuleElf;
 use common::error::errno_text;
 use common::file::ModuleFile;
-use common::kernel::load::{insert, ForceOptions};
+use common::kernel::load::{insert, ForceOptions, LoadError};
 use common::kernel::state::{holders, initstate, refcnt, InitState};
 use common::kernel::syscall::delete_module;
 use common::modprobe::indexes::Indexes;
@@ -23,7 +25,12 @@ use nix::errno::Errno;
 
 /// Add and remove modules from the Linux kernel.
 #[derive(Parser, Debug)]
-#[command(name = "modprobe", version = VERSION_TEXT, disable_version_flag = true)]
+#[command(
+    name = "modprobe",
+    version = VERSION_TEXT,
+    disable_version_flag = true,
+    args_override_self = true
+)]
 struct Args {
     /// Every argument is a module to insert (or remove, with -r).
     #[arg(short = 'a', long = "all")]
@@ -35,11 +42,11 @@ struct Args {
     #[arg(short = 'n', long = "dry-run", visible_alias = "show")]
     dry_run: bool,
     /// Don't complain about modules that can't be found.
-    #[arg(short = 'q', long = "quiet")]
-    quiet: bool,
+    #[arg(short = 'q', long = "quiet", action = clap::ArgAction::Count)]
+    quiet: u8,
     /// Print what is done.
-    #[arg(short = 'v', long = "verbose")]
-    verbose: bool,
+    #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
+    verbose: u8,
     /// Apply the blacklist to module names too, not only to aliases.
     #[arg(short = 'b', long = "use-blacklist")]
     use_blacklist: bool,
@@ -121,46 +128,170 @@ fn argv() -> Vec<OsString> {
     args
 }
 
-fn main() {
-    let args = match Args::try_parse_from(argv()) {
-        Ok(a) => a,
-        Err(e) => {
-            let code = i32::from(e.use_stderr());
-            let _ = e.print();
-            std::process::exit(code);
+/// `MODPROBE_OPTIONS` for the commands modprobe runs (`install`, `remove`): the inherited value
+/// with this run's `-C PATH`, `-v`, `-q` and `-s` appended in the order given, so a modprobe
+/// called from an install command reads the same configuration and is as verbose (kmod 30's
+/// behaviour, observed with `install m echo $MODPROBE_OPTIONS`). `argv` is [`argv`]'s result
+/// (`inherited` is in it too, so its options count twice, as with kmod); options end at `--` or
+/// at the first module name.
+fn options_for_children(inherited: &str, argv: &[OsString]) -> String {
+    let mut out = inherited.to_string();
+    let mut push = |o: &str| {
+        if !out.is_empty() {
+            out.push(' ');
         }
+        out.push_str(o);
     };
-    let report = Reporter::new("modprobe", args.syslog, args.verbose);
-    std::process::exit(run(&args, &report));
+    let mut it = argv.iter().skip(1).map(|a| a.to_string_lossy());
+    while let Some(arg) = it.next() {
+        if arg == "--" || !arg.starts_with('-') || arg == "-" {
+            break;
+        }
+        if let Some(long) = arg.strip_prefix("--") {
+            let (name, value) = match long.split_once('=') {
+                Some((n, v)) => (n, Some(v.to_string())),
+                None => (long, None),
+            };
+            match name {
+                "config" => {
+                    if let Some(v) = value.or_else(|| it.next().map(|v| v.into_owned())) {
+                        push(&format!("-C {v}"));
+                    }
+                }
+                "verbose" => push("-v"),
+                "quiet" => push("-q"),
+                "syslog" => push("-s"),
+                "dirname" | "set-version" | "wait" if value.is_none() => {
+                    it.next();
+                }
+                _ => {}
+            }
+            continue;
+        }
+        let shorts = &arg[1..];
+        for (i, c) in shorts.char_indices() {
+            match c {
+                'v' => push("-v"),
+                'q' => push("-q"),
+                's' => push("-s"),
+                'C' | 'd' | 'S' | 'w' => {
+                    let rest = &shorts[i + 1..];
+                    let value = if rest.is_empty() {
+                        it.next().map(|v| v.into_owned())
+                    } else {
+                        Some(rest.to_string())
+                    };
+                    if let (Some(v), 'C') = (value, c) {
+                        push(&format!("-C {v}"));
+                    }
+                    break;
+                }
+                _ => {}
+            }
+        }
+    }
+    out
 }
 
-fn run(args: &Args, report: &Reporter) -> i32 {
+fn main() {
+    let argv = argv();
+    let mut args = match Args::try_parse_from(&argv) {
+        Ok(a) => a,
+        Err(e) => exit_usage(e),
+    };
+    // -q silences -v too (kmod 30: `-vq` prints nothing).
+    if args.quiet > 0 {
+        args.verbose = 0;
+    }
+    let report = Reporter::new("modprobe", args.syslog, args.verbose > 0).quiet(args.quiet > 0);
+    let out = Out::new();
+    let code = run(
+        &args,
+        &options_for_children(
+            &std::env::var("MODPROBE_OPTIONS").unwrap_or_default(),
+            &argv,
+        ),
+        &out,
+        &report,
+    );
+    let code = code.max(finish_output(out.flush(), &report));
+    std::process::exit(code);
+}
+
+fn exit_usage(e: clap::Error) -> ! {
+    let code = i32::from(e.use_stderr());
+    let _ = e.print();
+    std::process::exit(code);
+}
+
+/// Standard output as C's stdio buffers it: line by line on a terminal, otherwise in one buffer
+/// written at exit (and before a `remove` command runs), so what modprobe prints and what its
+/// commands print interleave as they do with kmod.
+struct Out {
+    w: RefCell<io::BufWriter<io::Stdout>>,
+    tty: bool,
+}
+
+impl Out {
+    fn new() -> Out {
+        let stdout = io::stdout();
+        let tty = stdout.is_terminal();
+        Out {
+            w: RefCell::new(io::BufWriter::with_capacity(64 * 1024, stdout)),
+            tty,
+        }
+    }
+
+    fn line(&self, line: impl std::fmt::Display) -> io::Result<()> {
+        let mut w = self.w.borrow_mut();
+        writeln!(w, "{line}")?;
+        if self.tty {
+            w.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&self) -> io::Result<()> {
+        self.w.borrow_mut().flush()
+    }
+}
+
+/// One modprobe run: what every action needs.
+struct Run<'a> {
+    ctx: Context,
+    mp: Modprobe,
+    args: &'a Args,
+    out: &'a Out,
+    report: &'a Reporter,
+    child_options: &'a str,
+}
+
+fn run(args: &Args, child_options: &str, out: &Out, report: &Reporter) -> i32 {
     let release = args.set_version.clone().unwrap_or_else(running_release);
-    let root = args.dirname.clone().unwrap_or_else(|| PathBuf::from("/"));
-    // kmod prints module paths absolute even for a relative -d.
-    let root = std::path::absolute(&root).unwrap_or(root);
-    let ctx = Context::new(&root, &release);
-    let system = Context::new("/", &release);
+    // The kernel's state (/sys, /proc) and the configuration are the running system's even
+    // with -d, which only moves the module directory.
+    let ctx = Context::new("/", &release);
+    let module_dir = module_dir(args.dirname.as_deref(), &release);
     let mut warn = |m: String| report.error(m);
     let locations = if args.config.is_empty() {
-        default_locations(&system)
+        default_locations(&ctx)
     } else {
         args.config.clone()
     };
-    let mut config =
-        match ModprobeConfig::load_locations(Some(&ctx.module_dir()), &locations, &mut warn) {
-            Ok(c) => c,
-            Err(e) => {
-                report.error(e);
-                return 1;
-            }
-        };
+    let mut config = match ModprobeConfig::load_locations(Some(&module_dir), &locations, &mut warn)
+    {
+        Ok(c) => c,
+        Err(e) => {
+            report.error(e);
+            return 1;
+        }
+    };
     // Like kmod, the running kernel's command line applies even with -C or -d.
-    if let Ok(cmdline) = std::fs::read_to_string(system.path("/proc/cmdline")) {
+    if let Ok(cmdline) = std::fs::read_to_string(ctx.path("/proc/cmdline")) {
         config.parse_cmdline(&cmdline, &mut warn);
     }
     let mp = Modprobe {
-        indexes: Indexes::new(ctx.module_dir()),
+        indexes: Indexes::new(module_dir),
         config,
         options: PlanOptions {
             ignore_install: args.ignore_install,
@@ -168,15 +299,23 @@ fn run(args: &Args, report: &Reporter) -> i32 {
         },
     };
     if args.show_config {
-        return finish_output(show_config(&mp), report);
+        return finish_output(show_config(&mp, out), report);
     }
     if args.rest.is_empty() {
         report.error("missing parameters. See -h.");
         return 1;
     }
     if args.show_modversions || args.show_exports {
-        return show_elf(args, report);
+        return show_elf(args, out, report);
     }
+    let r = Run {
+        ctx,
+        mp,
+        args,
+        out,
+        report,
+        child_options,
+    };
     let (names, params): (Vec<&str>, String) = if args.all || args.remove {
         (
             args.rest.iter().map(String::as_str).collect(),
@@ -189,317 +328,370 @@ fn run(args: &Args, report: &Reporter) -> i32 {
     let mut failed = false;
     for name in names {
         let code = if args.remove {
-            remove(&ctx, &mp, args, name, report)
+            r.remove(name)
         } else {
-            load(&ctx, &mp, args, name, &params, report)
+            r.load(name, &params)
         };
         failed |= code != 0;
     }
     i32::from(failed)
 }
 
-fn not_found(ctx: &Context, args: &Args, name: &str, report: &Reporter) -> i32 {
-    if !args.quiet {
-        let msg = if args.remove {
+/// The module directory as kmod spells it: `-d DIR` is made absolute by prefixing the working
+/// directory, and `/lib/modules/<release>` is appended as a string, so `-d ./t/` gives
+/// `$PWD/./t//lib/modules/<release>` (kmod prints module paths exactly so).
+fn module_dir(dirname: Option<&std::path::Path>, release: &str) -> PathBuf {
+    let Some(dir) = dirname else {
+        return PathBuf::from(format!("/lib/modules/{release}"));
+    };
+    let mut s = OsString::new();
+    if dir.is_relative() {
+        if let Ok(cwd) = std::env::current_dir() {
+            s.push(cwd);
+            s.push("/");
+        }
+    }
+    s.push(dir);
+    s.push(format!("/lib/modules/{release}"));
+    PathBuf::from(s)
+}
+
+/// kmod's modprobe wording of a failed insertion's errno (it differs from insmod's).
+fn insert_error_text(e: &LoadError) -> String {
+    match e.errno() {
+        Some(Errno::EEXIST) => "Module already in kernel".into(),
+        Some(Errno::ENOENT) => "Unknown symbol in module, or unknown parameter (see dmesg)".into(),
+        Some(Errno::ENOEXEC) => "Invalid module format".into(),
+        Some(errno) => errno_text(errno),
+        None => e.to_string(),
+    }
+}
+
+impl Run<'_> {
+    fn not_found(&self, name: &str) -> i32 {
+        let msg = if self.args.remove {
             format!("Module {name} not found.")
         } else {
             format!(
                 "Module {name} not found in directory {}",
-                ctx.module_dir().display()
+                self.mp.indexes.dir().display()
             )
         };
         // kmod's level: with -a the other names are still tried.
-        if args.all {
-            report.warning(msg);
+        if self.args.all {
+            self.report.warning(msg);
         } else {
-            report.fatal(msg);
+            self.report.fatal(msg);
         }
+        1
     }
-    1
-}
 
-fn lookup(mp: &Modprobe, name: &str, report: &Reporter) -> Option<Lookup> {
-    match mp.lookup(name) {
-        Ok(l) => Some(l),
-        Err(e) => {
-            report.error(e);
-            None
-        }
-    }
-}
-
-fn load(
-    ctx: &Context,
-    mp: &Modprobe,
-    args: &Args,
-    name: &str,
-    params: &str,
-    report: &Reporter,
-) -> i32 {
-    let Some(found) = lookup(mp, name, report) else {
-        return 1;
-    };
-    if found.targets.is_empty() {
-        return not_found(ctx, args, name, report);
-    }
-    let mut out = io::stdout().lock();
-    let mut failed = false;
-    for target in &found.targets {
-        let module = match target {
-            Target::Module(m) | Target::Builtin(m) => m,
-        };
-        if mp.blacklisted(&found, module) {
-            report.info(format_args!("{module} is blacklisted"));
-            continue;
-        }
-        if args.resolve_alias {
-            if let Err(e) = writeln!(out, "{module}") {
-                return finish_output(Err(e), report);
+    fn lookup(&self, name: &str) -> Option<Lookup> {
+        match self.mp.lookup(name) {
+            Ok(l) => Some(l),
+            Err(e) => {
+                self.report.error(e);
+                None
             }
-            continue;
         }
-        let mut plan = Vec::new();
-        let alias_options = found
-            .via_alias
-            .then(|| mp.config.options_for(name))
-            .flatten()
-            .filter(|_| common::name::normalize(name) != *module);
-        if let Err(e) = mp.plan_load(
-            target,
-            params,
-            alias_options.as_deref(),
-            &mut HashSet::new(),
-            &mut plan,
-        ) {
-            report.error(e);
+    }
+
+    /// Runs an `install` or `remove` command through `/bin/sh -c`; Ok(false) when it failed.
+    fn command(&self, command: &str, module: &str) -> io::Result<std::process::ExitStatus> {
+        Command::new("/bin/sh")
+            .arg("-c")
+            .arg(command)
+            .env("MODPROBE_MODULE", module)
+            .env("MODPROBE_OPTIONS", self.child_options)
+            .status()
+    }
+
+    fn load(&self, name: &str, params: &str) -> i32 {
+        let Some(found) = self.lookup(name) else {
             return 1;
+        };
+        if found.targets.is_empty() {
+            return self.not_found(name);
         }
-        if args.show_depends {
-            for step in &plan {
-                if let Err(e) = writeln!(out, "{}", step.show_line()) {
-                    return finish_output(Err(e), report);
+        let mut failed = false;
+        for target in &found.targets {
+            let module = match target {
+                Target::Module(m) | Target::Builtin(m) => m,
+            };
+            // -R lists what the name resolves to, blacklisted modules included (as kmod).
+            if self.args.resolve_alias {
+                if let Err(e) = self.out.line(module) {
+                    return finish_output(Err(e), self.report);
                 }
+                continue;
             }
-            continue;
-        }
-        failed |= execute(ctx, args, module, &plan, report) != 0;
-    }
-    i32::from(failed)
-}
-
-/// Carries a load plan out: each step unless its module is already in the kernel.
-fn execute(ctx: &Context, args: &Args, target: &str, plan: &[Step], report: &Reporter) -> i32 {
-    let force = ForceOptions {
-        modversions: args.force || args.force_modversion,
-        vermagic: args.force || args.force_vermagic,
-    };
-    for step in plan {
-        let module = step.module();
-        let builtin = matches!(step, Step::Builtin(_));
-        let state = initstate(ctx, module).ok().flatten();
-        if builtin || state.is_some() {
-            if module == target && args.first_time {
-                report.error(format_args!(
-                    "could not insert '{module}': Module already in kernel"
-                ));
+            if self.mp.blacklisted(&found, module) {
+                continue;
+            }
+            let mut plan = Vec::new();
+            let alias = found.via_alias.then_some(name);
+            if let Err(e) = self
+                .mp
+                .plan_load(target, params, alias, &mut HashSet::new(), &mut plan)
+            {
+                self.report.error(e);
                 return 1;
             }
-            continue;
+            if self.args.show_depends {
+                for step in &plan {
+                    if let Err(e) = self.out.line(step.show_line()) {
+                        return finish_output(Err(e), self.report);
+                    }
+                }
+                continue;
+            }
+            failed |= self.execute(module, &plan) != 0;
         }
-        match step {
-            Step::Builtin(_) => {}
-            Step::Install {
-                command, options, ..
-            } => {
-                let command = command.replace("$CMDLINE_OPTS", options);
-                if args.verbose {
-                    println!("install {command}");
+        i32::from(failed)
+    }
+
+    /// Carries a load plan out: each step unless its module is already in the kernel.
+    fn execute(&self, target: &str, plan: &[Step]) -> i32 {
+        let args = self.args;
+        let force = ForceOptions {
+            modversions: args.force || args.force_modversion,
+            vermagic: args.force || args.force_vermagic,
+        };
+        for step in plan {
+            let module = step.module();
+            let builtin = matches!(step, Step::Builtin(_));
+            let state = initstate(&self.ctx, module).ok().flatten();
+            if builtin || state.is_some() {
+                if module == target && args.first_time {
+                    self.report.error(format_args!(
+                        "could not insert '{module}': Module already in kernel"
+                    ));
+                    return 1;
                 }
-                if args.dry_run {
-                    continue;
-                }
-                let status = Command::new("/bin/sh")
-                    .arg("-c")
-                    .arg(&command)
-                    .env("MODPROBE_MODULE", module)
-                    .status();
-                match status {
-                    Ok(s) if s.success() => {}
-                    Ok(s) => {
-                        report.error(format_args!(
-                            "Error running install command '{command}' for module {module}: retcode {}",
-                            s.code().unwrap_or(-1)
+                continue;
+            }
+            if args.verbose > 0 {
+                let _ = self.out.line(step.show_line());
+            }
+            if args.dry_run {
+                continue;
+            }
+            match step {
+                Step::Builtin(_) => {}
+                Step::Install {
+                    command, options, ..
+                } => {
+                    let command = command.replace("$CMDLINE_OPTS", options);
+                    let status = self.command(&command, module);
+                    if !status.as_ref().is_ok_and(|s| s.success()) {
+                        let why = match status {
+                            Ok(s) => format!("retcode {}", s.code().unwrap_or(-1)),
+                            Err(e) => e.to_string(),
+                        };
+                        self.report.error(format_args!(
+                            "Error running install command '{command}' for module {module}: {why}"
+                        ));
+                        self.report.error(format_args!(
+                            "could not insert '{module}': Invalid argument"
                         ));
                         return 1;
                     }
-                    Err(e) => {
-                        report.error(format_args!("could not run '{command}': {e}"));
-                        return 1;
+                }
+                Step::Insmod { path, options, .. } => {
+                    let file = match ModuleFile::open(path) {
+                        Ok(f) => f,
+                        Err(e) => {
+                            self.report
+                                .error(format_args!("could not insert '{module}': {}", e.reason()));
+                            return 1;
+                        }
+                    };
+                    match insert(&self.ctx, &file, options.trim_end(), force, &mut |_| {}) {
+                        Ok(_) => {}
+                        // Loaded by someone else meanwhile (udev does this at boot): fine.
+                        Err(e)
+                            if e.errno() == Some(Errno::EEXIST)
+                                && !(module == target && args.first_time) => {}
+                        Err(e) => {
+                            self.report.error(format_args!(
+                                "could not insert '{module}': {}",
+                                insert_error_text(&e)
+                            ));
+                            return 1;
+                        }
                     }
                 }
             }
-            Step::Insmod { path, options, .. } => {
-                if args.verbose {
-                    println!("insmod {} {options}", path.display());
-                }
-                if args.dry_run {
+        }
+        0
+    }
+
+    fn remove(&self, name: &str) -> i32 {
+        let Some(found) = self.lookup(name) else {
+            return 1;
+        };
+        if found.targets.is_empty() {
+            return self.not_found(name);
+        }
+        let mut failed = false;
+        for target in &found.targets {
+            let module = match target {
+                Target::Builtin(m) => {
+                    self.report.fatal(format_args!("Module {m} is builtin."));
+                    failed = true;
                     continue;
                 }
-                let file = match ModuleFile::open(path) {
-                    Ok(f) => f,
-                    Err(e) => {
-                        report.error(format_args!("could not insert '{module}': {}", e.reason()));
+                Target::Module(m) => m,
+            };
+            failed |= self.remove_module(module) != 0;
+        }
+        i32::from(failed)
+    }
+
+    /// `modprobe -r` of one module, as kmod 30 does it (observed on a real kernel): its softdep
+    /// `post:` modules, the module, its dependencies, its `pre:` modules, each list walked
+    /// backwards; the others are removed only when nothing uses them, silently otherwise.
+    fn remove_module(&self, module: &str) -> i32 {
+        let args = self.args;
+        let command = self
+            .mp
+            .config
+            .remove_command(module)
+            .filter(|_| !args.ignore_remove);
+        if command.is_none() {
+            match initstate(&self.ctx, module).ok().flatten() {
+                None => {
+                    if args.first_time {
+                        self.report
+                            .fatal(format_args!("Module {module} is not in kernel."));
                         return 1;
                     }
-                };
-                match insert(ctx, &file, options.trim_end(), force, &mut |_| {}) {
-                    Ok(_) => {}
-                    // Loaded by someone else meanwhile (udev does this at boot): fine.
-                    Err(e)
-                        if e.errno() == Some(Errno::EEXIST)
-                            && !(module == target && args.first_time) => {}
-                    Err(e) => {
-                        report.error(format_args!("could not insert '{module}': {e}"));
-                        return 1;
-                    }
+                    return 0;
                 }
-            }
-        }
-    }
-    0
-}
-
-fn remove(ctx: &Context, mp: &Modprobe, args: &Args, name: &str, report: &Reporter) -> i32 {
-    let Some(found) = lookup(mp, name, report) else {
-        return 1;
-    };
-    if found.targets.is_empty() {
-        return not_found(ctx, args, name, report);
-    }
-    let mut failed = false;
-    for target in &found.targets {
-        let module = match target {
-            Target::Builtin(m) => {
-                report.fatal(format_args!("Module {m} is builtin."));
-                failed = true;
-                continue;
-            }
-            Target::Module(m) => m,
-        };
-        failed |= remove_module(ctx, mp, args, module, true, report) != 0;
-    }
-    i32::from(failed)
-}
-
-/// Removes `module` (then, when `top`, its dependencies no longer used).
-fn remove_module(
-    ctx: &Context,
-    mp: &Modprobe,
-    args: &Args,
-    module: &str,
-    top: bool,
-    report: &Reporter,
-) -> i32 {
-    if let Some(cmd) = mp
-        .config
-        .remove_command(module)
-        .filter(|_| !args.ignore_remove)
-    {
-        let options = mp.config.options_for(module).unwrap_or_default();
-        let command = cmd.replace("$CMDLINE_OPTS", &options);
-        report.info(format_args!("remove {command}"));
-        if args.dry_run {
-            return 0;
-        }
-        let ok = Command::new("/bin/sh")
-            .arg("-c")
-            .arg(&command)
-            .env("MODPROBE_MODULE", module)
-            .status()
-            .is_ok_and(|s| s.success());
-        if !ok {
-            report.error(format_args!(
-                "Error running remove command '{command}' for module {module}"
-            ));
-            return 1;
-        }
-        return 0;
-    }
-    if args.dry_run {
-        if args.verbose {
-            println!("rmmod {module}");
-        }
-        return 0;
-    }
-    match initstate(ctx, module).ok().flatten() {
-        None => {
-            if top && (args.first_time || !args.quiet) {
-                report.fatal(format_args!("Module {module} is not in kernel."));
-                return 1;
-            }
-            return 0;
-        }
-        Some(InitState::Builtin) => {
-            if top {
-                report.fatal(format_args!("Module {module} is builtin."));
-                return 1;
-            }
-            return 0;
-        }
-        Some(_) => {}
-    }
-    if top && args.remove_holders {
-        for h in holders(ctx, module).unwrap_or_default() {
-            if remove_module(ctx, mp, args, &h, true, report) != 0 {
-                return 1;
-            }
-        }
-    }
-    let in_use = !holders(ctx, module).unwrap_or_default().is_empty()
-        || refcnt(ctx, module).unwrap_or(0) > 0;
-    if in_use && !args.force {
-        if top {
-            report.fatal(format_args!("Module {module} is in use."));
-            return 1;
-        }
-        return 0;
-    }
-    if args.verbose {
-        println!("rmmod {module}");
-    }
-    {
-        let deadline =
-            std::time::Instant::now() + std::time::Duration::from_millis(args.wait.unwrap_or(0));
-        loop {
-            match delete_module(module, args.force) {
-                Ok(()) => break,
-                Err(Errno::EAGAIN | Errno::EBUSY) if std::time::Instant::now() < deadline => {
-                    std::thread::sleep(std::time::Duration::from_millis(100));
+                Some(InitState::Builtin) => {
+                    self.report
+                        .fatal(format_args!("Module {module} is builtin."));
+                    return 1;
                 }
-                Err(e) => {
-                    report.error(format_args!(
-                        "could not remove '{module}': {}",
-                        errno_text(e)
-                    ));
+                Some(_) => {}
+            }
+        }
+        if args.remove_holders {
+            for h in holders(&self.ctx, module).unwrap_or_default() {
+                if self.remove_module(&h) != 0 {
                     return 1;
                 }
             }
         }
+        if command.is_none() && self.in_use(module) && !args.force {
+            let msg = format!("Module {module} is in use.");
+            if args.all {
+                self.report.warning(msg);
+            } else {
+                self.report.fatal(msg);
+            }
+            return 1;
+        }
+        let removal = match self.mp.removal(module) {
+            Ok(r) => r,
+            Err(e) => {
+                self.report.error(e);
+                return 1;
+            }
+        };
+        for m in &removal.post {
+            self.remove_unused(m);
+        }
+        let ok = match command {
+            Some(cmd) => self.run_remove_command(module, cmd),
+            None => self.rmmod(module, true),
+        };
+        if !ok {
+            return 1;
+        }
+        for m in removal.deps.iter().chain(&removal.pre) {
+            self.remove_unused(m);
+        }
+        0
     }
-    if top {
-        if let Ok(Some(entry)) = mp.indexes.dep(module) {
-            for dep in &entry.deps {
-                let dep = common::name::from_path(dep);
-                remove_module(ctx, mp, args, &dep, false, report);
+
+    fn in_use(&self, module: &str) -> bool {
+        !holders(&self.ctx, module).unwrap_or_default().is_empty()
+            || refcnt(&self.ctx, module).unwrap_or(0) > 0
+    }
+
+    /// A dependency or softdep of a removed module: removed when loaded and unused.
+    fn remove_unused(&self, module: &str) {
+        if let Some(cmd) = self
+            .mp
+            .config
+            .remove_command(module)
+            .filter(|_| !self.args.ignore_remove)
+        {
+            self.run_remove_command(module, cmd);
+            return;
+        }
+        match initstate(&self.ctx, module).ok().flatten() {
+            None | Some(InitState::Builtin) => {}
+            Some(_) if self.in_use(module) => {}
+            Some(_) => {
+                self.rmmod(module, false);
             }
         }
     }
-    0
+
+    fn run_remove_command(&self, module: &str, command: &str) -> bool {
+        if self.args.verbose > 0 {
+            let _ = self.out.line(format_args!("remove {command}"));
+        }
+        if self.args.dry_run {
+            return true;
+        }
+        let options = self.mp.config.options_for(module).unwrap_or_default();
+        let command = command.replace("$CMDLINE_OPTS", &options);
+        // What this process printed comes before what the command prints.
+        let _ = self.out.flush();
+        if !self.command(&command, module).is_ok_and(|s| s.success()) {
+            self.report
+                .fatal(format_args!("Error running remove command for {module}"));
+            return false;
+        }
+        true
+    }
+
+    /// delete_module, retried for `-w MSEC` while the module is busy. `report` says whether a
+    /// failure is reported.
+    fn rmmod(&self, module: &str, report: bool) -> bool {
+        if self.args.verbose > 0 {
+            let _ = self.out.line(format_args!("rmmod {module}"));
+        }
+        if self.args.dry_run {
+            return true;
+        }
+        let deadline = Instant::now() + Duration::from_millis(self.args.wait.unwrap_or(0));
+        loop {
+            match delete_module(module, self.args.force) {
+                Ok(()) => return true,
+                Err(Errno::EAGAIN | Errno::EBUSY) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                Err(e) => {
+                    if report {
+                        self.report.error(format_args!(
+                            "could not remove '{module}': {}",
+                            errno_text(e)
+                        ));
+                    }
+                    return false;
+                }
+            }
+        }
+    }
 }
 
-fn show_config(mp: &Modprobe) -> io::Result<()> {
-    let mut out = io::stdout().lock();
-    mp.config.show_config(&mut out)?;
+fn show_config(mp: &Modprobe, out: &Out) -> io::Result<()> {
+    let mut out = out.w.borrow_mut();
+    mp.config.show_config(&mut *out)?;
     out.write_all(INDEX_DUMP_HEADER.as_bytes())?;
     for file in ["modules.alias.bin", "modules.symbols.bin"] {
         let Ok(bytes) = std::fs::read(mp.indexes.dir().join(file)) else {
@@ -518,8 +710,8 @@ fn show_config(mp: &Modprobe) -> io::Result<()> {
 }
 
 /// `--show-modversions` / `--show-exports` on module files or names.
-fn show_elf(args: &Args, report: &Reporter) -> i32 {
-    let mut out = io::stdout().lock();
+fn show_elf(args: &Args, out: &Out, report: &Reporter) -> i32 {
+    let mut out = out.w.borrow_mut();
     let mut failed = false;
     for arg in &args.rest {
         let parsed = ModuleFile::open(arg)
@@ -548,4 +740,71 @@ fn show_elf(args: &Args, report: &Reporter) -> i32 {
         }
     }
     i32::from(failed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn argv(args: &[&str]) -> Vec<OsString> {
+        std::iter::once("modprobe")
+            .chain(args.iter().copied())
+            .map(OsString::from)
+            .collect()
+    }
+
+    #[test]
+    fn children_get_config_verbosity_and_syslog_in_order() {
+        // Each expectation is what kmod 30 put in MODPROBE_OPTIONS for an install command.
+        let o = |inherited: &str, args: &[&str]| options_for_children(inherited, &argv(args));
+        assert_eq!(o("", &["-C", "/tmp/c4", "dummy", "a=1"]), "-C /tmp/c4");
+        assert_eq!(
+            o("", &["-C", "/tmp/c4", "-vq", "dummy"]),
+            "-C /tmp/c4 -v -q"
+        );
+        assert_eq!(
+            o(
+                "",
+                &["-C", "/c", "-d", "/t", "-S", "6.1", "-s", "-v", "-v", "m"]
+            ),
+            "-C /c -s -v -v"
+        );
+        assert_eq!(
+            o(
+                "",
+                &[
+                    "-C",
+                    "/c",
+                    "--syslog",
+                    "--verbose",
+                    "--quiet",
+                    "--config=/c",
+                    "m"
+                ]
+            ),
+            "-C /c -s -v -q -C /c"
+        );
+        assert_eq!(o("-v", &["-v", "-C", "/c", "m"]), "-v -v -C /c");
+        assert_eq!(o("", &["-C", "c4", "m"]), "-C c4");
+        // Options after the module name are its parameters.
+        assert_eq!(o("", &["m", "-v"]), "");
+    }
+
+    #[test]
+    fn module_dir_is_spelt_like_kmod() {
+        let v = "6.1.0-56-amd64";
+        assert_eq!(
+            module_dir(None, v),
+            PathBuf::from("/lib/modules/6.1.0-56-amd64")
+        );
+        assert_eq!(
+            module_dir(Some(std::path::Path::new("/s/6.1/")), v).as_os_str(),
+            "/s/6.1//lib/modules/6.1.0-56-amd64"
+        );
+        let cwd = std::env::current_dir().expect("cwd");
+        assert_eq!(
+            module_dir(Some(std::path::Path::new("./6.1/")), v).as_os_str(),
+            OsString::from(format!("{}/./6.1//lib/modules/{v}", cwd.display())).as_os_str()
+        );
+    }
 }

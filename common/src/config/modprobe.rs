@@ -426,14 +426,21 @@ impl ModprobeConfig {
 
     /// The options for `module` ('-' and '_' alike): the text of every matching
     /// [`ModprobeConfig::options`] entry in order (files, then command line), joined by single
-    /// spaces, as kmod passes them; `None` when there are none. Options of an alias the module
-    /// was reached through are the caller's to add (kmod appends them after these).
+    /// spaces, as kmod passes them; `None` when there are none.
     pub fn options_for(&self, module: &str) -> Option<String> {
+        self.options_via(module, None)
+    }
+
+    /// The options for `module` reached through `alias`: every entry for either name, in
+    /// configuration order (so an alias's `options` line in an earlier file comes first; observed
+    /// from kmod 30 on a real kernel).
+    pub fn options_via(&self, module: &str, alias: Option<&str>) -> Option<String> {
         let module = lookup_name(module);
+        let alias = alias.map(lookup_name).filter(|a| *a != module);
         let texts: Vec<&str> = self
             .options
             .iter()
-            .filter(|(m, _)| *m == module)
+            .filter(|(m, _)| *m == module || alias.as_ref() == Some(m))
             .map(|(_, t)| t.as_str())
             .collect();
         (!texts.is_empty()).then(|| texts.join(" "))

@@ -185,14 +185,15 @@ impl Modprobe {
     /// softdep (or as the target) is planned once (`seen`); plain dependencies are listed every
     /// time they are needed, as kmod lists them.
     ///
-    /// `alias_options` are the `options` configured for the alias the target was reached
-    /// through (kmod appends them to the module's own). `--ignore-install` applies to the target
-    /// only: its install command and its softdeps are skipped; dependencies keep theirs.
+    /// `alias` is the name the target was reached through: its `options` apply too (see
+    /// [`ModprobeConfig::options_via`]). A module with softdeps is inserted even when it has an
+    /// `install` command (kmod ignores the command then). `--ignore-install` applies to the
+    /// target only: its install command and its softdeps are skipped; dependencies keep theirs.
     pub fn plan_load(
         &self,
         target: &Target,
         args: &str,
-        alias_options: Option<&str>,
+        alias: Option<&str>,
         seen: &mut HashSet<String>,
         plan: &mut Vec<Step>,
     ) -> Result<(), IndexFileError> {
@@ -216,7 +217,7 @@ impl Modprobe {
                     name: &dep_name,
                     path: Some(dep.clone()),
                     args: "",
-                    alias_options: None,
+                    alias: None,
                     ignore_install: false,
                 };
                 self.plan_one(one, seen, plan)?;
@@ -226,7 +227,7 @@ impl Modprobe {
             name,
             path: entry.map(|e| e.path),
             args,
-            alias_options,
+            alias,
             ignore_install: self.options.ignore_install,
         };
         self.plan_one(one, seen, plan)
@@ -243,7 +244,7 @@ impl Modprobe {
             name,
             path,
             args,
-            alias_options,
+            alias,
             ignore_install,
         } = one;
         let softdep = self
@@ -254,14 +255,13 @@ impl Modprobe {
         if let Some(sd) = &softdep {
             self.plan_softdeps(&sd.pre, seen, plan)?;
         }
-        let own = self.config.options_for(name);
-        let configured = match (own, alias_options) {
-            (Some(o), Some(a)) => Some(format!("{o} {a}")),
-            (o, a) => o.or(a.map(str::to_string)),
-        };
+        let configured = self.config.options_via(name, alias);
         let options = join_options(configured.as_deref(), args);
+        let has_softdeps = softdep
+            .as_ref()
+            .is_some_and(|sd| !sd.pre.is_empty() || !sd.post.is_empty());
         match (self.config.install_command(name), path) {
-            (Some(cmd), _) if !ignore_install => plan.push(Step::Install {
+            (Some(cmd), _) if !ignore_install && !has_softdeps => plan.push(Step::Install {
                 name: name.to_string(),
                 command: cmd.to_string(),
                 options,
@@ -298,12 +298,57 @@ impl Modprobe {
     }
 }
 
+/// What `modprobe -r` tries around one module, each list in the order to try it (kmod 30's,
+/// observed on a real kernel: every list walked backwards).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Removal {
+    /// The module's softdep `post:` modules, tried before it.
+    pub post: Vec<String>,
+    /// Its dependencies (`modules.dep`), tried after it: those still in use stay.
+    pub deps: Vec<String>,
+    /// Its softdep `pre:` modules, tried last.
+    pub pre: Vec<String>,
+}
+
+impl Modprobe {
+    /// The modules `modprobe -r module` tries besides `module` itself (see [`Removal`]).
+    pub fn removal(&self, module: &str) -> Result<Removal, IndexFileError> {
+        let mut r = Removal::default();
+        if let Some(entry) = self.indexes.dep(module)? {
+            r.deps = entry
+                .deps
+                .iter()
+                .rev()
+                .map(|d| name::from_path(d))
+                .collect();
+        }
+        if let Some(sd) = self.config.softdep_for(module) {
+            r.post = self.resolve_all(&sd.post)?;
+            r.pre = self.resolve_all(&sd.pre)?;
+        }
+        Ok(r)
+    }
+
+    /// The modules `names` resolve to, in reverse order.
+    fn resolve_all(&self, names: &[String]) -> Result<Vec<String>, IndexFileError> {
+        let mut out = Vec::new();
+        for n in names.iter().rev() {
+            for t in self.lookup(n)?.targets.into_iter().rev() {
+                if let Target::Module(m) = t {
+                    out.push(m);
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// One module to plan, see [`Modprobe::plan_load`].
 struct One<'a> {
     name: &'a str,
     path: Option<PathBuf>,
     args: &'a str,
-    alias_options: Option<&'a str>,
+    alias: Option<&'a str>,
     ignore_install: bool,
 }
 
