@@ -113,6 +113,13 @@ struct Args {
     rest: Vec<String>,
 }
 
+/// The environment variable listing the `install`/`remove` commands (`install:MODULE`, ...)
+/// whose shell runs this modprobe, outermost first.
+const COMMAND_CHAIN: &str = "MODUTILS_COMMAND_CHAIN";
+
+/// How deeply install and remove commands may nest through modprobe.
+const MAX_COMMAND_DEPTH: usize = 16;
+
 /// The arguments with `MODPROBE_OPTIONS` from the environment inserted after the program name.
 fn argv() -> Vec<OsString> {
     let mut args: Vec<OsString> = std::env::args_os().collect();
@@ -396,13 +403,39 @@ impl Run<'_> {
         }
     }
 
-    /// Runs an `install` or `remove` command through `/bin/sh -c`; Ok(false) when it failed.
-    fn command(&self, command: &str, module: &str) -> io::Result<std::process::ExitStatus> {
+    /// Runs an `install` or `remove` command (`kind`) through `/bin/sh -c`.
+    ///
+    /// An install command that runs modprobe for its own module again without `-i` would
+    /// recurse until the machine runs out of processes (kmod 30 does). The commands running
+    /// around this process are listed in [`COMMAND_CHAIN`]; running one that is already there,
+    /// or nesting deeper than [`MAX_COMMAND_DEPTH`], is refused with an error naming the loop.
+    fn command(
+        &self,
+        kind: &str,
+        command: &str,
+        module: &str,
+    ) -> io::Result<std::process::ExitStatus> {
+        let inherited = std::env::var(COMMAND_CHAIN).unwrap_or_default();
+        let this = format!("{kind}:{module}");
+        let chain: Vec<&str> = inherited.split(',').filter(|s| !s.is_empty()).collect();
+        if chain.contains(&this.as_str()) || chain.len() >= MAX_COMMAND_DEPTH {
+            let mut path = chain.join(" -> ");
+            path.push_str(&format!(" -> {this}"));
+            return Err(io::Error::other(format!(
+                "{kind} commands call modprobe in a loop ({path})"
+            )));
+        }
+        let chain = if inherited.is_empty() {
+            this
+        } else {
+            format!("{inherited},{this}")
+        };
         Command::new("/bin/sh")
             .arg("-c")
             .arg(command)
             .env("MODPROBE_MODULE", module)
             .env("MODPROBE_OPTIONS", self.child_options)
+            .env(COMMAND_CHAIN, chain)
             .status()
     }
 
@@ -482,7 +515,7 @@ impl Run<'_> {
                     command, options, ..
                 } => {
                     let command = command.replace("$CMDLINE_OPTS", options);
-                    let status = self.command(&command, module);
+                    let status = self.command("install", &command, module);
                     if !status.as_ref().is_ok_and(|s| s.success()) {
                         let why = match status {
                             Ok(s) => format!("retcode {}", s.code().unwrap_or(-1)),
@@ -651,10 +684,19 @@ impl Run<'_> {
         let command = command.replace("$CMDLINE_OPTS", &options);
         // What this process printed comes before what the command prints.
         let _ = self.out.flush();
-        if !self.command(&command, module).is_ok_and(|s| s.success()) {
-            self.report
-                .fatal(format_args!("Error running remove command for {module}"));
-            return false;
+        match self.command("remove", &command, module) {
+            Ok(s) if s.success() => {}
+            Ok(_) => {
+                self.report
+                    .fatal(format_args!("Error running remove command for {module}"));
+                return false;
+            }
+            Err(e) => {
+                self.report.fatal(format_args!(
+                    "Error running remove command for {module}: {e}"
+                ));
+                return false;
+            }
         }
         true
     }
