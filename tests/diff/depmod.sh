@@ -36,83 +36,9 @@
 # KEEP_SCRATCH=1 keeps the scratch trees (their path is logged).
 set -euo pipefail
 
-# The package, kernel and module-build machinery of the QEMU harness.
-# shellcheck source=tests/vm/harness.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../vm/harness.sh"
-DIFF_DIR=$ROOT/tests/diff
-
-case "${1:-all}" in
-    all) SERIES=(6.1 6.12) ;;
-    6.1 | 6.12) SERIES=("$1") ;;
-    *) die "usage: $0 [6.1|6.12|all]" ;;
-esac
-
-ensure_packages
-KMOD=$(command -v kmod) || die "kmod not found"
-
-if [ -n "${DEPMOD:-}" ]; then
-    OURS=$(cd "$(dirname "$DEPMOD")" && pwd)/$(basename "$DEPMOD")
-else
-    log "cargo build --release -p depmod"
-    (cd "$ROOT" && cargo build --release --quiet -p depmod >&2) || die "cargo build -p depmod failed"
-    OURS=${CARGO_TARGET_DIR:-$ROOT/target}/release/depmod
-fi
-[ -x "$OURS" ] || die "no depmod at $OURS"
-
-# ------------------------------------------------------------------ scratch
-# Scratch trees are hard-linked copies of the cached trees (fresh_tree): in
-# /tmp, or on the cache's filesystem when /tmp is another one (a tmpfs).
-SCR=$(mktemp -d "${TMPDIR:-/tmp}/depmod-diff.XXXXXX")
-TREES=
-# scratch_for_trees: sets TREES, a dir on the same filesystem as $KDIR.
-scratch_for_trees() {
-    [ -z "$TREES" ] || return 0
-    if ln "$KDIR/.stamp" "$SCR/.linktest" 2>/dev/null; then
-        TREES=$SCR
-    else
-        mkdir -p "$WORK"
-        TREES=$(mktemp -d "$WORK/depmod-diff.XXXXXX")
-        log "$SCR is not on the cache's filesystem: scratch trees in $TREES"
-    fi
-    rm -f "$SCR/.linktest"
-}
-cleanup() {
-    if [ "${KEEP_SCRATCH:-0}" = 1 ]; then
-        log "scratch kept: $SCR"
-    else
-        rm -rf "$SCR"
-        [ -z "$TREES" ] || [ "$TREES" = "$SCR" ] || rm -rf "$TREES"
-    fi
-}
-trap cleanup EXIT
-
-# kmod picks the tool from argv[0]: depmod and modprobe symlinks to it.
-mkdir -p "$SCR/kbin" "$SCR/empty.d"
-ln -s "$KMOD" "$SCR/kbin/depmod"
-ln -s "$KMOD" "$SCR/kbin/modprobe"
-KDEPMOD=$SCR/kbin/depmod
-KMODPROBE=$SCR/kbin/modprobe
-
-# ------------------------------------------------------------------ reporting
-PASSED=0
-FAILED=0
-# check NAME CMD ARGS...: runs the check function CMD (output = details),
-# PASS if it returns 0 (its lines starting with NOTE shown), else FAIL with the
-# first 40 lines of its output.
-check() {
-    local name=$1 out=$SCR/check.out
-    shift
-    if "$@" >"$out" 2>&1; then
-        echo "PASS $name"
-        grep -a '^NOTE' "$out" | sed 's/^/    /' || true
-        PASSED=$((PASSED + 1))
-    else
-        echo "FAIL $name"
-        head -n 40 "$out" | sed 's/^/    /'
-        [ "$(wc -l <"$out")" -le 40 ] || echo "    ... ($(wc -l <"$out") lines)"
-        FAILED=$((FAILED + 1))
-    fi
-}
+# shellcheck source=tests/diff/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+diff_setup depmod "${1:-all}" modprobe
 
 # ------------------------------------------------------------------ helpers
 INDEX_TEXT="modules.dep modules.alias modules.softdep modules.weakdep modules.symbols modules.devname"
@@ -703,6 +629,4 @@ for s in "${SERIES[@]}"; do
     fi
 done
 
-log "done"
-echo "$PASSED passed, $FAILED failed"
-[ "$FAILED" = 0 ]
+diff_summary

@@ -29,80 +29,9 @@
 # KEEP_SCRATCH=1 keeps the scratch trees (their path is logged).
 set -euo pipefail
 
-# The package and kernel machinery of the QEMU harness.
-# shellcheck source=tests/vm/harness.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../vm/harness.sh"
-
-case "${1:-all}" in
-    all) SERIES=(6.1 6.12) ;;
-    6.1 | 6.12) SERIES=("$1") ;;
-    *) die "usage: $0 [6.1|6.12|all]" ;;
-esac
-
-ensure_packages
-KMOD=$(command -v kmod) || die "kmod not found"
-
-if [ -n "${MODINFO:-}" ]; then
-    OURS=$(cd "$(dirname "$MODINFO")" && pwd)/$(basename "$MODINFO")
-else
-    log "cargo build --release -p modinfo"
-    (cd "$ROOT" && cargo build --release --quiet -p modinfo >&2) || die "cargo build -p modinfo failed"
-    OURS=${CARGO_TARGET_DIR:-$ROOT/target}/release/modinfo
-fi
-[ -x "$OURS" ] || die "no modinfo at $OURS"
-
-# ------------------------------------------------------------------ scratch
-# Scratch trees are hard-linked copies of the cached trees: in /tmp, or on the
-# cache's filesystem when /tmp is another one.
-SCR=$(mktemp -d "${TMPDIR:-/tmp}/modinfo-diff.XXXXXX")
-TREES=
-scratch_for_trees() {
-    [ -z "$TREES" ] || return 0
-    if ln "$KDIR/.stamp" "$SCR/.linktest" 2>/dev/null; then
-        TREES=$SCR
-    else
-        mkdir -p "$WORK"
-        TREES=$(mktemp -d "$WORK/modinfo-diff.XXXXXX")
-        log "$SCR is not on the cache's filesystem: scratch trees in $TREES"
-    fi
-    rm -f "$SCR/.linktest"
-}
-cleanup() {
-    if [ "${KEEP_SCRATCH:-0}" = 1 ]; then
-        log "scratch kept: $SCR"
-    else
-        rm -rf "$SCR"
-        [ -z "$TREES" ] || [ "$TREES" = "$SCR" ] || rm -rf "$TREES"
-    fi
-}
-trap cleanup EXIT
-
-# kmod picks the tool from argv[0].
-mkdir -p "$SCR/kbin"
-ln -s "$KMOD" "$SCR/kbin/depmod"
-ln -s "$KMOD" "$SCR/kbin/modinfo"
-KDEPMOD=$SCR/kbin/depmod
-KMODINFO=$SCR/kbin/modinfo
-
-# ------------------------------------------------------------------ reporting
-PASSED=0
-FAILED=0
-# check NAME CMD ARGS...: PASS if the check function CMD returns 0 (its lines
-# starting with NOTE shown), else FAIL with the first 40 lines of its output.
-check() {
-    local name=$1 out=$SCR/check.out
-    shift
-    if "$@" >"$out" 2>&1; then
-        echo "PASS $name"
-        grep -a '^NOTE' "$out" | sed 's/^/    /' || true
-        PASSED=$((PASSED + 1))
-    else
-        echo "FAIL $name"
-        head -n 40 "$out" | sed 's/^/    /'
-        [ "$(wc -l <"$out")" -le 40 ] || echo "    ... ($(wc -l <"$out") lines)"
-        FAILED=$((FAILED + 1))
-    fi
-}
+# shellcheck source=tests/diff/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+diff_setup modinfo "${1:-all}" depmod
 
 # ------------------------------------------------------------------ helpers
 RUN=0
@@ -328,6 +257,4 @@ for s in "${SERIES[@]}"; do
     test_tree "$s"
 done
 
-log "done"
-echo "$PASSED passed, $FAILED failed"
-[ "$FAILED" = 0 ]
+diff_summary

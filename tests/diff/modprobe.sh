@@ -34,86 +34,16 @@
 # target/release/modprobe); KEEP_SCRATCH=1 keeps the scratch dir.
 set -euo pipefail
 
-# The package and kernel machinery of the QEMU harness.
-# shellcheck source=tests/vm/harness.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../vm/harness.sh"
-
-case "${1:-all}" in
-    all) SERIES=(6.1 6.12) ;;
-    6.1 | 6.12) SERIES=("$1") ;;
-    *) die "usage: $0 [6.1|6.12|all]" ;;
-esac
-
-ensure_packages
-KMOD=$(command -v kmod) || die "kmod not found"
+# shellcheck source=tests/diff/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+CHECK_LINES=150
+diff_setup modprobe "${1:-all}" depmod
 command -v perl >/dev/null || die "perl not found"
-
-if [ -n "${MODPROBE:-}" ]; then
-    OURS=$(cd "$(dirname "$MODPROBE")" && pwd)/$(basename "$MODPROBE")
-else
-    log "cargo build --release -p modprobe"
-    (cd "$ROOT" && cargo build --release --quiet -p modprobe >&2) || die "cargo build -p modprobe failed"
-    OURS=${CARGO_TARGET_DIR:-$ROOT/target}/release/modprobe
-fi
-[ -x "$OURS" ] || die "no modprobe at $OURS"
-
-# ------------------------------------------------------------------ scratch
-SCR=$(mktemp -d "${TMPDIR:-/tmp}/modprobe-diff.XXXXXX")
-TREES=
-# scratch_for_trees: sets TREES, a dir on the same filesystem as $KDIR (the
-# trees are hard-linked copies of the cached ones).
-scratch_for_trees() {
-    [ -z "$TREES" ] || return 0
-    if ln "$KDIR/.stamp" "$SCR/.linktest" 2>/dev/null; then
-        TREES=$SCR
-    else
-        mkdir -p "$WORK"
-        TREES=$(mktemp -d "$WORK/modprobe-diff.XXXXXX")
-        log "$SCR is not on the cache's filesystem: scratch trees in $TREES"
-    fi
-    rm -f "$SCR/.linktest"
-}
-cleanup() {
-    if [ "${KEEP_SCRATCH:-0}" = 1 ]; then
-        log "scratch kept: $SCR"
-    else
-        rm -rf "$SCR"
-        [ -z "$TREES" ] || [ "$TREES" = "$SCR" ] || rm -rf "$TREES"
-    fi
-}
-trap cleanup EXIT
-
-# kmod picks the tool from argv[0]: depmod and modprobe symlinks to it. Ours
-# is called through a symlink named modprobe too (messages say "modprobe:").
-mkdir -p "$SCR/kbin" "$SCR/obin" "$SCR/empty.d"
-ln -s "$KMOD" "$SCR/kbin/depmod"
-ln -s "$KMOD" "$SCR/kbin/modprobe"
+# Ours is run as .../obin/modprobe, so that getopt-style messages naming argv[0]
+# read the same once kmod's path is replaced.
+mkdir -p "$SCR/obin"
 ln -s "$OURS" "$SCR/obin/modprobe"
-KDEPMOD=$SCR/kbin/depmod
-KMODPROBE=$SCR/kbin/modprobe
 OMODPROBE=$SCR/obin/modprobe
-printf -- '-- stderr:\n' >"$SCR/sep"
-
-# ------------------------------------------------------------------ reporting
-PASSED=0
-FAILED=0
-# check NAME CMD ARGS...: runs the check function CMD (output = details),
-# PASS if it returns 0 (its lines starting with NOTE shown), else FAIL with the
-# first 150 lines of its output.
-check() {
-    local name=$1 out=$SCR/check.out
-    shift
-    if "$@" >"$out" 2>&1; then
-        echo "PASS $name"
-        grep -a '^NOTE' "$out" | sed 's/^/    /' || true
-        PASSED=$((PASSED + 1))
-    else
-        echo "FAIL $name"
-        head -n 150 "$out" | sed 's/^/    /'
-        [ "$(wc -l <"$out")" -le 150 ] || echo "    ... ($(wc -l <"$out") lines)"
-        FAILED=$((FAILED + 1))
-    fi
-}
 
 # ------------------------------------------------------------------ running
 # run_batch TOOL ARGFILE OUT: one call of TOOL per line of ARGFILE (arguments
@@ -660,6 +590,4 @@ for s in "${SERIES[@]}"; do
     test_tree "$s"
 done
 
-log "done"
-echo "$PASSED passed, $FAILED failed"
-[ "$FAILED" = 0 ]
+diff_summary
