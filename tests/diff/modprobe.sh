@@ -44,6 +44,7 @@ command -v perl >/dev/null || die "perl not found"
 mkdir -p "$SCR/obin"
 ln -s "$OURS" "$SCR/obin/modprobe"
 OMODPROBE=$SCR/obin/modprobe
+printf -- '-- stderr:\n' >"$SCR/sep"
 
 # ------------------------------------------------------------------ running
 # run_batch TOOL ARGFILE OUT: one call of TOOL per line of ARGFILE (arguments
