@@ -24,3 +24,19 @@ impl XorShift {
         &items[self.below(items.len())]
     }
 }
+
+/// A fresh, empty scratch directory `<tmp>/common-<tag>-<pid>` for one test.
+pub(crate) fn scratch(tag: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("common-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create scratch dir");
+    dir
+}
+
+/// Writes `text` to `path`, creating its parent directories.
+pub(crate) fn write(path: &std::path::Path, text: &str) {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).expect("create parent");
+    }
+    std::fs::write(path, text).expect("write file");
+}

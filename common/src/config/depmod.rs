@@ -1207,21 +1207,11 @@ mod tests {
 
     const REL: &str = "6.1.0-56-amd64";
 
-    /// A fresh, empty scratch directory for one test.
     fn scratch(tag: &str) -> PathBuf {
-        let dir =
-            std::env::temp_dir().join(format!("common-depmodcfg-{tag}-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).expect("create scratch dir");
-        dir
+        crate::testutil::scratch(&format!("depmodcfg-{tag}"))
     }
 
-    fn write(path: &Path, text: &str) {
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent).expect("create parent");
-        }
-        fs::write(path, text).expect("write file");
-    }
+    use crate::testutil::write;
 
     /// Parses `text` as one file, returning the config and the messages.
     fn parse(text: &str) -> (DepmodConfig, Vec<String>) {

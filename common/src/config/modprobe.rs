@@ -632,21 +632,11 @@ fn cmdline_words(cmdline: &str) -> Vec<&str> {
 mod tests {
     use super::*;
 
-    /// A fresh, empty scratch directory for one test.
     fn scratch(tag: &str) -> PathBuf {
-        let dir =
-            std::env::temp_dir().join(format!("common-modprobecfg-{tag}-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).expect("create scratch dir");
-        dir
+        crate::testutil::scratch(&format!("modprobecfg-{tag}"))
     }
 
-    fn write(path: &Path, text: &str) {
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent).expect("create parent");
-        }
-        fs::write(path, text).expect("write file");
-    }
+    use crate::testutil::write;
 
     /// Parses `text` as one file, returning the config and the messages.
     fn parse(text: &str) -> (ModprobeConfig, Vec<String>) {
