@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use clap::Parser;
-use common::cli::{finish_output, Reporter, VERSION_TEXT};
+use common::cli::{finish_output, output, Output, Reporter, VERSION_TEXT};
 use common::config::modprobe::{default_locations, ModprobeConfig, INDEX_DUMP_HEADER};
 use common::context::{running_release, Context};
 use common::elf::ModuleElf;
@@ -187,15 +187,16 @@ fn run(args: &Args, report: &Reporter) -> i32 {
         (vec![args.rest[0].as_str()], common::params::join(&params))
     };
     let mut failed = false;
+    let mut out = output();
     for name in names {
         let code = if args.remove {
             remove(&ctx, &mp, args, name, report)
         } else {
-            load(&ctx, &mp, args, name, &params, report)
+            load(&ctx, &mp, args, name, &params, &mut out, report)
         };
         failed |= code != 0;
     }
-    i32::from(failed)
+    i32::from(failed).max(finish_output(out.flush(), report))
 }
 
 fn not_found(ctx: &Context, args: &Args, name: &str, report: &Reporter) -> i32 {
@@ -234,6 +235,7 @@ fn load(
     args: &Args,
     name: &str,
     params: &str,
+    out: &mut Output,
     report: &Reporter,
 ) -> i32 {
     let Some(found) = lookup(mp, name, report) else {
@@ -242,7 +244,6 @@ fn load(
     if found.targets.is_empty() {
         return not_found(ctx, args, name, report);
     }
-    let mut out = io::stdout().lock();
     let mut failed = false;
     for target in &found.targets {
         let module = match target {
@@ -498,7 +499,7 @@ fn remove_module(
 }
 
 fn show_config(mp: &Modprobe) -> io::Result<()> {
-    let mut out = io::stdout().lock();
+    let mut out = output();
     mp.config.show_config(&mut out)?;
     out.write_all(INDEX_DUMP_HEADER.as_bytes())?;
     for file in ["modules.alias.bin", "modules.symbols.bin"] {
@@ -514,12 +515,12 @@ fn show_config(mp: &Modprobe) -> io::Result<()> {
             }
         }
     }
-    Ok(())
+    out.flush()
 }
 
 /// `--show-modversions` / `--show-exports` on module files or names.
 fn show_elf(args: &Args, report: &Reporter) -> i32 {
-    let mut out = io::stdout().lock();
+    let mut out = output();
     let mut failed = false;
     for arg in &args.rest {
         let parsed = ModuleFile::open(arg)
@@ -547,5 +548,5 @@ fn show_elf(args: &Args, report: &Reporter) -> i32 {
             return finish_output(Err(e), report);
         }
     }
-    i32::from(failed)
+    i32::from(failed).max(finish_output(out.flush(), report))
 }
