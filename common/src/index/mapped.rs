@@ -9,7 +9,7 @@
 //! because the mapped bytes change if another process changes the file in place, and reading
 //! beyond the end of a file truncated after it was mapped raises `SIGBUS`. See the `SAFETY`
 //! comment in [`IndexBytes::open`] for why that does not happen to index files. When mapping
-//! fails (a file system without `mmap`, an empty file), the file is read instead.
+//! fails (a file system without `mmap`), the file is read instead.
 #![allow(unsafe_code)]
 
 use std::fs::File;
@@ -17,7 +17,7 @@ use std::io::{self, Read};
 use std::ops::Deref;
 use std::path::Path;
 
-use memmap2::Mmap;
+use memmap2::{Mmap, MmapOptions};
 
 /// The bytes of an index file: mapped, or read when mapping is not possible.
 #[derive(Debug)]
@@ -37,22 +37,19 @@ impl IndexBytes {
     /// The errors of opening the file, of reading it when it can't be mapped.
     pub fn open(path: &Path) -> io::Result<IndexBytes> {
         let mut file = File::open(path)?;
-        let len = file.metadata()?.len();
-        if len > 0 {
-            // SAFETY: the mapping is read-only and private to this process, and lives as long as
-            // `self`, which hands out the bytes only as borrows of `self`. What could still
-            // invalidate it is another process rewriting or truncating the file while it is
-            // mapped. Index files are never changed in place: depmod, ours
-            // (`depmod::outputs`) as well as kmod's, writes each one to a temporary file and
-            // renames it over the old one, so a mapped file's inode keeps its bytes until the
-            // last mapping goes away. kmod's own `modprobe` maps these files on the same
-            // assumption. The reader (`index::bin::Index`) bounds-checks every offset it
-            // follows, so bytes that are not an index give errors, never a bad access.
-            if let Ok(map) = unsafe { Mmap::map(&file) } {
-                return Ok(IndexBytes(Inner::Mapped(map)));
-            }
+        // SAFETY: the mapping is read-only and private (MAP_PRIVATE, as kmod maps these
+        // files), and lives as long as `self`, which hands out the bytes only as borrows of
+        // `self`. What could still invalidate it is another process rewriting or truncating the
+        // file while it is mapped. Index files are never changed in place: depmod, ours
+        // (`depmod::outputs`) as well as kmod's, writes each one to a temporary file and renames
+        // it over the old one, so a mapped file's inode keeps its bytes until the last mapping
+        // goes away. kmod's own `modprobe` maps these files on the same assumption. The reader
+        // (`index::bin::Index`) bounds-checks every offset it follows, so bytes that are not an
+        // index give errors, never a bad access. (memmap2 maps an empty file as an empty slice.)
+        if let Ok(map) = unsafe { MmapOptions::new().map_copy_read_only(&file) } {
+            return Ok(IndexBytes(Inner::Mapped(map)));
         }
-        let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+        let mut bytes = Vec::new();
         file.read_to_end(&mut bytes)?;
         Ok(IndexBytes(Inner::Read(bytes)))
     }
@@ -96,7 +93,6 @@ mod tests {
         let empty = dir.join("empty.bin");
         std::fs::write(&empty, b"").expect("write");
         let bytes = IndexBytes::open(&empty).expect("open");
-        assert!(!bytes.is_mapped());
         assert!(bytes.is_empty());
 
         let err = IndexBytes::open(&dir.join("missing.bin")).expect_err("missing");
