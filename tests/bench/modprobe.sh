@@ -1,28 +1,51 @@
 #!/usr/bin/env bash
-# modprobe side by side with Debian's kmod modprobe, on Debian's 6.1 module tree indexed by kmod's
-# depmod (the same indexes for both): wall time of
+# modprobe and modinfo side by side with Debian's kmod 30, on Debian's 6.1 module tree indexed by
+# kmod's depmod (the same indexes for both): wall time of
 #   - 200 separate `modprobe --show-depends X` processes, X a mix of module names (every 40th of
 #     modules.order, some with '-' for '_') and aliases instantiated from modules.alias patterns
 #     (wildcards filled: pci:, usb:, of:, acpi:, fs-, ...);
 #   - one `modprobe -a -D` process over 3000 aliases (every ~9th pattern of modules.alias,
 #     instantiated);
-# median of RUNS runs each (alternating kmod, ours), and the ratio ours/kmod. Both tools read an
-# empty -C directory (no host configuration). A benchmark, not a test: it asserts nothing about
-# speed (these machines are shared and noisy), only that both print the same.
+#   - 200 separate `modinfo -b ROOT -k VERSION X` processes over the same 200 names and aliases
+#     (signed modules: the signature fields are in the output);
+# median of RUNS runs each (alternating kmod, ours), and the ratio ours/kmod. Both modprobes read
+# an empty -C directory (no host configuration). A benchmark, not a test: it asserts nothing
+# about speed (these machines are shared and noisy), only reports whether both print the same.
+#
+# Our tools are built as they are shipped and as the QEMU tests run them: statically linked
+# (`RUSTFLAGS='-C target-feature=+crt-static' cargo build --release --target
+# x86_64-unknown-linux-gnu`), which saves the dynamic loader's work in every process.
+# LINK=dynamic measures plain `cargo build --release` instead.
 #
 # Usage: tests/bench/modprobe.sh [RUNS]   (default 5; installs what's missing, fetches the kernel)
-# Environment: MODPROBE: the modprobe to measure (default: cargo build --release -p modprobe).
+# Environment: MODPROBE, MODINFO: the binaries to measure (default: built as above); LINK=static
+# (default) or dynamic.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../vm/harness.sh"
 RUNS=${1:-5}
+LINK=${LINK:-static}
 
 ensure_packages
+# build_ours PACKAGE: builds our PACKAGE (release, LINK) and prints the binary's path.
+build_ours() {
+    log "building $1 (release, $LINK)"
+    case $LINK in
+    static)
+        (cd "$ROOT" && RUSTFLAGS='-C target-feature=+crt-static' \
+            cargo build --release --quiet --target "$TARGET" -p "$1") >&2
+        echo "${CARGO_TARGET_DIR:-$ROOT/target}/$TARGET/release/$1"
+        ;;
+    dynamic)
+        (cd "$ROOT" && cargo build --release --quiet -p "$1") >&2
+        echo "${CARGO_TARGET_DIR:-$ROOT/target}/release/$1"
+        ;;
+    *) die "LINK must be static or dynamic, not $LINK" ;;
+    esac
+}
 if [ -n "${MODPROBE:-}" ]; then
     OURS=$(cd "$(dirname "$MODPROBE")" && pwd)/$(basename "$MODPROBE")
 else
-    log "building modprobe (release)"
-    (cd "$ROOT" && cargo build --release --quiet -p modprobe)
-    OURS=${CARGO_TARGET_DIR:-$ROOT/target}/release/modprobe
+    OURS=$(build_ours modprobe)
 fi
 KMOD=$(command -v kmod) || die "kmod not found"
 SCRATCH=$(mktemp -d /tmp/modprobe-bench.XXXXXX)
@@ -117,7 +140,7 @@ for w in loop batch; do
     fi
 done
 
-printf '%-42s %10s %10s %8s\n' "$KVER, median of $RUNS" kmod_s ours_s ratio
+printf '%-42s %10s %10s %8s\n' "$KVER, median of $RUNS, ours $LINK" kmod_s ours_s ratio
 row() { # LABEL KFILE OFILE
     awk -v l="$1" -v k="$(median <"$2")" -v o="$(median <"$3")" 'BEGIN {
         printf "%-42s %10.3f %10.3f %8.2f\n", l, k, o, o / k }'
@@ -126,16 +149,10 @@ row "200 x --show-depends (separate processes)" "$SCRATCH/loop.k" "$SCRATCH/loop
 row "-a -D over 3000 aliases (one process)" "$SCRATCH/batch.k" "$SCRATCH/batch.o"
 
 # ---------------------------------------------------------------- modinfo
-# modinfo side by side with kmod's modinfo on the same tree: 200 separate `modinfo -b T -k V X`
-# processes over the same 200 queries (names and aliases; signed modules, so the PKCS#7 parsing
-# is in it), median of RUNS runs, ratio ours/kmod. MODINFO: the modinfo to measure (default:
-# cargo build --release -p modinfo).
 if [ -n "${MODINFO:-}" ]; then
     OURS_MI=$(cd "$(dirname "$MODINFO")" && pwd)/$(basename "$MODINFO")
 else
-    log "building modinfo (release)"
-    (cd "$ROOT" && cargo build --release --quiet -p modinfo)
-    OURS_MI=${CARGO_TARGET_DIR:-$ROOT/target}/release/modinfo
+    OURS_MI=$(build_ours modinfo)
 fi
 ln -s "$KMOD" "$SCRATCH/kbin/modinfo"
 # mi_loop TOOL OUT: one modinfo process per query; prints seconds.
