@@ -2,7 +2,7 @@
 //! `<tool>: ERROR: ...` form (to stderr or syslog), and quiet exits on a closed pipe.
 
 use std::fmt::Display;
-use std::io::{self, Write};
+use std::io::{self, BufWriter, IsTerminal, StdoutLock, Write};
 use std::os::unix::net::UnixDatagram;
 
 /// The project's name and version, for `-V` / `--version`.
@@ -87,6 +87,51 @@ impl Reporter {
             }
         }
         let _ = writeln!(io::stderr().lock(), "{line}");
+    }
+}
+
+/// Standard output, buffered the way C's stdio buffers it for kmod's tools: in blocks when it is
+/// a file or a pipe (one `write` for many lines: `modprobe -a -D` prints thousands), line by
+/// line on a terminal. Flush it before [`finish_output`].
+#[derive(Debug)]
+pub struct Output(OutputKind);
+
+#[derive(Debug)]
+enum OutputKind {
+    Lines(StdoutLock<'static>),
+    Blocks(BufWriter<StdoutLock<'static>>),
+}
+
+/// Standard output for a tool's results (see [`Output`]).
+pub fn output() -> Output {
+    let out = io::stdout().lock();
+    if out.is_terminal() {
+        Output(OutputKind::Lines(out))
+    } else {
+        Output(OutputKind::Blocks(BufWriter::with_capacity(64 * 1024, out)))
+    }
+}
+
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match &mut self.0 {
+            OutputKind::Lines(w) => w.write(buf),
+            OutputKind::Blocks(w) => w.write(buf),
+        }
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        match &mut self.0 {
+            OutputKind::Lines(w) => w.write_all(buf),
+            OutputKind::Blocks(w) => w.write_all(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match &mut self.0 {
+            OutputKind::Lines(w) => w.flush(),
+            OutputKind::Blocks(w) => w.flush(),
+        }
     }
 }
 

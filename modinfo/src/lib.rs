@@ -607,8 +607,8 @@ impl Modinfo {
         }
     }
 
-    /// Runs modinfo over `args`, printing to `out` (flushed after each argument). Returns the
-    /// exit status: 1 when any argument failed, else 0.
+    /// Runs modinfo over `args`, printing to `out` (each argument's output in one write).
+    /// Returns the exit status: 1 when any argument failed, else 0.
     pub fn run(
         &self,
         args: &[OsString],

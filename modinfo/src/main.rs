@@ -1,11 +1,11 @@
 //! `modinfo`: show information about kernel modules. The work is in the `modinfo` library.
 
 use std::ffi::OsString;
-use std::io::{self, BufWriter, Write};
+use std::io::Write;
 
 use clap::parser::ValueSource;
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser};
-use common::cli::{finish_output, Reporter, VERSION_TEXT};
+use common::cli::{finish_output, output, Reporter, VERSION_TEXT};
 use common::context::running_release;
 use modinfo::{module_dir, Modinfo, Options};
 
@@ -110,7 +110,8 @@ fn main() {
     let release = args.set_version.clone().unwrap_or_else(running_release);
     let dir = module_dir(args.basedir.as_deref(), &release);
     let modinfo = Modinfo::new(options, args.modname, dir);
-    let mut out = BufWriter::new(io::stdout().lock());
+    // In blocks to a file or pipe, by line to a terminal, as kmod's stdio does.
+    let mut out = output();
     let result = modinfo
         .run(&args.modules, &mut out, &report)
         .and_then(|code| out.flush().map(|()| code));

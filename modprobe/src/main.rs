@@ -4,13 +4,13 @@
 use std::cell::RefCell;
 use std::collections::HashSet;
 use std::ffi::OsString;
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use common::cli::{finish_output, Reporter, VERSION_TEXT};
+use common::cli::{finish_output, output, Output, Reporter, VERSION_TEXT};
 use common::config::modprobe::{default_locations, ModprobeConfig, INDEX_DUMP_HEADER};
 use common::context::{running_release, Context};
 use common::elf::ModuleElf;
@@ -231,35 +231,53 @@ fn exit_usage(e: clap::Error) -> ! {
     std::process::exit(code);
 }
 
-/// Standard output as C's stdio buffers it: line by line on a terminal, otherwise in one buffer
-/// written at exit (and before a `remove` command runs), so what modprobe prints and what its
-/// commands print interleave as they do with kmod.
+/// Standard output ([`common::cli::output`]: buffered as C's stdio buffers it), shared by the
+/// steps of a run, so that what modprobe prints and what its commands print interleave as they do
+/// with kmod; flushed before a `remove` command runs, as kmod does.
 struct Out {
-    w: RefCell<io::BufWriter<io::Stdout>>,
-    tty: bool,
+    w: RefCell<Output>,
+    /// The first write error: reported once, at the end.
+    error: RefCell<Option<io::Error>>,
 }
 
 impl Out {
     fn new() -> Out {
-        let stdout = io::stdout();
-        let tty = stdout.is_terminal();
         Out {
-            w: RefCell::new(io::BufWriter::with_capacity(64 * 1024, stdout)),
-            tty,
+            w: RefCell::new(output()),
+            error: RefCell::new(None),
         }
     }
 
+    /// Writes one line; after a write error, nothing more is written.
     fn line(&self, line: impl std::fmt::Display) -> io::Result<()> {
-        let mut w = self.w.borrow_mut();
-        writeln!(w, "{line}")?;
-        if self.tty {
-            w.flush()?;
+        if self.failed() {
+            return Err(io::ErrorKind::BrokenPipe.into());
         }
-        Ok(())
+        let r = writeln!(self.w.borrow_mut(), "{line}");
+        self.keep(r)
     }
 
     fn flush(&self) -> io::Result<()> {
-        self.w.borrow_mut().flush()
+        let r = self.w.borrow_mut().flush();
+        let _ = self.keep(r);
+        match self.error.borrow_mut().take() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    fn failed(&self) -> bool {
+        self.error.borrow().is_some()
+    }
+
+    fn keep(&self, r: io::Result<()>) -> io::Result<()> {
+        if let Err(e) = &r {
+            let mut first = self.error.borrow_mut();
+            if first.is_none() {
+                *first = Some(io::Error::new(e.kind(), e.to_string()));
+            }
+        }
+        r
     }
 }
 
@@ -306,7 +324,8 @@ fn run(args: &Args, child_options: &str, out: &Out, report: &Reporter) -> i32 {
         },
     };
     if args.show_config {
-        return finish_output(show_config(&mp, out), report);
+        let r = show_config(&mp, out);
+        return i32::from(out.keep(r).is_err());
     }
     if args.rest.is_empty() {
         report.error("missing parameters. See -h.");
@@ -334,6 +353,9 @@ fn run(args: &Args, child_options: &str, out: &Out, report: &Reporter) -> i32 {
     };
     let mut failed = false;
     for name in names {
+        if out.failed() {
+            break;
+        }
         let code = if args.remove {
             r.remove(name)
         } else {
@@ -453,8 +475,8 @@ impl Run<'_> {
             };
             // -R lists what the name resolves to, blacklisted modules included (as kmod).
             if self.args.resolve_alias {
-                if let Err(e) = self.out.line(module) {
-                    return finish_output(Err(e), self.report);
+                if self.out.line(module).is_err() {
+                    return 1;
                 }
                 continue;
             }
@@ -472,8 +494,8 @@ impl Run<'_> {
             }
             if self.args.show_depends {
                 for step in &plan {
-                    if let Err(e) = self.out.line(step.show_line()) {
-                        return finish_output(Err(e), self.report);
+                    if self.out.line(step.show_line()).is_err() {
+                        return 1;
                     }
                 }
                 continue;
@@ -752,8 +774,7 @@ fn show_config(mp: &Modprobe, out: &Out) -> io::Result<()> {
 }
 
 /// `--show-modversions` / `--show-exports` on module files or names.
-fn show_elf(args: &Args, out: &Out, report: &Reporter) -> i32 {
-    let mut out = out.w.borrow_mut();
+fn show_elf(args: &Args, output: &Out, report: &Reporter) -> i32 {
     let mut failed = false;
     for arg in &args.rest {
         let parsed = ModuleFile::open(arg)
@@ -768,6 +789,7 @@ fn show_elf(args: &Args, out: &Out, report: &Reporter) -> i32 {
                 continue;
             }
         };
+        let mut out = output.w.borrow_mut();
         let result = if args.show_modversions {
             elf.versions
                 .iter()
@@ -777,8 +799,9 @@ fn show_elf(args: &Args, out: &Out, report: &Reporter) -> i32 {
                 .iter()
                 .try_for_each(|e| writeln!(out, "0x{:08x}\t{}", e.crc.unwrap_or(0), e.name))
         };
-        if let Err(e) = result {
-            return finish_output(Err(e), report);
+        drop(out);
+        if output.keep(result).is_err() {
+            return 1;
         }
     }
     i32::from(failed)

@@ -1,28 +1,53 @@
 #!/usr/bin/env bash
-# modprobe side by side with Debian's kmod modprobe, on Debian's 6.1 module tree indexed by kmod's
-# depmod (the same indexes for both): wall time of
+# modprobe and modinfo side by side with Debian's kmod 30, on Debian's 6.1 module tree indexed by
+# kmod's depmod (the same indexes for both): wall time of
 #   - 200 separate `modprobe --show-depends X` processes, X a mix of module names (every 40th of
 #     modules.order, some with '-' for '_') and aliases instantiated from modules.alias patterns
 #     (wildcards filled: pci:, usb:, of:, acpi:, fs-, ...);
 #   - one `modprobe -a -D` process over 3000 aliases (every ~9th pattern of modules.alias,
 #     instantiated);
-# median of RUNS runs each (alternating kmod, ours), and the ratio ours/kmod. Both tools read an
-# empty -C directory (no host configuration). A benchmark, not a test: it asserts nothing about
-# speed (these machines are shared and noisy), only that both print the same.
+#   - 200 separate `modinfo -b ROOT -k VERSION X` processes over the same 200 names and aliases
+#     (signed modules: the signature fields are in the output);
+# each separate process timed alone, kmod's and ours in turn per query; the median over RUNS runs
+# of each total, and the ratio ours/kmod (per process, as the totals cover the same 200 queries;
+# bash's own fork and wait are in both). Both modprobes read an empty -C directory (no host
+# configuration). A benchmark, not a test: it asserts nothing about speed (these machines are
+# shared and noisy), only reports whether both print the same.
+#
+# Our tools are built as they are shipped and as the QEMU tests run them: statically linked
+# (`RUSTFLAGS='-C target-feature=+crt-static' cargo build --release --target
+# x86_64-unknown-linux-gnu`), which saves the dynamic loader's work in every process.
+# LINK=dynamic measures plain `cargo build --release` instead.
 #
 # Usage: tests/bench/modprobe.sh [RUNS]   (default 5; installs what's missing, fetches the kernel)
-# Environment: MODPROBE: the modprobe to measure (default: cargo build --release -p modprobe).
+# Environment: MODPROBE, MODINFO: the binaries to measure (default: built as above); LINK=static
+# (default) or dynamic.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../vm/harness.sh"
 RUNS=${1:-5}
+LINK=${LINK:-static}
 
 ensure_packages
+# build_ours PACKAGE: builds our PACKAGE (release, LINK) and prints the binary's path.
+build_ours() {
+    log "building $1 (release, $LINK)"
+    case $LINK in
+    static)
+        (cd "$ROOT" && RUSTFLAGS='-C target-feature=+crt-static' \
+            cargo build --release --quiet --target "$TARGET" -p "$1") >&2
+        echo "${CARGO_TARGET_DIR:-$ROOT/target}/$TARGET/release/$1"
+        ;;
+    dynamic)
+        (cd "$ROOT" && cargo build --release --quiet -p "$1") >&2
+        echo "${CARGO_TARGET_DIR:-$ROOT/target}/release/$1"
+        ;;
+    *) die "LINK must be static or dynamic, not $LINK" ;;
+    esac
+}
 if [ -n "${MODPROBE:-}" ]; then
     OURS=$(cd "$(dirname "$MODPROBE")" && pwd)/$(basename "$MODPROBE")
 else
-    log "building modprobe (release)"
-    (cd "$ROOT" && cargo build --release --quiet -p modprobe)
-    OURS=${CARGO_TARGET_DIR:-$ROOT/target}/release/modprobe
+    OURS=$(build_ours modprobe)
 fi
 KMOD=$(command -v kmod) || die "kmod not found"
 SCRATCH=$(mktemp -d /tmp/modprobe-bench.XXXXXX)
@@ -76,40 +101,69 @@ awk -v n="$n" -v max=3000 "$INST"' /^alias / && ++k % n == 0 && c < max { q = in
     "$M/modules.alias" >"$SCRATCH/q3000"
 log "$(wc -l <"$SCRATCH/q200") queries for the separate processes, $(wc -l <"$SCRATCH/q3000") for -a -D"
 
-now() { date +%s.%N; }
-# loop TOOL OUT: one --show-depends process per query; prints seconds.
-loop() {
-    local t0 q
-    t0=$(now)
+# The separate processes are timed one by one, kmod's and ours in turn for each query (which of
+# the two goes first alternates), so that the load of this shared machine, which drifts over
+# seconds, weighs on both alike. $EPOCHREALTIME (bash 5) reads the clock without a process.
+usec() { echo "${EPOCHREALTIME//[!0-9]/}"; }
+# mp TOOL Q, mi TOOL Q: one process.
+mp() { "$1" -C "$SCRATCH/empty.d" -d "$T" -S "$KVER" --show-depends "$2"; }
+mi() { "$1" -b "$T" -k "$KVER" "$2"; }
+# pairs KIND KTOOL OTOOL NAME: KIND (mp or mi) for each of the 200 queries with kmod's tool and
+# with ours; appends each side's total seconds to $SCRATCH/NAME.k and NAME.o, and writes the
+# outputs (stdout and stderr) to $SCRATCH/out.NAME.k and out.NAME.o.
+pairs() {
+    local kind=$1 name=$4 q t0 t1 t2 k=0 o=0 first=k
+    exec 3>"$SCRATCH/out.$name.k" 4>"$SCRATCH/out.$name.o"
     while IFS= read -r q; do
-        "$1" -C "$SCRATCH/empty.d" -d "$T" -S "$KVER" --show-depends "$q" || true
-    done <"$SCRATCH/q200" >"$2" 2>&1
-    awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.3f\n", b - a }'
+        if [ $first = k ]; then
+            t0=${EPOCHREALTIME//[!0-9]/}
+            "$kind" "$2" "$q" >&3 2>&3 || true
+            t1=${EPOCHREALTIME//[!0-9]/}
+            "$kind" "$3" "$q" >&4 2>&4 || true
+            t2=${EPOCHREALTIME//[!0-9]/}
+            k=$((k + t1 - t0)) o=$((o + t2 - t1)) first=o
+        else
+            t0=${EPOCHREALTIME//[!0-9]/}
+            "$kind" "$3" "$q" >&4 2>&4 || true
+            t1=${EPOCHREALTIME//[!0-9]/}
+            "$kind" "$2" "$q" >&3 2>&3 || true
+            t2=${EPOCHREALTIME//[!0-9]/}
+            o=$((o + t1 - t0)) k=$((k + t2 - t1)) first=k
+        fi
+    done <"$SCRATCH/q200"
+    exec 3>&- 4>&-
+    awk -v s="$k" 'BEGIN { printf "%.3f\n", s / 1e6 }' >>"$SCRATCH/$name.k"
+    awk -v s="$o" 'BEGIN { printf "%.3f\n", s / 1e6 }' >>"$SCRATCH/$name.o"
 }
 # batch TOOL OUT: one -a -D process; prints seconds.
 batch() {
-    local t0
+    local t0 t1
     mapfile -t qs <"$SCRATCH/q3000"
-    t0=$(now)
+    t0=$(usec)
     "$1" -C "$SCRATCH/empty.d" -d "$T" -S "$KVER" -a -D "${qs[@]}" >"$2" 2>&1 || true
-    awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.3f\n", b - a }'
+    t1=$(usec)
+    awk -v s=$((t1 - t0)) 'BEGIN { printf "%.3f\n", s / 1e6 }'
 }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
+if [ -n "${MODINFO:-}" ]; then
+    OURS_MI=$(cd "$(dirname "$MODINFO")" && pwd)/$(basename "$MODINFO")
+else
+    OURS_MI=$(build_ours modinfo)
+fi
+ln -s "$KMOD" "$SCRATCH/kbin/modinfo"
+KMI=$SCRATCH/kbin/modinfo
+
 # Warm up (page cache, both binaries).
-loop "$KMP" /dev/null >/dev/null
-loop "$OURS" /dev/null >/dev/null
-: >"$SCRATCH/loop.k"
-: >"$SCRATCH/loop.o"
-: >"$SCRATCH/batch.k"
-: >"$SCRATCH/batch.o"
+pairs mp "$KMP" "$OURS" warm
+pairs mi "$KMI" "$OURS_MI" warm
 for _ in $(seq "$RUNS"); do
-    loop "$KMP" "$SCRATCH/out.loop.k" >>"$SCRATCH/loop.k"
-    loop "$OURS" "$SCRATCH/out.loop.o" >>"$SCRATCH/loop.o"
+    pairs mp "$KMP" "$OURS" loop
     batch "$KMP" "$SCRATCH/out.batch.k" >>"$SCRATCH/batch.k"
     batch "$OURS" "$SCRATCH/out.batch.o" >>"$SCRATCH/batch.o"
+    pairs mi "$KMI" "$OURS_MI" mi
 done
-for w in loop batch; do
+for w in loop batch mi; do
     if cmp -s "$SCRATCH/out.$w.k" "$SCRATCH/out.$w.o"; then
         echo "($w: same output, $(wc -l <"$SCRATCH/out.$w.o") lines)"
     else
@@ -117,47 +171,11 @@ for w in loop batch; do
     fi
 done
 
-printf '%-42s %10s %10s %8s\n' "$KVER, median of $RUNS" kmod_s ours_s ratio
+printf '%-42s %10s %10s %8s\n' "$KVER, median of $RUNS, ours $LINK" kmod_s ours_s ratio
 row() { # LABEL KFILE OFILE
     awk -v l="$1" -v k="$(median <"$2")" -v o="$(median <"$3")" 'BEGIN {
         printf "%-42s %10.3f %10.3f %8.2f\n", l, k, o, o / k }'
 }
-row "200 x --show-depends (separate processes)" "$SCRATCH/loop.k" "$SCRATCH/loop.o"
-row "-a -D over 3000 aliases (one process)" "$SCRATCH/batch.k" "$SCRATCH/batch.o"
-
-# ---------------------------------------------------------------- modinfo
-# modinfo side by side with kmod's modinfo on the same tree: 200 separate `modinfo -b T -k V X`
-# processes over the same 200 queries (names and aliases; signed modules, so the PKCS#7 parsing
-# is in it), median of RUNS runs, ratio ours/kmod. MODINFO: the modinfo to measure (default:
-# cargo build --release -p modinfo).
-if [ -n "${MODINFO:-}" ]; then
-    OURS_MI=$(cd "$(dirname "$MODINFO")" && pwd)/$(basename "$MODINFO")
-else
-    log "building modinfo (release)"
-    (cd "$ROOT" && cargo build --release --quiet -p modinfo)
-    OURS_MI=${CARGO_TARGET_DIR:-$ROOT/target}/release/modinfo
-fi
-ln -s "$KMOD" "$SCRATCH/kbin/modinfo"
-# mi_loop TOOL OUT: one modinfo process per query; prints seconds.
-mi_loop() {
-    local t0 q
-    t0=$(now)
-    while IFS= read -r q; do
-        "$1" -b "$T" -k "$KVER" "$q" || true
-    done <"$SCRATCH/q200" >"$2" 2>&1
-    awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.3f\n", b - a }'
-}
-mi_loop "$SCRATCH/kbin/modinfo" /dev/null >/dev/null
-mi_loop "$OURS_MI" /dev/null >/dev/null
-: >"$SCRATCH/mi.k"
-: >"$SCRATCH/mi.o"
-for _ in $(seq "$RUNS"); do
-    mi_loop "$SCRATCH/kbin/modinfo" "$SCRATCH/out.mi.k" >>"$SCRATCH/mi.k"
-    mi_loop "$OURS_MI" "$SCRATCH/out.mi.o" >>"$SCRATCH/mi.o"
-done
-if cmp -s "$SCRATCH/out.mi.k" "$SCRATCH/out.mi.o"; then
-    echo "(modinfo: same output, $(wc -l <"$SCRATCH/out.mi.o") lines)"
-else
-    echo "(modinfo: OUTPUT DIFFERS: kmod $(wc -l <"$SCRATCH/out.mi.k") lines, ours $(wc -l <"$SCRATCH/out.mi.o"))"
-fi
-row "200 x modinfo (separate processes)" "$SCRATCH/mi.k" "$SCRATCH/mi.o"
+row "200 x modprobe --show-depends (processes)" "$SCRATCH/loop.k" "$SCRATCH/loop.o"
+row "modprobe -a -D over 3000 aliases" "$SCRATCH/batch.k" "$SCRATCH/batch.o"
+row "200 x modinfo (processes)" "$SCRATCH/mi.k" "$SCRATCH/mi.o"

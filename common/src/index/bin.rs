@@ -66,6 +66,10 @@
 //!   separately, the `*`, `?` and `[` children. When the query's byte is itself one of those, that
 //!   child is visited twice and its matches are reported twice (kmod prints them twice too).
 //! - The values found are sorted by priority (stable: key order, then stored order).
+//! - Unlike kmod, which calls `fnmatch` on every key below a glob character, the walk skips a
+//!   subtree once the literal bytes at the end of its key (after the last `*` or `?`) occur
+//!   nowhere in the rest of the query: no key below can match then. A `modules.alias.bin`
+//!   search for a PCI modalias visits a fraction of the nodes it would otherwise.
 //!
 //! kmod's `modprobe -R` finds nothing for queries containing `[` or `]`, even when a key equals
 //! the query literally (it seems to reject them before looking up); that check and the `-` to
@@ -765,6 +769,10 @@ impl<'a> Index<'a> {
                     }
                     key.push(c);
                 }
+                if let (true, Some(q), Some(at)) = (keep, query, glob) {
+                    // Below a glob character: skip subtrees no key of which can match.
+                    keep = q.get(at..).is_some_and(|rest| may_match(&key[at..], rest));
+                }
                 if keep {
                     if node.values.is_some() {
                         visit(&mut walk, &key, glob, &node)?;
@@ -846,6 +854,23 @@ impl<'a> Index<'a> {
             }
         }
     }
+}
+
+/// Whether a key starting with `pattern` (the part from its first glob character on) could
+/// match `rest` (the query from the same position), for pruning a wildcard search. Outside
+/// brackets and escapes, a pattern's literal bytes between `*` and `?` must occur in what it
+/// matches, so if the last run of them does not occur in `rest`, neither the key nor any key
+/// below it matches. Patterns with `[` or `\` are not judged: always `true`.
+fn may_match(pattern: &[u8], rest: &[u8]) -> bool {
+    if pattern.iter().any(|&c| c == b'[' || c == b'\\') {
+        return true;
+    }
+    let start = pattern
+        .iter()
+        .rposition(|&c| c == b'*' || c == b'?')
+        .map_or(0, |i| i + 1);
+    let literal = &pattern[start..];
+    literal.is_empty() || memchr::memmem::find(rest, literal).is_some()
 }
 
 /// A child slot index as a character offset (slots never exceed 128).
@@ -1579,6 +1604,38 @@ mod tests {
                 assert_eq!(got, brute_wildcard(&want, &q), "query {q:?}");
             }
         }
+    }
+
+    /// Patterns without `[` and `\\`, whose subtrees the search prunes by their literal runs
+    /// (`may_match`): still exactly the brute-force answer.
+    #[test]
+    fn wildcard_pruning_against_brute_force() {
+        let mut rng = Rng(777);
+        for _ in 0..60 {
+            let n = 1 + rng.below(80);
+            let model = random_model(&mut rng, n, b"abcab*?", 3);
+            let bytes = build(&model);
+            let idx = Index::new(&bytes).expect("header");
+            let want = expected_entries(&model);
+            for _ in 0..60 {
+                let len = rng.below(9);
+                let q: String = (0..len).map(|_| char::from(*rng.pick(b"abc"))).collect();
+                let got: Vec<_> = idx
+                    .lookup_wildcard(&q)
+                    .expect("ok")
+                    .iter()
+                    .map(|v| (v.priority, v.value.to_owned()))
+                    .collect();
+                assert_eq!(got, brute_wildcard(&want, &q), "query {q:?}");
+            }
+        }
+        assert!(may_match(b"*sd*bc02", b"00sd01bc02sc"));
+        assert!(!may_match(b"*sd*bc01", b"00sd01bc02sc"));
+        assert!(may_match(b"?x", b"ax"));
+        assert!(!may_match(b"?x", b"ab"));
+        assert!(may_match(b"[!a]*zz", b"b"));
+        assert!(may_match(b"\\*zz", b"b"));
+        assert!(may_match(b"*", b""));
     }
 
     #[test]

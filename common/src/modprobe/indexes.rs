@@ -1,6 +1,6 @@
 //! The module directory's indexes as modprobe reads them: the `.bin` tries looked up in place
-//! (one read of the file, then only the nodes a lookup visits), with the text files as the
-//! fallback when a `.bin` file is missing, as kmod does.
+//! (each file mapped on first use, then only the nodes a lookup visits are read), with the text
+//! files as the fallback when a `.bin` file is missing, as kmod does.
 
 use std::cell::OnceCell;
 use std::fs;
@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::Error;
 use crate::index::bin::{fnmatch, Index, IndexError};
+use crate::index::mapped::IndexBytes;
 use crate::name;
 
 /// One module's line of `modules.dep`.
@@ -42,11 +43,11 @@ pub enum IndexFileError {
     },
 }
 
-/// The indexes of one module directory, each read on first use.
+/// The indexes of one module directory, each mapped on first use.
 #[derive(Debug)]
 pub struct Indexes {
     dir: PathBuf,
-    files: [OnceCell<Option<Vec<u8>>>; 5],
+    files: [OnceCell<Option<IndexBytes>>; 5],
 }
 
 #[derive(Clone, Copy)]
@@ -88,14 +89,14 @@ impl Indexes {
         let cell = &self.files[which as usize];
         if cell.get().is_none() {
             let path = self.dir.join(which.bin_name());
-            let data = match fs::read(&path) {
+            let data = match IndexBytes::open(&path) {
                 Ok(d) => Some(d),
                 Err(e) if e.kind() == io::ErrorKind::NotFound => None,
                 Err(source) => return Err(IndexFileError::Read { path, source }),
             };
             let _ = cell.set(data);
         }
-        Ok(cell.get().and_then(|d| d.as_deref()))
+        Ok(cell.get().and_then(|d| d.as_ref().map(|b| &**b)))
     }
 
     fn index(&self, which: Which) -> Result<Option<Index<'_>>, IndexFileError> {
@@ -230,5 +231,133 @@ impl From<IndexFileError> for Error {
             IndexFileError::Read { path, source } => Error::io(path, source),
             IndexFileError::Corrupt { path, source } => Error::io(path, io::Error::other(source)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::bin::IndexBuilder;
+    use crate::testutil::XorShift;
+
+    /// A module directory in the temporary directory, removed on drop.
+    struct Dir(PathBuf);
+
+    impl Dir {
+        fn new(tag: &str) -> Dir {
+            let dir =
+                std::env::temp_dir().join(format!("common-indexes-{tag}-{}", std::process::id()));
+            let _ = fs::remove_dir_all(&dir);
+            fs::create_dir_all(&dir).expect("mkdir");
+            Dir(dir)
+        }
+    }
+
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn dep_index() -> Vec<u8> {
+        let mut b = IndexBuilder::new();
+        for (i, name) in ["ext4", "jbd2", "mbcache", "crc16", "e1000e", "loop"]
+            .iter()
+            .enumerate()
+        {
+            let line = format!("kernel/{name}.ko: kernel/jbd2.ko kernel/crc16.ko");
+            b.insert(name, &line, i as u32);
+        }
+        b.to_bytes()
+    }
+
+    fn alias_index() -> Vec<u8> {
+        let mut b = IndexBuilder::new();
+        b.insert("pci:v00008086d000015B8sv*sd*bc*sc*i*", "e1000e", 4);
+        b.insert("pci:v00008086d*sv*sd*bc02sc00i*", "e1000", 3);
+        b.insert("fs_ext4", "ext4", 0);
+        b.insert("block_major_7_*", "loop", 5);
+        b.to_bytes()
+    }
+
+    fn lookups(idx: &Indexes) -> Vec<Result<String, IndexFileError>> {
+        vec![
+            idx.dep("ext4").map(|d| format!("{d:?}")),
+            idx.dep("loop").map(|d| format!("{d:?}")),
+            idx.alias("pci:v00008086d000015B8sv00001028sd000007BEbc02sc00i00")
+                .map(|v| v.join(" ")),
+            idx.alias("block_major_7_0").map(|v| v.join(" ")),
+        ]
+    }
+
+    #[test]
+    fn mapped_indexes_answer_lookups() {
+        let dir = Dir::new("ok");
+        fs::write(dir.0.join("modules.dep.bin"), dep_index()).expect("write");
+        fs::write(dir.0.join("modules.alias.bin"), alias_index()).expect("write");
+        let idx = Indexes::new(&dir.0);
+        let dep = idx.dep("ext4").expect("dep").expect("ext4");
+        assert_eq!(dep.path, dir.0.join("kernel/ext4.ko"));
+        assert_eq!(dep.deps.len(), 2);
+        assert_eq!(
+            idx.alias("pci:v00008086d000015B8sv00001028sd000007BEbc02sc00i00")
+                .expect("alias"),
+            ["e1000", "e1000e"]
+        );
+        assert!(idx.dep("nothere").expect("dep").is_none());
+        // No builtin indexes: nothing is built in.
+        assert!(!idx.builtin("ext4").expect("builtin"));
+    }
+
+    /// Truncated and damaged index files give errors naming the file, never a panic.
+    #[test]
+    fn damaged_indexes_are_errors_naming_the_file() {
+        let dir = Dir::new("bad");
+        let (dep, alias) = (dep_index(), alias_index());
+        let check = |idx: &Indexes| {
+            for r in lookups(idx) {
+                if let Err(e) = r {
+                    let msg = e.to_string();
+                    assert!(
+                        msg.contains(&*dir.0.to_string_lossy()) && msg.contains(".bin"),
+                        "{msg}"
+                    );
+                }
+            }
+        };
+        let mut truncated_errors = 0;
+        for len in 0..dep.len().max(alias.len()) {
+            fs::write(dir.0.join("modules.dep.bin"), &dep[..len.min(dep.len())]).expect("write");
+            fs::write(
+                dir.0.join("modules.alias.bin"),
+                &alias[..len.min(alias.len())],
+            )
+            .expect("write");
+            let idx = Indexes::new(&dir.0);
+            truncated_errors += lookups(&idx).iter().filter(|r| r.is_err()).count();
+            check(&idx);
+        }
+        assert!(truncated_errors > 0);
+        let mut rng = XorShift(0x5eed_1234_abcd_0042);
+        for _ in 0..500 {
+            let (mut d, mut a) = (dep.clone(), alias.clone());
+            for _ in 0..3 {
+                let i = rng.below(d.len());
+                d[i] = rng.next() as u8;
+                let i = rng.below(a.len());
+                a[i] = rng.next() as u8;
+            }
+            fs::write(dir.0.join("modules.dep.bin"), &d).expect("write");
+            fs::write(dir.0.join("modules.alias.bin"), &a).expect("write");
+            check(&Indexes::new(&dir.0));
+        }
+        // The message as the tools print it.
+        fs::write(dir.0.join("modules.dep.bin"), &dep[..40]).expect("write");
+        let err = Indexes::new(&dir.0).dep("ext4").expect_err("truncated");
+        let expected = format!(
+            "corrupt index {}: index truncated at offset ",
+            dir.0.join("modules.dep.bin").display()
+        );
+        assert!(err.to_string().starts_with(&expected), "{err}");
     }
 }
