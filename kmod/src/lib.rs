@@ -77,6 +77,7 @@ pub const TOOLS: [Tool; 6] = [
     name = "kmod",
     version = VERSION_TEXT,
     disable_version_flag = true,
+    disable_help_subcommand = true,
     after_help = "kmod also runs a tool when called by its name (a link to kmod): \
                   lsmod, rmmod, insmod, modinfo, modprobe, depmod."
 )]
@@ -94,6 +95,8 @@ enum Command {
     List,
     /// Output the static-node information installed with the currently running kernel.
     StaticNodes(StaticNodes),
+    /// Show help message.
+    Help,
 }
 
 /// `kmod static-nodes` options.
@@ -161,6 +164,10 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
     match args.command {
         Command::List => lsmod::list(&Reporter::new("kmod", false, false)),
         Command::StaticNodes(opts) => static_nodes(&Context::system(), &opts),
+        Command::Help => {
+            let _ = command().print_help();
+            0
+        }
     }
 }
 
