@@ -97,6 +97,7 @@ check() {
 in_ns() {
     local dir=$1
     shift
+    # shellcheck disable=SC2016 # expanded by the inner sh
     unshare -m sh -c '
         set -e
         mount --make-rprivate /
@@ -164,7 +165,8 @@ echo "old contents, longer than nothing" >"$SCR/cwd0/existing/file.conf"
 chmod 600 "$SCR/cwd0/existing/file.conf"
 
 test_tree() {
-    local s=$1 T=$SCR/tree.$s M
+    local s=$1 T M
+    T=$SCR/tree.$s
     log "$s: kmod's depmod on a hard-linked copy of $KVER"
     mkdir -p "$T/lib/modules"
     cp -al "$KDIR/lib/modules/$KVER" "$T/lib/modules/"
@@ -240,6 +242,7 @@ EOF
     # A built-in module: in sysfs, not in /proc/modules, so not listed.
     mkdir -p "$S/builtin_thing/parameters"
     for who in kbin obin; do
+        # shellcheck disable=SC2016 # expanded by the inner sh
         unshare -m sh -c '
             set -e
             mount --make-rprivate /
