@@ -32,8 +32,10 @@
 # (default: `cargo build --release -p kmod -p lsmod`, target/release/kmod).
 set -euo pipefail
 
-# shellcheck source=tests/vm/harness.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../vm/harness.sh"
+# The harness's machinery, and check/diff_summary (PASS/FAIL reporting).
+# shellcheck source=tests/diff/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+CHECK_LINES=60
 
 case "${1:-all}" in
     all) SERIES=(6.1 6.12) ;;
@@ -79,18 +81,6 @@ ln -s "$THEIRS" "$SCR/kbin/depmod"
 
 PASSED=0
 FAILED=0
-check() {
-    local name=$1 out=$SCR/check.out
-    shift
-    if "$@" >"$out" 2>&1; then
-        echo "PASS $name"
-        PASSED=$((PASSED + 1))
-    else
-        echo "FAIL $name"
-        head -n 60 "$out" | sed 's/^/    /'
-        FAILED=$((FAILED + 1))
-    fi
-}
 
 # in_ns DIR CMD...: CMD in a private mount namespace with DIR at
 # /lib/modules/$(uname -r) and an empty tmpfs on /run.
@@ -268,6 +258,4 @@ done
 crafted
 check "kmod list and lsmod on a made-up /proc/modules and /sys/module" list_check
 
-log "done"
-echo "$PASSED passed, $FAILED failed"
-[ "$FAILED" = 0 ]
+diff_summary

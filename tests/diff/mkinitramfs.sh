@@ -40,8 +40,10 @@
 # KEEP_SCRATCH=1 keeps the scratch dir.
 set -euo pipefail
 
-# shellcheck source=tests/vm/harness.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../vm/harness.sh"
+# The harness's machinery, and check/diff_summary (PASS/FAIL reporting).
+# shellcheck source=tests/diff/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+CHECK_LINES=80
 
 case "${1:-all}" in
     all) MODES=(most dep) ;;
@@ -88,19 +90,6 @@ fi
 
 PASSED=0
 FAILED=0
-check() {
-    local name=$1 out=$SCR/check.out
-    shift
-    if "$@" >"$out" 2>&1; then
-        echo "PASS $name"
-        grep -a '^NOTE' "$out" | sed 's/^/    /' || true
-        PASSED=$((PASSED + 1))
-    else
-        echo "FAIL $name"
-        head -n 80 "$out" | sed 's/^/    /'
-        FAILED=$((FAILED + 1))
-    fi
-}
 
 # build WHO MODE: mkinitramfs with kmod's tools (WHO=k) or ours (WHO=o);
 # image $SCR/img.WHO.MODE, unpacked in $SCR/x.WHO.MODE, messages in .log,
@@ -232,6 +221,4 @@ for m in "${MODES[@]}"; do
     check "MODULES=$m: the kmod in our image is ours, kmod's in kmod's" ran_ours "$m"
 done
 
-log "done"
-echo "$PASSED passed, $FAILED failed"
-[ "$FAILED" = 0 ]
+diff_summary

@@ -17,8 +17,7 @@
 # Loading anything else reaches the host kernel, which refuses it (it is not
 # the 6.1 kernel): that error path is compared too.
 #
-# Checks, each comparing exit status and stdout, then stderr, with kmod's
-# (stderr differences known from our modprobe are shown as KNOWN; see below):
+# Checks, each comparing exit status and stdout, then stderr, with kmod's:
 #   - every name alone: systemd's units (configfs, dm_mod, drm, efi_pstore,
 #     fuse, loop), an unknown name, a blacklisted module (-b applies the
 #     blacklist to names), an alias to it, a module alias of it, a built-in
@@ -36,8 +35,10 @@
 # modprobe (default: `cargo build --release -p modprobe`).
 set -euo pipefail
 
-# shellcheck source=tests/vm/harness.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../vm/harness.sh"
+# The harness's machinery, and check/diff_summary (PASS/FAIL reporting).
+# shellcheck source=tests/diff/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+CHECK_LINES=60
 
 ensure_packages
 unshare -m true 2>/dev/null || die "cannot unshare a mount namespace (run as root)"
@@ -122,18 +123,6 @@ run() {
 
 PASSED=0
 FAILED=0
-check() {
-    local name=$1 out=$SCR/check.out
-    shift
-    if "$@" >"$out" 2>&1; then
-        echo "PASS $name"
-        PASSED=$((PASSED + 1))
-    else
-        echo "FAIL $name"
-        head -n 60 "$out" | sed 's/^/    /'
-        FAILED=$((FAILED + 1))
-    fi
-}
 
 # both ARGS...: kmod's and our transcripts of one call, split into
 # $SCR/{k,o}.{rc,out,err}.
@@ -151,55 +140,24 @@ same_rc() { diff "$SCR/k.rc" "$SCR/o.rc" && echo "exit status $(cat "$SCR/o.rc")
 same_rc_out() { same_rc && diff "$SCR/k.out" "$SCR/o.out"; }
 same_err() { diff "$SCR/k.err" "$SCR/o.err"; }
 
-# Known differences, all from our modprobe's messages (not its exit status):
-# with -q, kmod prints no error for a module the kernel refuses or an install
-# command that fails, ours does; with -v (and -q), kmod prints neither the
-# `insmod` lines nor "X is blacklisted". Their diffs are shown as KNOWN, and
-# counted apart; each one that matches kmod again counts as a pass.
-KNOWN=0
-known() {
-    local name=$1
-    shift
-    if "$@" >"$SCR/check.out" 2>&1; then
-        echo "PASS $name (a known difference no more)"
-        PASSED=$((PASSED + 1))
-    else
-        echo "KNOWN $name"
-        sed 's/^/    /' "$SCR/check.out" | head -n 20
-        KNOWN=$((KNOWN + 1))
-    fi
-}
-
-# case LABEL STDERR_KNOWN ARGS...: one call compared; stderr as kmod's
-# required unless STDERR_KNOWN=known.
+# case LABEL ARGS...: one call compared, exit status and stdout, then stderr.
 case_() {
-    local label=$1 k=$2
-    shift 2
+    local label=$1
+    shift
     both "$@"
     check "$label: exit status and stdout as kmod" same_rc_out
-    if [ "$k" = known ]; then
-        known "$label: stderr as kmod" same_err
-    else
-        check "$label: stderr as kmod" same_err
-    fi
+    check "$label: stderr as kmod" same_err
 }
 
-# Names the kernel here refuses to load (it is not 6.1's) or whose install
-# command fails: stderr known to differ under -q.
-for n in configfs dm_mod drm efi_pstore fuse loop bonding failing-install; do
-    case_ "modprobe -abq $n" known -abq "$n"
+for n in configfs dm_mod drm efi_pstore fuse loop no_such_module pcspkr my-blacklisted-alias \
+    platform:pcspkr my-alias "$BUILTIN" dummy bonding ok-install failing-install; do
+    case_ "modprobe -abq $n" -abq "$n"
 done
-for n in no_such_module pcspkr my-blacklisted-alias platform:pcspkr my-alias "$BUILTIN" dummy ok-install; do
-    case_ "modprobe -abq $n" - -abq "$n"
-done
-case_ "modprobe -abq with several names" known -abq no_such_module dummy pcspkr fuse "$BUILTIN"
-case_ "modprobe -abq, all names answered without loading" - -abq no_such_module dummy pcspkr \
+case_ "modprobe -abq with several names" -abq no_such_module dummy pcspkr fuse "$BUILTIN"
+case_ "modprobe -abq, all names answered without loading" -abq no_such_module dummy pcspkr \
     my-blacklisted-alias "$BUILTIN" ok-install
-case_ "modprobe -ab (not quiet) with several names" - -ab no_such_module my-blacklisted-alias dummy
-ENVV=MODPROBE_OPTIONS=-v both -abq dummy pcspkr "$BUILTIN" loop
-check "MODPROBE_OPTIONS=-v modprobe -abq: exit status as kmod" same_rc
-known "MODPROBE_OPTIONS=-v modprobe -abq: stdout as kmod" diff "$SCR/k.out" "$SCR/o.out"
-known "MODPROBE_OPTIONS=-v modprobe -abq: stderr as kmod" same_err
+case_ "modprobe -ab (not quiet) with several names" -ab no_such_module my-blacklisted-alias dummy
+ENVV=MODPROBE_OPTIONS=-v case_ "MODPROBE_OPTIONS=-v modprobe -abq" -abq dummy pcspkr "$BUILTIN" loop
 
 # What systemd relies on, outright.
 status() {
@@ -217,7 +175,4 @@ check "exit 0: an install command that succeeds" status 0 -abq ok-install
 check "exit 1: an unknown name" status 1 -abq no_such_module
 check "exit 1: a module the kernel refuses" status 1 -abq loop
 
-echo "$KNOWN known differences (KNOWN above; not counted)"
-log "done"
-echo "$PASSED passed, $FAILED failed"
-[ "$FAILED" = 0 ]
+diff_summary
