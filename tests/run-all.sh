@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Every test: formatting and lints, the hermetic unit tests, the differential tests against
-# Debian's kmod on this host (cargo test; tests/diff/depmod.sh, modinfo.sh and modprobe.sh on
-# Debian's real module trees),
+# Debian's kmod on this host (cargo test; tests/diff/depmod.sh, modinfo.sh, modprobe.sh and
+# kmod.sh on Debian's real module trees), real clients (systemd's `modprobe -abq`,
+# initramfs-tools' mkinitramfs: tests/diff/systemd-modprobe.sh, mkinitramfs.sh), the install
+# path (tests/install.sh),
 # and the real-kernel tests in QEMU (Debian's 6.1 and 6.12 kernels).
 # Installs what it needs on a fresh Debian machine (run as root). Downloads are cached in
 # ${MODUTILS_CACHE:-$HOME/.cache/modutils-rs}.
@@ -35,5 +37,13 @@ echo "== modinfo against Debian's kmod modinfo on Debian's 6.1 and 6.12 module t
 tests/diff/modinfo.sh all
 echo "== modprobe against Debian's kmod modprobe on Debian's 6.1 and 6.12 module trees"
 tests/diff/modprobe.sh all
+echo "== kmod static-nodes and kmod list against Debian's kmod (6.1 and 6.12 trees)"
+tests/diff/kmod.sh all
+echo "== systemd's modprobe@.service command line (modprobe -abq) against Debian's kmod"
+tests/diff/systemd-modprobe.sh
+echo "== initramfs-tools' mkinitramfs with our modprobe, depmod and modinfo, against kmod's"
+tests/diff/mkinitramfs.sh all
+echo "== make install / uninstall (DESTDIR, PREFIX, SBINDIR, MULTICALL, STATIC)"
+tests/install.sh
 echo "== real kernels in QEMU"
 tests/vm/run.sh all

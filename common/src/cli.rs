@@ -11,15 +11,24 @@ pub const VERSION_TEXT: &str = concat!("modutils-rs ", env!("CARGO_PKG_VERSION")
 /// Parses the process arguments into `T`. Usage errors print clap's message and exit 1 (kmod's
 /// code for every failure); `--help` and `--version` print and exit 0.
 pub fn parse_args<T: clap::Parser>() -> T {
-    match T::try_parse() {
-        Ok(args) => args,
-        Err(e) => {
-            let code = if e.use_stderr() { 1 } else { 0 };
-            // Printing help to a closed pipe is not worth a second error.
-            let _ = e.print();
-            std::process::exit(code);
-        }
-    }
+    parse_args_from(std::env::args_os()).unwrap_or_else(|code| std::process::exit(code))
+}
+
+/// Parses `args` (the program name first) into `T`. On a usage error, `--help` or `--version`,
+/// prints clap's text and returns the exit code to end with: 1 for an error (kmod's code for
+/// every failure), 0 otherwise. Each tool's library entry point uses it, so the tools can run
+/// in-process (the `kmod` multi-call binary) without exiting from inside a library.
+pub fn parse_args_from<T, I>(args: I) -> Result<T, i32>
+where
+    T: clap::Parser,
+    I: IntoIterator,
+    I::Item: Into<std::ffi::OsString> + Clone,
+{
+    T::try_parse_from(args).map_err(|e| {
+        // Printing help to a closed pipe is not worth a second error.
+        let _ = e.print();
+        i32::from(e.use_stderr())
+    })
 }
 
 /// Prints a tool's messages: `<tool>: ERROR: <msg>` and the like, to stderr, or to syslog with

@@ -4,6 +4,7 @@
 //! - [`cli`]: argument parsing, `<tool>: ERROR:` messages, syslog, closed pipes.
 //! - [`config`]: `depmod.d` configuration.
 //! - [`context`]: the root directory, kernel release and every path derived from them.
+//! - [`devname`]: `modules.devname` read back for `kmod static-nodes`, in its three formats.
 //! - [`error`]: error types with context (file, module, errno) and kmod's messages.
 //! - [`modprobe`]: lookup in kmod's order and load / remove planning.
 //! - [`name`]: module names from paths; '-' and '_' are the same.
@@ -18,6 +19,7 @@ pub mod cli;
 pub mod config;
 pub mod context;
 pub mod depmod;
+pub mod devname;
 pub mod elf;
 pub mod error;
 pub mod file;

@@ -638,5 +638,8 @@ impl Modinfo {
     }
 }
 
+mod cli;
+pub use cli::{command, main};
+
 #[cfg(test)]
 mod tests;

@@ -1,13 +1,14 @@
-//! `modinfo`: show information about kernel modules. The work is in the `modinfo` library.
+//! modinfo's command line: the clap definition and the entry point the `modinfo` binary (and
+//! the `kmod` multi-call binary) calls. The work is in the rest of this library.
 
 use std::ffi::OsString;
 use std::io::Write;
 
+use crate::{module_dir, Modinfo, Options};
 use clap::parser::ValueSource;
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser};
 use common::cli::{finish_output, output, Reporter, VERSION_TEXT};
 use common::context::running_release;
-use modinfo::{module_dir, Modinfo, Options};
 
 /// Show information about Linux kernel modules.
 #[derive(Parser, Debug)]
@@ -81,27 +82,33 @@ fn chosen_field(args: &Args, matches: &ArgMatches) -> Option<String> {
     best.map(|(_, f)| f)
 }
 
-/// Parses the command line; usage errors exit 1 (kmod's code), `--help` and `--version` 0.
-fn parse() -> (Args, ArgMatches) {
-    let parsed = Args::command()
-        .try_get_matches()
-        .and_then(|m| Args::from_arg_matches(&m).map(|a| (a, m)));
-    match parsed {
-        Ok(p) => p,
-        Err(e) => {
-            let code = if e.use_stderr() { 1 } else { 0 };
+/// Parses the command line; on a usage error (exit code 1, kmod's), `--help` or `--version`
+/// (exit code 0) prints and returns the code.
+fn parse(args: impl IntoIterator<Item = OsString>) -> Result<(Args, ArgMatches), i32> {
+    Args::command()
+        .try_get_matches_from(args)
+        .and_then(|m| Args::from_arg_matches(&m).map(|a| (a, m)))
+        .map_err(|e| {
             let _ = e.print();
-            std::process::exit(code);
-        }
-    }
+            i32::from(e.use_stderr())
+        })
 }
 
-fn main() {
-    let (args, matches) = parse();
+/// The command-line definition (for the `kmod` multi-call binary, man pages and completions).
+pub fn command() -> clap::Command {
+    Args::command()
+}
+
+/// Runs modinfo on `args` (the program name first); returns the exit code.
+pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
+    let (args, matches) = match parse(args) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
     let report = Reporter::new("modinfo", false, false);
     if args.modules.is_empty() {
         report.error("missing module or filename.");
-        std::process::exit(1);
+        return 1;
     }
     let options = Options {
         field: chosen_field(&args, &matches),
@@ -115,9 +122,8 @@ fn main() {
     let result = modinfo
         .run(&args.modules, &mut out, &report)
         .and_then(|code| out.flush().map(|()| code));
-    let code = match result {
+    match result {
         Ok(code) => finish_output(Ok(()), &report).max(code),
         Err(e) => finish_output(Err(e), &report),
-    };
-    std::process::exit(code);
+    }
 }

@@ -121,8 +121,8 @@ const COMMAND_CHAIN: &str = "MODUTILS_COMMAND_CHAIN";
 const MAX_COMMAND_DEPTH: usize = 16;
 
 /// The arguments with `MODPROBE_OPTIONS` from the environment inserted after the program name.
-fn argv() -> Vec<OsString> {
-    let mut args: Vec<OsString> = std::env::args_os().collect();
+fn argv(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
+    let mut args: Vec<OsString> = args.into_iter().collect();
     if let Some(extra) = std::env::var_os("MODPROBE_OPTIONS") {
         let extra: Vec<OsString> = extra
             .to_string_lossy()
@@ -200,8 +200,15 @@ fn options_for_children(inherited: &str, argv: &[OsString]) -> String {
     out
 }
 
-fn main() {
-    let argv = argv();
+/// The command-line definition (for the `kmod` multi-call binary, man pages and completions).
+pub fn command() -> clap::Command {
+    <Args as clap::CommandFactory>::command()
+}
+
+/// Runs modprobe on `args` (the program name first; `MODPROBE_OPTIONS` is applied); returns
+/// the exit code.
+pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
+    let argv = argv(args);
     let mut args = match Args::try_parse_from(&argv) {
         Ok(a) => a,
         Err(e) => exit_usage(e),
@@ -221,8 +228,7 @@ fn main() {
         &out,
         &report,
     );
-    let code = code.max(finish_output(out.flush(), &report));
-    std::process::exit(code);
+    code.max(finish_output(out.flush(), &report))
 }
 
 fn exit_usage(e: clap::Error) -> ! {

@@ -1,9 +1,10 @@
 //! `lsmod`: list loaded modules in kmod's format.
 
+use std::ffi::OsString;
 use std::io::{self, Write};
 
 use clap::Parser;
-use common::cli::{finish_output, parse_args, Reporter, VERSION_TEXT};
+use common::cli::{finish_output, parse_args_from, Reporter, VERSION_TEXT};
 use common::context::Context;
 use common::kernel::state::{holders, loaded_modules, refcnt, LoadedModule};
 
@@ -16,19 +17,31 @@ struct Args {
     version: (),
 }
 
-fn main() {
-    let _args: Args = parse_args();
-    let report = Reporter::new("lsmod", false, false);
+/// The command-line definition (for the `kmod` multi-call binary, man pages and completions).
+pub fn command() -> clap::Command {
+    <Args as clap::CommandFactory>::command()
+}
+
+/// Runs lsmod on `args` (the program name first); returns the exit code.
+pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
+    if let Err(code) = parse_args_from::<Args, _>(args) {
+        return code;
+    }
+    list(&Reporter::new("lsmod", false, false))
+}
+
+/// Prints the loaded modules to stdout (lsmod, and `kmod list`); returns the exit code.
+pub fn list(report: &Reporter) -> i32 {
     let ctx = Context::system();
     let modules = match loaded_modules(&ctx) {
         Ok(m) => m,
         Err(e) => {
             report.error(format_args!("could not get list of modules: {e}"));
-            std::process::exit(1);
+            return 1;
         }
     };
     let result = print(&ctx, &modules, &mut io::stdout().lock());
-    std::process::exit(finish_output(result, &report));
+    finish_output(result, report)
 }
 
 fn print(ctx: &Context, modules: &[LoadedModule], out: &mut impl Write) -> io::Result<()> {

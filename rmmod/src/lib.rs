@@ -1,9 +1,10 @@
 //! `rmmod`: remove modules from the kernel, refusing what is built in, not loaded or in use.
 
+use std::ffi::OsString;
 use std::path::Path;
 
 use clap::Parser;
-use common::cli::{parse_args, Reporter, VERSION_TEXT};
+use common::cli::{parse_args_from, Reporter, VERSION_TEXT};
 use common::context::Context;
 use common::error::errno_text;
 use common::kernel::state::{holders, initstate, refcnt, InitState};
@@ -30,12 +31,21 @@ struct Args {
     modules: Vec<String>,
 }
 
-fn main() {
-    let args: Args = parse_args();
+/// The command-line definition (for the `kmod` multi-call binary, man pages and completions).
+pub fn command() -> clap::Command {
+    <Args as clap::CommandFactory>::command()
+}
+
+/// Runs rmmod on `args` (the program name first); returns the exit code.
+pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
+    let args: Args = match parse_args_from(args) {
+        Ok(a) => a,
+        Err(code) => return code,
+    };
     let report = Reporter::new("rmmod", args.syslog, args.verbose);
     if args.modules.is_empty() {
         report.error("missing module name.");
-        std::process::exit(1);
+        return 1;
     }
     let ctx = Context::system();
     let mut failed = false;
@@ -45,7 +55,7 @@ fn main() {
             failed = true;
         }
     }
-    std::process::exit(i32::from(failed));
+    i32::from(failed)
 }
 
 /// Removes one module given by name or path; the error is the message to print.

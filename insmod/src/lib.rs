@@ -1,9 +1,10 @@
 //! `insmod`: insert one module file into the kernel. The work is in `common::kernel::load`.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::Parser;
-use common::cli::{parse_args, Reporter, VERSION_TEXT};
+use common::cli::{parse_args_from, Reporter, VERSION_TEXT};
 use common::context::Context;
 use common::file::ModuleFile;
 use common::kernel::load::{insert, ForceOptions};
@@ -32,10 +33,19 @@ struct Args {
     params: Vec<String>,
 }
 
-fn main() {
-    let args: Args = parse_args();
+/// The command-line definition (for the `kmod` multi-call binary, man pages and completions).
+pub fn command() -> clap::Command {
+    <Args as clap::CommandFactory>::command()
+}
+
+/// Runs insmod on `args` (the program name first); returns the exit code.
+pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
+    let args: Args = match parse_args_from(args) {
+        Ok(a) => a,
+        Err(code) => return code,
+    };
     let report = Reporter::new("insmod", args.syslog, args.verbose);
-    std::process::exit(run(&args, &report));
+    run(&args, &report)
 }
 
 fn run(args: &Args, report: &Reporter) -> i32 {

@@ -1,9 +1,10 @@
 //! `depmod`: generate modules.dep and the other index files. The work is in `common::depmod`.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::Parser;
-use common::cli::{parse_args, Reporter, VERSION_TEXT};
+use common::cli::{parse_args_from, Reporter, VERSION_TEXT};
 use common::context::{running_release, Context};
 use common::depmod::{self, DepmodError, Options};
 
@@ -81,8 +82,18 @@ fn is_version(s: &str) -> bool {
     digits(major) && major.bytes().all(|b| b.is_ascii_digit()) && digits(minor)
 }
 
-fn main() {
-    let args: Args = parse_args();
+/// The command-line definition (for the `kmod` multi-call binary, man pages and completions).
+pub fn command() -> clap::Command {
+    <Args as clap::CommandFactory>::command()
+}
+
+/// Runs depmod on `args` (the program name first); returns the exit code. What was read is
+/// never freed: the process ends right after, and the OS reclaims it faster.
+pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
+    let args: Args = match parse_args_from(args) {
+        Ok(a) => a,
+        Err(code) => return code,
+    };
     let mut report = Report(Reporter::new("depmod", false, args.verbose));
     let mut rest = args.rest.iter();
     let release = match args.rest.first() {
@@ -114,9 +125,12 @@ fn main() {
         verbose: args.verbose,
         threads: 0,
     };
-    let code = match depmod::run(&ctx, &opts, &mut report) {
+    match depmod::run(&ctx, &opts, &mut report) {
         // Exit without freeing what was read: the OS reclaims it faster.
-        Ok(_modules) => std::process::exit(0),
+        Ok(modules) => {
+            std::mem::forget(modules);
+            0
+        }
         Err(DepmodError::Cycles { count }) => {
             report
                 .0
@@ -127,8 +141,7 @@ fn main() {
             report.0.error(e);
             1
         }
-    };
-    std::process::exit(code);
+    }
 }
 
 #[cfg(test)]

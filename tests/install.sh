@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# The packager's path: `make install` with DESTDIR, PREFIX, BINDIR, SBINDIR,
+# MULTICALL=1 and STATIC=1, then `make uninstall`. Checks:
+#   - exactly the expected files land under DESTDIR (binaries, 10 man pages
+#     in section 8, bash, zsh and fish completions for kmod and each tool),
+#     at the PREFIX/SBINDIR given, and at /usr/local by default;
+#   - each installed tool runs and its --version names the project;
+#   - each man page renders with man-db without warnings and names its tool;
+#   - each bash completion loads and registers for its command, each zsh one
+#     starts with `#compdef <tool>`, each fish one completes its command;
+#   - MULTICALL=1: the tools are symlinks to BINDIR/kmod, and kmod run by a
+#     tool's name is that tool;
+#   - STATIC=1: no installed binary asks for a program interpreter;
+#   - `make uninstall` removes every file it installed.
+# Prints `PASS`/`FAIL` per check and `N passed, N failed`; exits 1 on failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v man >/dev/null || need+=(man-db)
+command -v readelf >/dev/null || need+=(binutils)
+command -v make >/dev/null || need+=(make)
+if [ ${#need[@]} -gt 0 ]; then
+    [ "${MODUTILS_APT_UPDATED:-0}" = 1 ] || apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+D=$(mktemp -d "${TMPDIR:-/tmp}/install-test.XXXXXX")
+trap 'rm -rf "$D"' EXIT
+VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+TOOLS=(insmod rmmod lsmod modprobe depmod modinfo)
+PASSED=0
+FAILED=0
+check() {
+    local name=$1 out=$D/check.out
+    shift
+    if "$@" >"$out" 2>&1; then
+        echo "PASS $name"
+        PASSED=$((PASSED + 1))
+    else
+        echo "FAIL $name"
+        head -n 40 "$out" | sed 's/^/    /'
+        FAILED=$((FAILED + 1))
+    fi
+}
+
+# expected ROOT PREFIX BINDIR SBINDIR: the file list `make install` should give.
+expected() {
+    local p=$2 b=$3 s=$4 t
+    {
+        echo "$b/kmod"
+        for t in "${TOOLS[@]}"; do echo "$s/$t"; done
+        for t in kmod kmod-list kmod-static-nodes kmod-help "${TOOLS[@]}"; do
+            echo "$p/share/man/man8/$t.8"
+        done
+        for t in kmod "${TOOLS[@]}"; do
+            echo "$p/share/bash-completion/completions/$t"
+            echo "$p/share/zsh/site-functions/_$t"
+            echo "$p/share/fish/vendor_completions.d/$t.fish"
+        done
+    } | LC_ALL=C sort
+}
+files() { (cd "$1" && find . ! -type d | sed 's|^\.||' | LC_ALL=C sort); }
+same_files() { diff <(expected "$@") <(files "$1"); }
+
+tools_run() {
+    local root=$1 b=$2 s=$3 t out
+    out=$("$root$b/kmod" --version)
+    [ "$out" = "kmod modutils-rs $VERSION" ] || { echo "kmod --version: $out"; return 1; }
+    for t in "${TOOLS[@]}"; do
+        out=$("$root$s/$t" --version)
+        [ "$out" = "$t modutils-rs $VERSION" ] || { echo "$t --version: $out"; return 1; }
+    done
+}
+
+man_pages() {
+    local root=$1 p=$2 f err
+    for f in "$root$p"/share/man/man8/*.8; do
+        err=$(MANWIDTH=80 man --warnings -l "$f" 2>&1 >"$D/page.txt") || { echo "$f: $err"; return 1; }
+        [ -z "$err" ] || { echo "$f: warnings: $err"; return 1; }
+        grep -q "^NAME" "$D/page.txt" || { echo "$f: no NAME section"; return 1; }
+        grep -Eq "^ +$(basename "$f" .8) +- " "$D/page.txt" || { echo "$f: NAME doesn't name it"; return 1; }
+    done
+    grep -q -- '--show-depends' <(MANWIDTH=80 man -l "$root$p/share/man/man8/modprobe.8")
+}
+
+completions() {
+    local root=$1 p=$2 t
+    for t in kmod "${TOOLS[@]}"; do
+        bash -c 'source "$1" && complete -p "$2"' sh "$root$p/share/bash-completion/completions/$t" "$t" ||
+            { echo "bash completion of $t"; return 1; }
+        [ "$(head -n 1 "$root$p/share/zsh/site-functions/_$t")" = "#compdef $t" ] ||
+            { echo "zsh completion of $t"; return 1; }
+        grep -q "^complete -c $t " "$root$p/share/fish/vendor_completions.d/$t.fish" ||
+            { echo "fish completion of $t"; return 1; }
+    done
+    # Options are there: modprobe's --show-depends, kmod's static-nodes.
+    grep -q -- '--show-depends' "$root$p/share/bash-completion/completions/modprobe"
+    grep -q 'static-nodes' "$root$p/share/zsh/site-functions/_kmod"
+}
+
+multicall() {
+    local root=$1 b=$2 s=$3 t out
+    for t in "${TOOLS[@]}"; do
+        if [ ! -L "$root$s/$t" ] || [ "$(readlink "$root$s/$t")" != "$b/kmod" ]; then
+            echo "$s/$t is not a link to $b/kmod"
+            ls -l "$root$s/$t"
+            return 1
+        fi
+        # The link's target is the installed system's path: run the staged
+        # kmod under the tool's name instead.
+        ln -sf "$root$b/kmod" "$D/$t"
+        out=$("$D/$t" --version)
+        [ "$out" = "$t modutils-rs $VERSION" ] || { echo "kmod as $t: $out"; return 1; }
+    done
+}
+
+static() {
+    local root=$1 f
+    for f in "$root"/usr/bin/kmod "$root"/sbin/*; do
+        if readelf -l "$f" | grep -q 'Requesting program interpreter'; then
+            echo "$f is dynamically linked"
+            return 1
+        fi
+    done
+    "$root/sbin/modprobe" --version
+}
+
+uninstalled() { [ -z "$(files "$1")" ] || { files "$1"; return 1; }; }
+
+echo "== make install DESTDIR=... PREFIX=/usr SBINDIR=/sbin"
+A=$D/a
+make -s install DESTDIR="$A" PREFIX=/usr SBINDIR=/sbin >"$D/make.log" 2>&1 || { cat "$D/make.log"; exit 2; }
+check "PREFIX=/usr SBINDIR=/sbin: exactly the expected files" same_files "$A" /usr /usr/bin /sbin
+check "installed tools run; --version names the project" tools_run "$A" /usr/bin /sbin
+check "man pages render without warnings and name their tool" man_pages "$A" /usr
+check "bash, zsh and fish completions for kmod and each tool" completions "$A" /usr
+make -s uninstall DESTDIR="$A" PREFIX=/usr SBINDIR=/sbin >/dev/null
+check "make uninstall removes every file" uninstalled "$A"
+
+echo "== make install DESTDIR=... (PREFIX=/usr/local by default)"
+B=$D/b
+make -s install DESTDIR="$B" >"$D/make.log" 2>&1 || { cat "$D/make.log"; exit 2; }
+check "default PREFIX /usr/local: exactly the expected files" \
+    same_files "$B" /usr/local /usr/local/bin /usr/local/sbin
+
+echo "== make install MULTICALL=1 (Debian's layout)"
+C=$D/c
+make -s install MULTICALL=1 DESTDIR="$C" PREFIX=/usr BINDIR=/bin SBINDIR=/sbin >"$D/make.log" 2>&1 ||
+    { cat "$D/make.log"; exit 2; }
+check "MULTICALL=1: exactly the expected files" same_files "$C" /usr /bin /sbin
+check "MULTICALL=1: the tools are links to kmod, and kmod by their names is them" multicall "$C" /bin /sbin
+make -s uninstall MULTICALL=1 DESTDIR="$C" PREFIX=/usr BINDIR=/bin SBINDIR=/sbin >/dev/null
+check "MULTICALL=1: make uninstall removes every file" uninstalled "$C"
+
+echo "== make install STATIC=1 (for an initramfs)"
+S=$D/s
+make -s install STATIC=1 DESTDIR="$S" PREFIX=/usr SBINDIR=/sbin >"$D/make.log" 2>&1 || { cat "$D/make.log"; exit 2; }
+check "STATIC=1: exactly the expected files" same_files "$S" /usr /usr/bin /sbin
+check "STATIC=1: every binary statically linked, and runs" static "$S"
+
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" = 0 ]
