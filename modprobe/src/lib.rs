@@ -21,6 +21,7 @@ use common::kernel::state::{holders, initstate, refcnt, InitState};
 use common::kernel::syscall::delete_module;
 use common::modprobe::indexes::Indexes;
 use common::modprobe::{Lookup, Modprobe, PlanOptions, Step, Target};
+use common::name;
 use nix::errno::Errno;
 
 /// Add and remove modules from the Linux kernel.
@@ -402,7 +403,34 @@ fn insert_error_text(e: &LoadError) -> String {
     }
 }
 
+/// Whether the running kernel has a module, as kmod 30 judges it (observed with a module tree
+/// that is not the running kernel's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Presence {
+    /// No `/sys/module/NAME`.
+    Absent,
+    /// `/sys/module/NAME` without `initstate`, and the tree's `modules.builtin` lists it.
+    Builtin,
+    /// `/sys/module/NAME` with an `initstate`.
+    Loaded,
+    /// `/sys/module/NAME` without `initstate`, not listed as built in: a module the tree builds
+    /// separately that the running kernel has built in. kmod does not count it as loaded when
+    /// inserting, and tries to remove it.
+    Unlisted,
+}
+
 impl Run<'_> {
+    fn presence(&self, module: &str) -> Presence {
+        match initstate(&self.ctx, module).ok().flatten() {
+            None => Presence::Absent,
+            Some(InitState::Builtin) if self.mp.indexes.builtin(module).unwrap_or(false) => {
+                Presence::Builtin
+            }
+            Some(InitState::Builtin) => Presence::Unlisted,
+            Some(_) => Presence::Loaded,
+        }
+    }
+
     fn not_found(&self, name: &str) -> i32 {
         let msg = if self.args.remove {
             format!("Module {name} not found.")
@@ -518,11 +546,14 @@ impl Run<'_> {
             modversions: args.force || args.force_modversion,
             vermagic: args.force || args.force_vermagic,
         };
+        let needed: HashSet<String> = match self.mp.indexes.dep(target) {
+            Ok(Some(entry)) => entry.deps.iter().map(|d| name::from_path(d)).collect(),
+            _ => HashSet::new(),
+        };
         for step in plan {
             let module = step.module();
             let builtin = matches!(step, Step::Builtin(_));
-            let state = initstate(&self.ctx, module).ok().flatten();
-            if builtin || state.is_some() {
+            if builtin || matches!(self.presence(module), Presence::Builtin | Presence::Loaded) {
                 if module == target && args.first_time {
                     self.report.error(format_args!(
                         "could not insert '{module}': Module already in kernel"
@@ -537,14 +568,16 @@ impl Run<'_> {
             if args.dry_run {
                 continue;
             }
-            match step {
-                Step::Builtin(_) => {}
+            let failure = match step {
+                Step::Builtin(_) => None,
                 Step::Install {
                     command, options, ..
                 } => {
                     let command = command.replace("$CMDLINE_OPTS", options);
                     let status = self.command("install", &command, module);
-                    if !status.as_ref().is_ok_and(|s| s.success()) {
+                    if status.as_ref().is_ok_and(|s| s.success()) {
+                        None
+                    } else {
                         let why = match status {
                             Ok(s) => format!("retcode {}", s.code().unwrap_or(-1)),
                             Err(e) => e.to_string(),
@@ -552,35 +585,33 @@ impl Run<'_> {
                         self.report.error(format_args!(
                             "Error running install command '{command}' for module {module}: {why}"
                         ));
-                        self.report.error(format_args!(
-                            "could not insert '{module}': Invalid argument"
-                        ));
-                        return 1;
+                        Some("Invalid argument".to_string())
                     }
                 }
-                Step::Insmod { path, options, .. } => {
-                    let file = match ModuleFile::open(path) {
-                        Ok(f) => f,
-                        Err(e) => {
-                            self.report
-                                .error(format_args!("could not insert '{module}': {}", e.reason()));
-                            return 1;
-                        }
-                    };
-                    match insert(&self.ctx, &file, options.trim_end(), force, &mut |_| {}) {
-                        Ok(_) => {}
-                        // Loaded by someone else meanwhile (udev does this at boot): fine.
-                        Err(e)
-                            if e.errno() == Some(Errno::EEXIST)
-                                && !(module == target && args.first_time) => {}
-                        Err(e) => {
-                            self.report.error(format_args!(
-                                "could not insert '{module}': {}",
-                                insert_error_text(&e)
-                            ));
-                            return 1;
+                Step::Insmod { path, options, .. } => match ModuleFile::open(path) {
+                    Err(e) => Some(e.reason()),
+                    Ok(file) => {
+                        match insert(&self.ctx, &file, options.trim_end(), force, &mut |_| {}) {
+                            Ok(_) => None,
+                            // Loaded by someone else meanwhile (udev does this at boot): fine.
+                            Err(e)
+                                if e.errno() == Some(Errno::EEXIST)
+                                    && !(module == target && args.first_time) =>
+                            {
+                                None
+                            }
+                            Err(e) => Some(insert_error_text(&e)),
                         }
                     }
+                },
+            };
+            // A softdep (or what only a softdep needs) that fails doesn't stop the load (kmod
+            // 30, observed); the module and its dependencies do, reported under its name.
+            if let Some(why) = failure {
+                if module == target || needed.contains(module) {
+                    self.report
+                        .error(format_args!("could not insert '{target}': {why}"));
+                    return 1;
                 }
             }
         }
@@ -620,8 +651,8 @@ impl Run<'_> {
             .remove_command(module)
             .filter(|_| !args.ignore_remove);
         if command.is_none() {
-            match initstate(&self.ctx, module).ok().flatten() {
-                None => {
+            match self.presence(module) {
+                Presence::Absent => {
                     if args.first_time {
                         self.report
                             .fatal(format_args!("Module {module} is not in kernel."));
@@ -629,12 +660,12 @@ impl Run<'_> {
                     }
                     return 0;
                 }
-                Some(InitState::Builtin) => {
+                Presence::Builtin => {
                     self.report
                         .fatal(format_args!("Module {module} is builtin."));
                     return 1;
                 }
-                Some(_) => {}
+                Presence::Loaded | Presence::Unlisted => {}
             }
         }
         if args.remove_holders {
@@ -692,10 +723,10 @@ impl Run<'_> {
             self.run_remove_command(module, cmd);
             return;
         }
-        match initstate(&self.ctx, module).ok().flatten() {
-            None | Some(InitState::Builtin) => {}
-            Some(_) if self.in_use(module) => {}
-            Some(_) => {
+        match self.presence(module) {
+            Presence::Absent | Presence::Builtin => {}
+            Presence::Loaded | Presence::Unlisted if self.in_use(module) => {}
+            Presence::Loaded | Presence::Unlisted => {
                 self.rmmod(module, false);
             }
         }
