@@ -4,12 +4,17 @@
 
 use std::cell::OnceCell;
 use std::fs;
-use std::io;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
-use crate::index::bin::{fnmatch, Index, IndexError};
+use crate::index::bin::{fnmatch, Index, IndexError, OFFSET_MASK};
 use crate::name;
+
+/// The largest `.bin` file read: nodes start below [`OFFSET_MASK`] (256 MiB), so twice that is
+/// more than any valid index holds (Debian's are about 1 MiB). A bigger file (or a device) is
+/// reported as [`IndexError::TooLarge`] after reading one byte past this.
+pub const MAX_INDEX_SIZE: u64 = 2 * (OFFSET_MASK as u64 + 1);
 
 /// One module's line of `modules.dep`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +52,8 @@ pub enum IndexFileError {
 pub struct Indexes {
     dir: PathBuf,
     files: [OnceCell<Option<Vec<u8>>>; 5],
+    /// The largest `.bin` file read ([`MAX_INDEX_SIZE`]; smaller in tests).
+    limit: u64,
 }
 
 #[derive(Clone, Copy)]
@@ -76,6 +83,7 @@ impl Indexes {
         Indexes {
             dir: dir.into(),
             files: Default::default(),
+            limit: MAX_INDEX_SIZE,
         }
     }
 
@@ -88,8 +96,14 @@ impl Indexes {
         let cell = &self.files[which as usize];
         if cell.get().is_none() {
             let path = self.dir.join(which.bin_name());
-            let data = match fs::read(&path) {
-                Ok(d) => Some(d),
+            let data = match read_bounded(&path, self.limit) {
+                Ok(Some(d)) => Some(d),
+                Ok(None) => {
+                    return Err(IndexFileError::Corrupt {
+                        path,
+                        source: IndexError::TooLarge,
+                    })
+                }
                 Err(e) if e.kind() == io::ErrorKind::NotFound => None,
                 Err(source) => return Err(IndexFileError::Read { path, source }),
             };
@@ -224,11 +238,53 @@ impl Indexes {
     }
 }
 
+/// The contents of `path`, or `None` if it holds more than `limit` bytes (only `limit + 1` are
+/// read).
+fn read_bounded(path: &Path, limit: u64) -> io::Result<Option<Vec<u8>>> {
+    let mut data = Vec::new();
+    fs::File::open(path)?
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut data)?;
+    Ok((data.len() as u64 <= limit).then_some(data))
+}
+
 impl From<IndexFileError> for Error {
     fn from(e: IndexFileError) -> Error {
         match e {
             IndexFileError::Read { path, source } => Error::io(path, source),
             IndexFileError::Corrupt { path, source } => Error::io(path, io::Error::other(source)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_are_bounded() {
+        let dir = std::env::temp_dir().join(format!("common-indexes-{}", std::process::id()));
+        fs::create_dir_all(&dir).expect("mkdir");
+        let path = dir.join("modules.dep.bin");
+        fs::write(&path, [1u8; 20]).expect("write");
+        assert_eq!(read_bounded(&path, 20).expect("read"), Some(vec![1u8; 20]));
+        assert_eq!(read_bounded(&path, 19).expect("read"), None);
+        // A device never ends: only limit + 1 bytes are read.
+        assert_eq!(
+            read_bounded(Path::new("/dev/zero"), 1 << 16).expect("read"),
+            None
+        );
+        // An index that is a link to /dev/zero is reported, not read forever.
+        fs::remove_file(&path).expect("rm");
+        std::os::unix::fs::symlink("/dev/zero", &path).expect("symlink");
+        let mut indexes = Indexes::new(&dir);
+        indexes.limit = 1 << 16;
+        let err = indexes.dep("x").expect_err("too large");
+        assert!(
+            err.to_string()
+                .ends_with("modules.dep.bin: index too large"),
+            "{err}"
+        );
+        fs::remove_dir_all(&dir).expect("cleanup");
     }
 }
