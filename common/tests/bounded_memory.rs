@@ -5,6 +5,7 @@
 use std::fs;
 
 use common::config::depmod::kver_matches;
+use common::index::bin::{Index, IndexError, FLAG_CHILDS, FLAG_VALUES, MAGIC, VERSION};
 
 /// The ceiling for the whole process, test harness included.
 const PEAK_LIMIT_KIB: u64 = 256 * 1024;
@@ -16,6 +17,28 @@ fn peak_kib() -> u64 {
         .find_map(|l| l.strip_prefix("VmHWM:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .expect("a VmHWM line")
+}
+
+/// An index whose nodes form one chain of `depth` nodes (15 bytes each), each with one value and
+/// one child 'a': keys of every length up to `depth`.
+fn chain_index(depth: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    for word in [MAGIC, VERSION, 12 | FLAG_CHILDS] {
+        out.extend_from_slice(&word.to_be_bytes());
+    }
+    for i in 0..depth {
+        out.extend_from_slice(b"aa");
+        let next = if i + 1 < depth {
+            (12 + (i + 1) * 15) | FLAG_CHILDS | FLAG_VALUES
+        } else {
+            0
+        };
+        for word in [next, 1, 0] {
+            out.extend_from_slice(&word.to_be_bytes());
+        }
+        out.push(0);
+    }
+    out
 }
 
 #[test]
@@ -36,6 +59,12 @@ fn hostile_inputs_stay_small() {
     let many = format!("(a){}\\1", "()".repeat(2000));
     assert!(kver_matches(&many, "xaa"));
     assert!(!kver_matches(&many, "xab"));
+
+    // modules.alias.bin of 1 MiB, one chain (a dump of it was 2.4 GB of keys and 10 s).
+    let bytes = chain_index(70_000);
+    let index = Index::new(&bytes).expect("header");
+    assert_eq!(index.entries().map(|e| e.len()), Err(IndexError::TooDeep));
+    assert_eq!(index.lookup_exact("aaaa"), Ok(Some("")));
 
     let peak = peak_kib();
     assert!(

@@ -187,6 +187,14 @@ pub fn index(data: &[u8]) {
         assert!(found.windows(2).all(|w| w[0].priority <= w[1].priority));
     }
     if let Ok(entries) = index.entries() {
+        let mut streamed = Vec::new();
+        index
+            .for_each_entry(|key, values| {
+                streamed.push((key.to_string(), values.to_vec()));
+                Ok::<(), IndexError>(())
+            })
+            .expect("the streaming dump reads what the dump read");
+        assert_eq!(streamed, entries);
         for (key, values) in entries.iter().take(64) {
             if key.contains(char::REPLACEMENT_CHARACTER) {
                 continue;
