@@ -1009,15 +1009,15 @@ fn single(pattern: &[u8], p: usize) -> Option<(u8, usize)> {
     }
 }
 
-/// For a `[.` or `[=` at `p`: the length of the name up to the matching `.]` / `=]` (searched
-/// from the `.` / `=` itself, so `[.]` is an empty name), or `None` if there is none.
+/// For a `[.` or `[=` at `p`: the length of the name up to the first `.]` / `=]` after the
+/// `[.` / `[=` (so `[==]` is an empty name and `[.].]` the name `]`, as glibc reads them), or
+/// `None` if there is none.
 fn element_len(pattern: &[u8], p: usize) -> Option<usize> {
     let delim = *pattern.get(p + 1)?;
-    let at = pattern
-        .get(p + 1..)?
+    pattern
+        .get(p + 2..)?
         .windows(2)
-        .position(|w| w == [delim, b']'])?;
-    at.checked_sub(1)
+        .position(|w| w == [delim, b']'])
 }
 
 /// Evaluates the set whose body starts at `p` (just after `[`) against `c`.
@@ -1097,8 +1097,16 @@ fn skip_to_close(pattern: &[u8], mut p: usize, matched: bool) -> Bracket {
                 }
             }
             Some(_) => {
+                // Here a `[=` must name exactly one character and a `[.` must be closed
+                // (glibc fails the pattern otherwise, observed: `[a[=xx=]]` and `[a[.x]` match
+                // nothing, `[a[.xx.]]` matches `a`).
                 let elem = match pattern.get(p + 1) {
-                    Some(b'.' | b'=') if pattern[p] == b'[' => element_len(pattern, p),
+                    Some(&d @ (b'.' | b'=')) if pattern[p] == b'[' => {
+                        match (d, element_len(pattern, p)) {
+                            (b'.', Some(len)) | (b'=', Some(len @ 1)) => Some(len),
+                            _ => return Bracket::Invalid,
+                        }
+                    }
                     _ => None,
                 };
                 p = match (class_name_len(pattern, p), elem) {
@@ -1715,6 +1723,24 @@ mod tests {
             ("*[", "x[", true),
             ("[!x-", "[!x-", false),
             ("[![-", "[![-", true),
+            // Collating elements and equivalence classes: the name starts after `[.` / `[=`,
+            // so `]` can be one (found by the fnmatch fuzz target against glibc).
+            ("[[.].]]", "]", true),
+            ("[[=]=]]", "]", true),
+            ("[[==]]", "=", false),
+            ("[[.=.]]", "=", true),
+            ("[[=x]", "x", true),
+            ("[[.x]", "[", false),
+            // After a member matched: a `[=` must name one character, a `[.` must be closed.
+            ("[a[=xx=]]", "a", false),
+            ("[a[=x]", "a", false),
+            ("[a[==]]", "a", false),
+            ("[a[=]=]]", "a", true),
+            ("[a[.xx.]]", "a", true),
+            ("[a[.].]]", "a", true),
+            ("[a[.x]", "a", false),
+            ("*[.a.-[=`}]", "zab.", false),
+            ("[.-[=`}]", ".", true),
         ];
         for &(p, s, want) in cases {
             assert_eq!(fnmatch(p.as_bytes(), s.as_bytes()), want, "{p:?} vs {s:?}");
