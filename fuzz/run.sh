@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2094 # seed writes into the corpus, never into the file it reads
 # Runs one fuzz target for a bounded time on one core, seeding its corpus first.
 #
 # Usage: fuzz/run.sh TARGET [SECONDS]          (default 180)
@@ -79,6 +80,7 @@ if [ -z "$(ls -A "$CORPUS")" ]; then
             for f in /lib/modprobe.d/*.conf /etc/modprobe.d/*.conf; do
                 [ -f "$f" ] && seed "$(basename "$f")" <"$f"
             done
+            # shellcheck disable=SC2016 # $CMDLINE_OPTS is meant literally
             printf 'alias a* b\noptions b x=1\\\n y=2\ninstall b /sbin/modprobe --ignore-install b $CMDLINE_OPTS\nsoftdep b pre: c post: d pre: e\nweakdep b f\nblacklist [a-]b\nremove b true\n' | seed conf
             [ -r /proc/cmdline ] && seed proc-cmdline </proc/cmdline
             printf 'quiet a-b.c-d=1 "x.y=a b" modprobe.blacklist=a,,b .p=1 m.="q' | seed cmdline

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test: formatting and lints, the hermetic unit tests, the differential tests against
 # Debian's kmod on this host (cargo test; tests/diff/depmod.sh, modinfo.sh and modprobe.sh on
-# Debian's real module trees),
+# Debian's real module trees), the robustness sweeps (tests/robust/: damaged modules and
+# indexes, depmod killed while writing),
 # and the real-kernel tests in QEMU (Debian's 6.1 and 6.12 kernels).
 # Installs what it needs on a fresh Debian machine (run as root). Downloads are cached in
 # ${MODUTILS_CACHE:-$HOME/.cache/modutils-rs}.
@@ -35,5 +36,8 @@ echo "== modinfo against Debian's kmod modinfo on Debian's 6.1 and 6.12 module t
 tests/diff/modinfo.sh all
 echo "== modprobe against Debian's kmod modprobe on Debian's 6.1 and 6.12 module trees"
 tests/diff/modprobe.sh all
+echo "== robustness: damaged modules and indexes, depmod killed while writing"
+tests/robust/sweep.sh
+tests/robust/atomic.sh
 echo "== real kernels in QEMU"
 tests/vm/run.sh all
