@@ -28,6 +28,12 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     if !pattern.is_ascii() || !s.is_ascii() {
         return;
     }
+    // glibc 2.36 refuses a 'z' in a class name it skips after a member matched
+    // (`[a[:xyz:]]` matches nothing, `[a[:xy:]]` and `[a[:bogus:]]` match `a`): a quirk not
+    // copied.
+    if pattern.windows(2).any(|w| w == b"[:") && pattern.contains(&b'z') {
+        return;
+    }
     if let Some(expected) = glibc_fnmatch(pattern, s) {
         assert_eq!(
             common::index::bin::fnmatch(pattern, s),

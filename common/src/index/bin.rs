@@ -1076,12 +1076,17 @@ fn bracket(pattern: &[u8], mut p: usize, c: u8) -> Bracket {
     }
 }
 
-/// The length of the class name if a `[:name:]` starts at `p`.
+/// The length of the class name if a `[:name:]` starts at `p`: a name is a run of lowercase
+/// ASCII letters, and must be followed by `:]`; otherwise the `[` is an ordinary member (glibc,
+/// observed: `[[:a[:alpha:]]` is `[`, `:`, `a` and the class `alpha`, `[[:x]y:]]` the set
+/// `[`, `:`, `x` followed by `y:]]`).
 fn class_name_len(pattern: &[u8], p: usize) -> Option<usize> {
     if pattern.get(p..p + 2) != Some(b"[:") {
         return None;
     }
-    pattern.get(p + 2..)?.windows(2).position(|w| w == b":]")
+    let rest = pattern.get(p + 2..)?;
+    let len = rest.iter().take_while(|c| c.is_ascii_lowercase()).count();
+    (rest.get(len..len + 2) == Some(b":]")).then_some(len)
 }
 
 /// After a member matched: finds the `]` closing the set from `p` on, skipping classes,
@@ -1741,6 +1746,19 @@ mod tests {
             ("[a[.x]", "a", false),
             ("*[.a.-[=`}]", "zab.", false),
             ("[.-[=`}]", ".", true),
+            // A class name is a run of lowercase letters followed by `:]`; otherwise `[` is a
+            // member (also found by the fuzz target).
+            ("*[.a[:.*[[:alpha:]]", "zab", true),
+            ("[[:a[:alpha:]]", ":", true),
+            ("[[:x]y:]]", "[y:]]", true),
+            ("[[:a.b:]]", "a", false),
+            ("[a[:x:y:]]", "a", false),
+            ("[a[:x1:]]", "a", false),
+            ("[a[:X:]]", "a", false),
+            ("[a[:bogus:]]", "a", true),
+            ("[a[::]]", "a", true),
+            ("[a[:x]", "a", true),
+            ("[a[:x]]", "a", false),
         ];
         for &(p, s, want) in cases {
             assert_eq!(fnmatch(p.as_bytes(), s.as_bytes()), want, "{p:?} vs {s:?}");
