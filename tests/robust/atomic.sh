@@ -15,7 +15,8 @@
 # Prints the figures and PASS/FAIL per check; exits 1 if a check failed, 2 if the setup failed.
 #
 # Usage: tests/robust/atomic.sh [ITERATIONS]     (default 80; about a minute)
-# Environment: SEED (default 1), MODUTILS_CACHE (see tests/vm/README.md).
+# Environment: SEED (default 1), MODUTILS_CACHE (see tests/vm/README.md); DEPMOD: the depmod
+# to test (default: `cargo build --release -p depmod`, target/release/depmod).
 set -euo pipefail
 
 # shellcheck source=tests/vm/harness.sh
@@ -26,9 +27,14 @@ SEED=${SEED:-1}
 
 ensure_packages
 command -v perl >/dev/null || die "perl not found"
-log "cargo build --release -p depmod"
-(cd "$ROOT" && cargo build --release --quiet -p depmod >&2) || die "cargo build failed"
-DEPMOD=${CARGO_TARGET_DIR:-$ROOT/target}/release/depmod
+if [ -n "${DEPMOD:-}" ]; then
+    DEPMOD=$(cd "$(dirname "$DEPMOD")" && pwd)/$(basename "$DEPMOD")
+else
+    log "cargo build --release -p depmod"
+    (cd "$ROOT" && cargo build --release --quiet -p depmod >&2) || die "cargo build failed"
+    DEPMOD=${CARGO_TARGET_DIR:-$ROOT/target}/release/depmod
+fi
+[ -x "$DEPMOD" ] || die "no depmod at $DEPMOD"
 
 prepare_kernel 6.1
 SCR=$(mktemp -d "${TMPDIR:-/tmp}/robust-atomic.XXXXXX")
