@@ -183,10 +183,20 @@ pub fn index(data: &[u8]) {
     if let (Ok(first), Ok(all)) = (&exact, &all) {
         assert_eq!(*first, all.first().map(|v| v.value));
     }
-    if let Ok(found) = index.lookup_wildcard(&query) {
+    let wildcard = index.lookup_wildcard(&query);
+    if let Ok(found) = &wildcard {
         assert!(found.windows(2).all(|w| w[0].priority <= w[1].priority));
     }
     if let Ok(entries) = index.entries() {
+        // The wildcard walk prunes; the model tries every dumped key. (A query with glob
+        // characters makes the walk visit some keys twice, as kmod does: not modelled.)
+        let plain = !query.bytes().any(|c| b"*?[".contains(&c));
+        let lossless = !entries
+            .iter()
+            .any(|(k, _)| k.contains(char::REPLACEMENT_CHARACTER));
+        if let (Ok(found), true, true) = (&wildcard, plain, lossless) {
+            assert_eq!(*found, brute_wildcard(&entries, &query), "query {query:?}");
+        }
         let mut streamed = Vec::new();
         index
             .for_each_entry(|key, values| {
@@ -206,6 +216,29 @@ pub fn index(data: &[u8]) {
             );
         }
     }
+}
+
+/// What a wildcard lookup of `query` must return, from the dumped entries: a key is compared
+/// byte for byte up to its first glob character, and the rest with `fnmatch`; values sorted by
+/// priority, stable.
+fn brute_wildcard<'a>(
+    entries: &[(String, Vec<common::index::bin::IndexValue<'a>>)],
+    query: &str,
+) -> Vec<common::index::bin::IndexValue<'a>> {
+    let q = query.as_bytes();
+    let mut out = Vec::new();
+    for (key, values) in entries {
+        let k = key.as_bytes();
+        let matched = match k.iter().position(|c| b"*?[".contains(c)) {
+            None => k == q,
+            Some(g) => q.len() >= g && k[..g] == q[..g] && our_fnmatch(&k[g..], &q[g..]),
+        };
+        if matched {
+            out.extend(values.iter().copied());
+        }
+    }
+    out.sort_by_key(|v| v.priority);
+    out
 }
 
 /// The `.bin` index writer: lines `key<TAB>value` become entries (priority: the line number
