@@ -3,7 +3,8 @@
 # Debian's kmod on this host (cargo test; tests/diff/depmod.sh, modinfo.sh, modprobe.sh and
 # kmod.sh on Debian's real module trees), real clients (systemd's `modprobe -abq`,
 # initramfs-tools' mkinitramfs: tests/diff/systemd-modprobe.sh, mkinitramfs.sh), the install
-# path (tests/install.sh),
+# path (tests/install.sh), the robustness sweeps (tests/robust/: damaged modules and
+# indexes, depmod killed while writing),
 # and the real-kernel tests in QEMU (Debian's 6.1 and 6.12 kernels).
 # Installs what it needs on a fresh Debian machine (run as root). Downloads are cached in
 # ${MODUTILS_CACHE:-$HOME/.cache/modutils-rs}.
@@ -45,5 +46,8 @@ echo "== initramfs-tools' mkinitramfs with our modprobe, depmod and modinfo, aga
 tests/diff/mkinitramfs.sh all
 echo "== make install / uninstall (DESTDIR, PREFIX, SBINDIR, MULTICALL, STATIC)"
 tests/install.sh
+echo "== robustness: damaged modules and indexes, depmod killed while writing"
+tests/robust/sweep.sh
+tests/robust/atomic.sh
 echo "== real kernels in QEMU"
 tests/vm/run.sh all

@@ -2,6 +2,7 @@
 //!
 //! One module per concern:
 //! - [`cli`]: argument parsing, `<tool>: ERROR:` messages, syslog, closed pipes.
+//! - [`command_chain`]: `install` / `remove` commands that would run themselves again.
 //! - [`config`]: `depmod.d` configuration.
 //! - [`context`]: the root directory, kernel release and every path derived from them.
 //! - [`devname`]: `modules.devname` read back for `kmod static-nodes`, in its three formats.
@@ -16,6 +17,7 @@
 //! - [`signature`]: the module signature trailer and its PKCS#7 signer, as modinfo shows them.
 
 pub mod cli;
+pub mod command_chain;
 pub mod config;
 pub mod context;
 pub mod depmod;

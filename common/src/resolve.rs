@@ -10,7 +10,7 @@
 //! position, so every module comes before the modules it uses. Modules never popped are in (or
 //! behind) a cycle.
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::elf::NameList;
 use crate::scan::ModuleScan;
@@ -95,14 +95,29 @@ impl Resolution {
     /// it uses (load them in reverse).
     pub fn sorted_closure(&self, module: usize) -> Vec<usize> {
         // Closures are short (a dozen modules at most on Debian's trees): a linear search beats
-        // clearing a table the size of the tree for every module.
+        // clearing a table the size of the tree for every module. Past `LINEAR` modules a hash
+        // set takes over, so that a long chain of modules (each needing the next: closures of
+        // every length) is not cubic: 2000 chained modules took 0.5 s, 4000 took 4 s.
+        const LINEAR: usize = 64;
         let mut out = Vec::new();
+        let mut seen: FxHashSet<usize> = FxHashSet::default();
         let mut stack = self.direct[module].clone();
         while let Some(m) = stack.pop() {
-            if m == module || out.contains(&m) {
+            let known = if out.len() < LINEAR {
+                out.contains(&m)
+            } else {
+                if seen.is_empty() {
+                    seen.extend(out.iter().copied());
+                }
+                seen.contains(&m)
+            };
+            if m == module || known {
                 continue;
             }
             out.push(m);
+            if !seen.is_empty() {
+                seen.insert(m);
+            }
             stack.extend_from_slice(&self.direct[m]);
         }
         out.sort_by_key(|&m| self.position[m].unwrap_or(usize::MAX));
@@ -220,6 +235,25 @@ mod tests {
         );
         assert!(r.cycles().is_empty());
         assert!(r.unresolved.iter().all(|u| u.is_empty()));
+    }
+
+    #[test]
+    fn long_closures_are_complete_and_ordered() {
+        // 300 modules, each needing the next two (closures past the linear-search length, and
+        // reached along several paths): module i needs every j > i, in order.
+        let n = 300;
+        let syms: Vec<String> = (0..n).map(|i| format!("s{i}")).collect();
+        let ms: Vec<ModuleScan> = (0..n)
+            .map(|i| {
+                let needs: Vec<&str> = (i + 1..n.min(i + 3)).map(|j| syms[j].as_str()).collect();
+                module(&format!("m{i}"), &[syms[i].as_str()], &needs)
+            })
+            .collect();
+        let r = resolve(&ms);
+        for i in [0, 1, 200, 298, 299] {
+            assert_eq!(r.sorted_closure(i), (i + 1..n).collect::<Vec<_>>(), "m{i}");
+        }
+        assert!(r.cycles().is_empty());
     }
 
     #[test]

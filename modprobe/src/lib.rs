@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use common::cli::{finish_output, output, Output, Reporter, VERSION_TEXT};
+use common::command_chain::{CommandChain, CommandKind};
 use common::config::modprobe::{default_locations, ModprobeConfig, INDEX_DUMP_HEADER};
 use common::context::{running_release, Context};
 use common::elf::ModuleElf;
@@ -114,13 +115,6 @@ struct Args {
     rest: Vec<String>,
 }
 
-/// The environment variable listing the `install`/`remove` commands (`install:MODULE`, ...)
-/// whose shell runs this modprobe, outermost first.
-const COMMAND_CHAIN: &str = "MODUTILS_COMMAND_CHAIN";
-
-/// How deeply install and remove commands may nest through modprobe.
-const MAX_COMMAND_DEPTH: usize = 16;
-
 /// The arguments with `MODPROBE_OPTIONS` from the environment inserted after the program name.
 fn argv(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
     let mut args: Vec<OsString> = args.into_iter().collect();
@@ -218,19 +212,34 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
     if args.quiet > 0 {
         args.verbose = 0;
     }
-    let report = Reporter::new("modprobe", args.syslog, args.verbose > 0).quiet(args.quiet > 0);
-    let out = Out::new();
-    let code = run(
-        &args,
-        &options_for_children(
-            &std::env::var("MODPROBE_OPTIONS").unwrap_or_default(),
-            &argv,
-        ),
-        &out,
-        &report,
+    let child_options = options_for_children(
+        &std::env::var("MODPROBE_OPTIONS").unwrap_or_default(),
+        &argv,
     );
-    code.max(finish_output(out.flush(), &report))
+    let work = move || {
+        let report = Reporter::new("modprobe", args.syslog, args.verbose > 0).quiet(args.quiet > 0);
+        let out = Out::new();
+        let code = run(&args, &child_options, &out, &report);
+        code.max(finish_output(out.flush(), &report))
+    };
+    // Planning recurses through softdeps; a configuration may chain thousands of them (kmod
+    // plans such chains). The work runs on a thread whose stack is only reserved, not used,
+    // unless a plan goes that deep.
+    match std::thread::Builder::new()
+        .name("modprobe".into())
+        .stack_size(PLAN_STACK)
+        .spawn(work)
+    {
+        Ok(handle) => handle.join().unwrap_or(1),
+        Err(e) => {
+            eprintln!("modprobe: ERROR: could not start: {e}");
+            1
+        }
+    }
 }
+
+/// The stack modprobe's work runs on: room for softdep chains of about 100000 modules.
+const PLAN_STACK: usize = 512 << 20;
 
 fn exit_usage(e: clap::Error) -> ! {
     let code = i32::from(e.use_stderr());
@@ -459,40 +468,22 @@ impl Run<'_> {
         }
     }
 
-    /// Runs an `install` or `remove` command (`kind`) through `/bin/sh -c`.
-    ///
-    /// An install command that runs modprobe for its own module again without `-i` would
-    /// recurse until the machine runs out of processes (kmod 30 does). The commands running
-    /// around this process are listed in [`COMMAND_CHAIN`]; running one that is already there,
-    /// or nesting deeper than [`MAX_COMMAND_DEPTH`], is refused with an error naming the loop.
+    /// Runs an `install` or `remove` command through `/bin/sh -c`, unless it would run inside
+    /// itself ([`CommandChain`]: kmod 30 follows such loops until something gives out).
     fn command(
         &self,
-        kind: &str,
+        kind: CommandKind,
         command: &str,
         module: &str,
     ) -> io::Result<std::process::ExitStatus> {
-        let inherited = std::env::var(COMMAND_CHAIN).unwrap_or_default();
-        let this = format!("{kind}:{module}");
-        let chain: Vec<&str> = inherited.split(',').filter(|s| !s.is_empty()).collect();
-        if chain.contains(&this.as_str()) || chain.len() >= MAX_COMMAND_DEPTH {
-            let mut path = chain.join(" -> ");
-            path.push_str(&format!(" -> {this}"));
-            return Err(io::Error::other(format!(
-                "{kind} commands call modprobe in a loop ({path})"
-            )));
-        }
-        let chain = if inherited.is_empty() {
-            this
-        } else {
-            format!("{inherited},{this}")
-        };
-        Command::new("/bin/sh")
-            .arg("-c")
+        let chain = CommandChain::from_env();
+        chain.check(kind, module).map_err(io::Error::other)?;
+        let mut sh = Command::new("/bin/sh");
+        sh.arg("-c")
             .arg(command)
             .env("MODPROBE_MODULE", module)
-            .env("MODPROBE_OPTIONS", self.child_options)
-            .env(COMMAND_CHAIN, chain)
-            .status()
+            .env("MODPROBE_OPTIONS", self.child_options);
+        chain.pass_to(&mut sh, kind, module).status()
     }
 
     fn load(&self, name: &str, params: &str) -> i32 {
@@ -574,7 +565,7 @@ impl Run<'_> {
                     command, options, ..
                 } => {
                     let command = command.replace("$CMDLINE_OPTS", options);
-                    let status = self.command("install", &command, module);
+                    let status = self.command(CommandKind::Install, &command, module);
                     if status.as_ref().is_ok_and(|s| s.success()) {
                         None
                     } else {
@@ -743,7 +734,7 @@ impl Run<'_> {
         let command = command.replace("$CMDLINE_OPTS", &options);
         // What this process printed comes before what the command prints.
         let _ = self.out.flush();
-        match self.command("remove", &command, module) {
+        match self.command(CommandKind::Remove, &command, module) {
             Ok(s) if s.success() => {}
             Ok(_) => {
                 self.report

@@ -709,8 +709,11 @@ mod ere {
         Empty,
         Lit(char),
         Any,
-        Set(Set),
         Look(Look),
+        /// A bracket expression or class escape: its index in the parser's `sets`, which the
+        /// compiled program shares (a repeated set is stored once, however often it is
+        /// repeated: `[...]{255}{255}` would otherwise copy a big set 65025 times).
+        Set(usize),
         Group(Box<Node>, usize),
         Backref(usize),
         Concat(Vec<Node>),
@@ -728,6 +731,7 @@ mod ere {
         depth: usize,
         groups: usize,
         closed: Vec<usize>,
+        sets: Vec<Set>,
     }
 
     impl Parser {
@@ -844,15 +848,18 @@ mod ere {
                     self.closed.push(index);
                     Node::Group(Box::new(inner), index)
                 }
-                '[' => Node::Set(self.bracket()?),
+                '[' => {
+                    let set = self.bracket()?;
+                    self.set(set)
+                }
                 '.' => Node::Any,
                 '^' => Node::Look(Look::Start),
                 '$' => Node::Look(Look::End),
                 '\\' => match self.bump()? {
-                    'w' => Node::Set(Set::class(Class::Word, false)),
-                    'W' => Node::Set(Set::class(Class::Word, true)),
-                    's' => Node::Set(Set::class(Class::Space, false)),
-                    'S' => Node::Set(Set::class(Class::Space, true)),
+                    'w' => self.set(Set::class(Class::Word, false)),
+                    'W' => self.set(Set::class(Class::Word, true)),
+                    's' => self.set(Set::class(Class::Space, false)),
+                    'S' => self.set(Set::class(Class::Space, true)),
                     'b' => Node::Look(Look::WordBoundary),
                     'B' => Node::Look(Look::NotWordBoundary),
                     '<' => Node::Look(Look::WordStart),
@@ -870,6 +877,12 @@ mod ere {
                 },
                 other => Node::Lit(other),
             })
+        }
+
+        /// Stores `set` once and returns the node referring to it.
+        fn set(&mut self, set: Set) -> Node {
+            self.sets.push(set);
+            Node::Set(self.sets.len() - 1)
         }
 
         /// After `[`: a bracket expression up to its `]`.
@@ -961,7 +974,6 @@ mod ere {
 
     struct Compiler {
         prog: Vec<Inst>,
-        sets: Vec<Set>,
         work: usize,
     }
 
@@ -987,9 +999,8 @@ mod ere {
                 Node::Any => {
                     self.emit(Inst::Any)?;
                 }
-                Node::Set(s) => {
-                    self.sets.push(s.clone());
-                    self.emit(Inst::Set(self.sets.len() - 1))?;
+                Node::Set(i) => {
+                    self.emit(Inst::Set(*i))?;
                 }
                 Node::Look(l) => {
                     self.emit(Inst::Look(*l))?;
@@ -1055,7 +1066,11 @@ mod ere {
         prog: Vec<Inst>,
         sets: Vec<Set>,
         slots: usize,
-        backrefs: bool,
+        /// The capture slots back references read (at most 18: groups 1 to 9). The machine's
+        /// memory of visited states includes their values, and only theirs: keying on every
+        /// slot would copy `2 * groups + 2` words per step, gigabytes for a pattern of a few
+        /// thousand `()`.
+        backref_slots: Vec<usize>,
     }
 
     enum Job {
@@ -1072,6 +1087,7 @@ mod ere {
                 depth: 0,
                 groups: 0,
                 closed: Vec::new(),
+                sets: Vec::new(),
             };
             let ast = parser.alternation()?;
             if parser.pos != parser.chars.len() {
@@ -1080,17 +1096,26 @@ mod ere {
             // An unanchored search: a lazy `.*` in front.
             let mut c = Compiler {
                 prog: vec![Inst::Split(3, 1), Inst::Any, Inst::Jmp(0)],
-                sets: Vec::new(),
                 work: 0,
             };
             c.node(&ast)?;
             c.emit(Inst::Match)?;
-            let backrefs = c.prog.iter().any(|i| matches!(i, Inst::Backref(_)));
+            let mut backref_slots: Vec<usize> = c
+                .prog
+                .iter()
+                .filter_map(|i| match i {
+                    Inst::Backref(n) => Some([2 * n, 2 * n + 1]),
+                    _ => None,
+                })
+                .flatten()
+                .collect();
+            backref_slots.sort_unstable();
+            backref_slots.dedup();
             Some(Regex {
                 prog: c.prog,
-                sets: c.sets,
+                sets: parser.sets,
                 slots: 2 * parser.groups + 2,
-                backrefs,
+                backref_slots,
             })
         }
 
@@ -1114,11 +1139,8 @@ mod ere {
                     if steps > MAX_STEPS {
                         return false;
                     }
-                    let key_caps = if self.backrefs {
-                        caps.clone()
-                    } else {
-                        Vec::new()
-                    };
+                    let key_caps: Vec<usize> =
+                        self.backref_slots.iter().map(|&s| caps[s]).collect();
                     if !seen.insert((pc, pos, key_caps)) {
                         break;
                     }

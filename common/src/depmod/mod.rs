@@ -411,8 +411,7 @@ fn check_symbols(
     Ok(())
 }
 
-/// Writes each output to `<dir>/.<name>.<pid>.tmp` (created exclusively) and renames it into
-/// place.
+/// Writes each output through [`write_atomic`] into `dir` (created if missing).
 pub fn write_all(dir: &Path, outputs: &[Output]) -> Result<(), Error> {
     fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     for o in outputs {
@@ -421,24 +420,137 @@ pub fn write_all(dir: &Path, outputs: &[Output]) -> Result<(), Error> {
     Ok(())
 }
 
-/// Writes `data` to `path` through a temporary file in the same directory and a rename.
+/// How many names [`write_atomic`] tries for its temporary file.
+const TEMP_ATTEMPTS: u32 = 16;
+
+/// Writes `data` to `path` through a temporary file in the same directory and a rename, so a
+/// reader (or a later run, if this one is killed) sees the complete old file or the complete new
+/// one, never a part.
+///
+/// The temporary file is `.<name>.<pid>.tmp`, created exclusively (`O_CREAT | O_EXCL`): whatever
+/// is already there (a file left by a killed run whose pid this process reuses, or a planted
+/// symlink) is never followed, truncated or removed. It is then skipped for
+/// `.<name>.<pid>.<n>.<nanoseconds>.tmp`, a name nobody can plant in advance, up to
+/// [`TEMP_ATTEMPTS`] names in all. A run killed between creating and renaming its temporary file
+/// leaves it behind; nothing reads it, and later runs choose other names.
 pub fn write_atomic(path: &Path, data: &[u8]) -> Result<(), Error> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let base = path.file_name().unwrap_or_default().to_string_lossy();
-    let tmp = dir.join(format!(".{base}.{}.tmp", std::process::id()));
-    // Exclusive creation: a file already there (planted, or left by a killed run with the same
-    // pid) is never followed or truncated, and never removed by us.
-    let mut f = fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&tmp)
-        .map_err(|e| Error::io(&tmp, e))?;
+    let pid = std::process::id();
+    let mut attempt = 0;
+    let (tmp, mut f) = loop {
+        let name = if attempt == 0 {
+            format!(".{base}.{pid}.tmp")
+        } else {
+            let nanos = SystemTime::now()
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .map_or(0, |d| d.subsec_nanos());
+            format!(".{base}.{pid}.{attempt}.{nanos:08x}.tmp")
+        };
+        let tmp = dir.join(name);
+        match fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+        {
+            Ok(f) => break (tmp, f),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt + 1 < TEMP_ATTEMPTS => {
+                attempt += 1;
+            }
+            Err(e) => return Err(Error::io(&tmp, e)),
+        }
+    };
     let result = f
         .write_all(data)
         .and_then(|()| f.sync_data())
         .and_then(|()| fs::rename(&tmp, path));
     result.map_err(|e| {
+        // Ours: created above.
         let _ = fs::remove_file(&tmp);
         Error::io(path, e)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("common-depmod-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).expect("mkdir");
+        dir
+    }
+
+    /// A symlink planted at the temporary name is neither followed nor removed, and the file is
+    /// still written.
+    #[test]
+    fn planted_symlinks_are_not_followed() {
+        let dir = scratch("planted");
+        let victim = dir.join("victim");
+        fs::write(&victim, b"precious").expect("write");
+        let pid = std::process::id();
+        let planted = dir.join(format!(".modules.dep.{pid}.tmp"));
+        symlink(&victim, &planted).expect("symlink");
+        // A dangling one too: following it would create its target.
+        let dangling_target = dir.join("created-through-link");
+        let planted2 = dir.join(format!(".modules.alias.{pid}.tmp"));
+        symlink(&dangling_target, &planted2).expect("symlink");
+
+        write_atomic(&dir.join("modules.dep"), b"new dep\n").expect("written under another name");
+        write_atomic(&dir.join("modules.alias"), b"new alias\n").expect("written");
+
+        assert_eq!(
+            fs::read(dir.join("modules.dep")).expect("read"),
+            b"new dep\n"
+        );
+        assert_eq!(
+            fs::read(dir.join("modules.alias")).expect("read"),
+            b"new alias\n"
+        );
+        assert_eq!(fs::read(&victim).expect("read"), b"precious");
+        assert!(!dangling_target.exists());
+        for p in [&planted, &planted2] {
+            assert!(fs::symlink_metadata(p)
+                .expect("still there")
+                .file_type()
+                .is_symlink());
+        }
+        // Nothing else left behind: the two links, the victim and the two outputs.
+        assert_eq!(fs::read_dir(&dir).expect("list").count(), 5);
+        fs::remove_dir_all(&dir).expect("cleanup");
+    }
+
+    /// A stale temporary file of this pid (a killed run's) doesn't stop the next write and is
+    /// left alone.
+    #[test]
+    fn stale_temporary_file_is_skipped() {
+        let dir = scratch("stale");
+        let stale = dir.join(format!(".modules.dep.{}.tmp", std::process::id()));
+        fs::write(&stale, b"half-writ").expect("write");
+        fs::write(dir.join("modules.dep"), b"old\n").expect("write");
+        write_atomic(&dir.join("modules.dep"), b"new\n").expect("written");
+        assert_eq!(fs::read(dir.join("modules.dep")).expect("read"), b"new\n");
+        assert_eq!(fs::read(&stale).expect("read"), b"half-writ");
+        fs::remove_dir_all(&dir).expect("cleanup");
+    }
+
+    /// When the rename fails, the temporary file (ours) is removed and the error names the file.
+    #[test]
+    fn failed_rename_removes_own_temporary_file() {
+        let dir = scratch("rename");
+        // A non-empty directory where the file should go: rename(2) refuses.
+        let target_dir = dir.join("modules.alias");
+        fs::create_dir(&target_dir).expect("mkdir");
+        fs::write(target_dir.join("x"), b"x").expect("write");
+        let err = write_atomic(&target_dir, b"new\n").expect_err("rename onto a directory");
+        assert!(err.to_string().contains("modules.alias"), "{err}");
+        let left: Vec<_> = fs::read_dir(&dir)
+            .expect("list")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(left, ["modules.alias"]);
+        fs::remove_dir_all(&dir).expect("cleanup");
+    }
 }

@@ -405,10 +405,13 @@ fn parse_versions(img: &Image<'_>) -> Result<Vec<SymbolVersion>, ElfError> {
 fn parse_symbols(img: &Image<'_>) -> Result<(Vec<Export>, NameList), ElfError> {
     let mut exports = Vec::new();
     let mut undefined = NameList::new();
+    // Section 0 is the null section whatever its type field says (the sparse reader never loads
+    // it either).
     let Some((index, symtab)) = img
         .sections
         .iter()
         .enumerate()
+        .skip(1)
         .find(|(_, section)| section.kind == SHT_SYMTAB)
     else {
         return Ok((exports, undefined));

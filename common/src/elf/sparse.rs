@@ -125,7 +125,7 @@ fn wanted_sections(img: &Image<'_>) -> Vec<Range<usize>> {
 /// The sections that `__crc_` symbols point into (their CRCs are read from there).
 fn crc_sections(img: &Image<'_>) -> Vec<Range<usize>> {
     let mut indexes: Vec<usize> = Vec::new();
-    for (i, s) in img.sections.iter().enumerate() {
+    for (i, s) in img.sections.iter().enumerate().skip(1) {
         if s.kind != SHT_SYMTAB {
             continue;
         }

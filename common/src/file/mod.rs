@@ -6,7 +6,7 @@
 
 use std::fmt;
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
@@ -129,7 +129,10 @@ pub fn decompress_into(
             Box::new(zstd::stream::read::Decoder::with_buffer(data).map_err(corrupt)?)
         }
     };
-    out.reserve(data.len().saturating_mul(4));
+    // A guess for the image size, never past the limit (a big hostile stream must not make us
+    // reserve more than the limit allows).
+    let guess = data.len().saturating_mul(4);
+    out.reserve(usize::try_from(limit.saturating_add(1)).map_or(guess, |l| guess.min(l)));
     reader
         .take(limit.saturating_add(1))
         .read_to_end(out)
@@ -193,33 +196,51 @@ impl ModuleFile {
     }
 
     /// Reads the decompressed module image into `image`, using `raw` for the compressed bytes;
-    /// both buffers are cleared first and their capacity reused.
+    /// both buffers are cleared first and their capacity reused. Images, and compressed files,
+    /// larger than [`MAX_IMAGE_SIZE`] are refused without being read past the limit.
     pub fn read_image_into(&self, raw: &mut Vec<u8>, image: &mut Vec<u8>) -> Result<(), Error> {
+        self.read_image_limited(raw, image, MAX_IMAGE_SIZE)
+    }
+
+    /// [`ModuleFile::read_image_into`] with `limit` in place of [`MAX_IMAGE_SIZE`].
+    fn read_image_limited(
+        &self,
+        raw: &mut Vec<u8>,
+        image: &mut Vec<u8>,
+        limit: u64,
+    ) -> Result<(), Error> {
+        let too_large = |format| Error::Decompress {
+            path: self.path.clone(),
+            source: DecompressError::TooLarge { format, limit },
+        };
+        // Reads from the start (so this can be called again), at most `limit + 1` bytes (the
+        // file may be a device or still growing): one more than the limit means too large.
         let read = |buf: &mut Vec<u8>| {
             buf.clear();
             (&self.file)
+                .seek(SeekFrom::Start(0))
+                .map_err(|e| Error::io(&self.path, e))?;
+            (&self.file)
+                .take(limit.saturating_add(1))
                 .read_to_end(buf)
-                .map_err(|e| Error::io(&self.path, e))
+                .map_err(|e| Error::io(&self.path, e))?;
+            Ok::<bool, Error>(buf.len() as u64 <= limit)
         };
         if self.compression == Compression::None {
-            read(image)?;
-            if image.len() as u64 > MAX_IMAGE_SIZE {
-                return Err(Error::Decompress {
-                    path: self.path.clone(),
-                    source: DecompressError::TooLarge {
-                        format: Compression::None,
-                        limit: MAX_IMAGE_SIZE,
-                    },
-                });
+            if !read(image)? {
+                image.clear();
+                return Err(too_large(Compression::None));
             }
             return Ok(());
         }
-        read(raw)?;
-        decompress_into(raw, self.compression, MAX_IMAGE_SIZE, image).map_err(|source| {
-            Error::Decompress {
-                path: self.path.clone(),
-                source,
-            }
+        // A compressed stream past the limit would not expand into an image within it either.
+        if !read(raw)? {
+            raw.clear();
+            return Err(too_large(self.compression));
+        }
+        decompress_into(raw, self.compression, limit, image).map_err(|source| Error::Decompress {
+            path: self.path.clone(),
+            source,
         })
     }
 }
@@ -319,6 +340,42 @@ mod tests {
                 Ok(out) => assert_ne!(out, IMAGE, "{format}: flipped stream gave the original"),
             }
         }
+    }
+
+    #[test]
+    fn reads_stop_at_the_limit() {
+        let dir = std::env::temp_dir().join(format!("common-file-limit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let big = vec![7u8; 10_000];
+        for (name, data) in [("plain.ko", big.clone()), ("big.ko.xz", xz(&big))] {
+            let path = dir.join(name);
+            std::fs::write(&path, &data).expect("write");
+            let m = ModuleFile::open(&path).expect("open");
+            let (mut raw, mut image) = (Vec::new(), Vec::new());
+            let err = m
+                .read_image_limited(&mut raw, &mut image, 4096)
+                .expect_err("past the limit");
+            assert!(err.to_string().contains("expands past 4096 bytes"), "{err}");
+            assert!(image.len() <= 4097 && raw.len() <= 4097);
+            m.read_image_limited(&mut raw, &mut image, 10_000)
+                .expect("at the limit, read again from the start");
+            assert!(image == big, "{name}: {} bytes", image.len());
+        }
+        // A compressed file larger than the limit is refused before decompressing.
+        let noise: Vec<u8> = (0..20_000u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        let path = dir.join("noise.ko.xz");
+        std::fs::write(&path, xz(&noise)).expect("write");
+        let m = ModuleFile::open(&path).expect("open");
+        let err = m
+            .read_image_limited(&mut Vec::new(), &mut Vec::new(), 8192)
+            .expect_err("compressed file past the limit");
+        assert!(
+            err.to_string().contains("xz stream expands past 8192"),
+            "{err}"
+        );
+        std::fs::remove_dir_all(&dir).expect("cleanup");
     }
 
     #[test]

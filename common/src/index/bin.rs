@@ -81,8 +81,15 @@
 //! budget of bytes it may read (a little more than the file's size): a well-formed file is a tree
 //! whose nodes occupy disjoint bytes, so no lookup or full walk of it reads a byte twice, whereas
 //! offsets that form cycles or share nodes exhaust the budget and yield [`IndexError::TooDeep`].
-//! All reads are bounds-checked and all walks iterative, so no input makes the reader panic,
-//! overflow the stack or loop forever.
+//! Keys may be far longer than the bytes that spell them: a chain of nodes of one character each
+//! spells keys of every length, and a 1 MiB file of them holds 2.4 GB of keys. A dump that keeps
+//! them all ([`Index::entries`]) therefore has a budget of key bytes, the larger of
+//! [`DUMP_KEY_BYTES_PER_BYTE`] per byte of the file and [`DUMP_KEY_BYTES_MIN`] (Debian's real
+//! indexes need under one per byte), and fails with [`IndexError::TooDeep`] past it;
+//! [`Index::for_each_entry`] hands each key over and keeps none, so it needs no budget (like
+//! kmod, it takes as long as its output is big). All reads are bounds-checked and all walks
+//! iterative, so no input makes the reader panic, overflow the stack, loop forever or allocate
+//! without bound.
 
 use std::collections::BTreeMap;
 use std::io;
@@ -99,6 +106,12 @@ pub const FLAG_VALUES: u32 = 0x4000_0000;
 pub const FLAG_CHILDS: u32 = 0x2000_0000;
 /// The bits of an offset word that hold the offset.
 pub const OFFSET_MASK: u32 = 0x0FFF_FFFF;
+
+/// How many bytes of keys [`Index::entries`] may keep per byte of the file (or
+/// [`DUMP_KEY_BYTES_MIN`] if that is more).
+pub const DUMP_KEY_BYTES_PER_BYTE: usize = 16;
+/// How many bytes of keys [`Index::entries`] may keep whatever the file's size.
+pub const DUMP_KEY_BYTES_MIN: usize = 64 << 20;
 
 /// Size of the header: magic, version, root offset word.
 const HEADER_LEN: usize = 12;
@@ -143,6 +156,12 @@ pub enum IndexError {
     /// The serialised index would need offsets beyond [`OFFSET_MASK`] (256 MiB).
     #[error("index too large")]
     TooLarge,
+}
+
+impl From<IndexError> for io::Error {
+    fn from(e: IndexError) -> io::Error {
+        io::Error::new(io::ErrorKind::InvalidData, e)
+    }
 }
 
 /// One value stored under a key.
@@ -724,15 +743,53 @@ impl<'a> Index<'a> {
     ///
     /// # Errors
     ///
-    /// An [`IndexError`] if any node is malformed.
+    /// An [`IndexError`] if any node is malformed, or [`IndexError::TooDeep`] if the keys add up
+    /// to more than [`DUMP_KEY_BYTES_PER_BYTE`] bytes per byte of the file (at least
+    /// [`DUMP_KEY_BYTES_MIN`]).
     pub fn entries(&self) -> Result<Vec<(String, Vec<IndexValue<'a>>)>, IndexError> {
         let mut out = Vec::new();
+        let mut key_budget = self
+            .bytes
+            .len()
+            .saturating_mul(DUMP_KEY_BYTES_PER_BYTE)
+            .max(DUMP_KEY_BYTES_MIN);
         self.walk(None, |walk, key, _, node| {
+            key_budget = key_budget
+                .checked_sub(key.len())
+                .ok_or(IndexError::TooDeep)?;
             let values = walk.values(node)?;
             out.push((String::from_utf8_lossy(key).into_owned(), values));
             Ok(())
         })?;
         Ok(out)
+    }
+
+    /// Calls `visit` with every key in key order (bytes that are not UTF-8 replaced by U+FFFD)
+    /// and its values in stored order, keeping nothing: for dumps of any size in constant
+    /// memory (`modprobe -c`). Stops at the first error, `visit`'s or the index's.
+    ///
+    /// # Errors
+    ///
+    /// What `visit` returned, or an [`IndexError`] (converted) if a node is malformed; the keys
+    /// before the bad node have been visited.
+    pub fn for_each_entry<E: From<IndexError>>(
+        &self,
+        mut visit: impl FnMut(&str, &[IndexValue<'a>]) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut stopped: Option<E> = None;
+        let walked = self.walk(None, |walk, key, _, node| {
+            let values = walk.values(node)?;
+            visit(&String::from_utf8_lossy(key), &values).map_err(|e| {
+                stopped = Some(e);
+                // Only ends the walk; `stopped` is what is returned.
+                IndexError::TooDeep
+            })
+        });
+        match (stopped, walked) {
+            (Some(e), _) => Err(e),
+            (None, Err(e)) => Err(e.into()),
+            (None, Ok(())) => Ok(()),
+        }
     }
 
     /// Depth-first, in key order, calls `visit` for every node with values whose key could match
@@ -977,15 +1034,15 @@ fn single(pattern: &[u8], p: usize) -> Option<(u8, usize)> {
     }
 }
 
-/// For a `[.` or `[=` at `p`: the length of the name up to the matching `.]` / `=]` (searched
-/// from the `.` / `=` itself, so `[.]` is an empty name), or `None` if there is none.
+/// For a `[.` or `[=` at `p`: the length of the name up to the first `.]` / `=]` after the
+/// `[.` / `[=` (so `[==]` is an empty name and `[.].]` the name `]`, as glibc reads them), or
+/// `None` if there is none.
 fn element_len(pattern: &[u8], p: usize) -> Option<usize> {
     let delim = *pattern.get(p + 1)?;
-    let at = pattern
-        .get(p + 1..)?
+    pattern
+        .get(p + 2..)?
         .windows(2)
-        .position(|w| w == [delim, b']'])?;
-    at.checked_sub(1)
+        .position(|w| w == [delim, b']'])
 }
 
 /// Evaluates the set whose body starts at `p` (just after `[`) against `c`.
@@ -1044,12 +1101,17 @@ fn bracket(pattern: &[u8], mut p: usize, c: u8) -> Bracket {
     }
 }
 
-/// The length of the class name if a `[:name:]` starts at `p`.
+/// The length of the class name if a `[:name:]` starts at `p`: a name is a run of lowercase
+/// ASCII letters, and must be followed by `:]`; otherwise the `[` is an ordinary member (glibc,
+/// observed: `[[:a[:alpha:]]` is `[`, `:`, `a` and the class `alpha`, `[[:x]y:]]` the set
+/// `[`, `:`, `x` followed by `y:]]`).
 fn class_name_len(pattern: &[u8], p: usize) -> Option<usize> {
     if pattern.get(p..p + 2) != Some(b"[:") {
         return None;
     }
-    pattern.get(p + 2..)?.windows(2).position(|w| w == b":]")
+    let rest = pattern.get(p + 2..)?;
+    let len = rest.iter().take_while(|c| c.is_ascii_lowercase()).count();
+    (rest.get(len..len + 2) == Some(b":]")).then_some(len)
 }
 
 /// After a member matched: finds the `]` closing the set from `p` on, skipping classes,
@@ -1065,8 +1127,16 @@ fn skip_to_close(pattern: &[u8], mut p: usize, matched: bool) -> Bracket {
                 }
             }
             Some(_) => {
+                // Here a `[=` must name exactly one character and a `[.` must be closed
+                // (glibc fails the pattern otherwise, observed: `[a[=xx=]]` and `[a[.x]` match
+                // nothing, `[a[.xx.]]` matches `a`).
                 let elem = match pattern.get(p + 1) {
-                    Some(b'.' | b'=') if pattern[p] == b'[' => element_len(pattern, p),
+                    Some(&d @ (b'.' | b'=')) if pattern[p] == b'[' => {
+                        match (d, element_len(pattern, p)) {
+                            (b'.', Some(len)) | (b'=', Some(len @ 1)) => Some(len),
+                            _ => return Bracket::Invalid,
+                        }
+                    }
                     _ => None,
                 };
                 p = match (class_name_len(pattern, p), elem) {
@@ -1715,6 +1785,37 @@ mod tests {
             ("*[", "x[", true),
             ("[!x-", "[!x-", false),
             ("[![-", "[![-", true),
+            // Collating elements and equivalence classes: the name starts after `[.` / `[=`,
+            // so `]` can be one (found by the fnmatch fuzz target against glibc).
+            ("[[.].]]", "]", true),
+            ("[[=]=]]", "]", true),
+            ("[[==]]", "=", false),
+            ("[[.=.]]", "=", true),
+            ("[[=x]", "x", true),
+            ("[[.x]", "[", false),
+            // After a member matched: a `[=` must name one character, a `[.` must be closed.
+            ("[a[=xx=]]", "a", false),
+            ("[a[=x]", "a", false),
+            ("[a[==]]", "a", false),
+            ("[a[=]=]]", "a", true),
+            ("[a[.xx.]]", "a", true),
+            ("[a[.].]]", "a", true),
+            ("[a[.x]", "a", false),
+            ("*[.a.-[=`}]", "zab.", false),
+            ("[.-[=`}]", ".", true),
+            // A class name is a run of lowercase letters followed by `:]`; otherwise `[` is a
+            // member (also found by the fuzz target).
+            ("*[.a[:.*[[:alpha:]]", "zab", true),
+            ("[[:a[:alpha:]]", ":", true),
+            ("[[:x]y:]]", "[y:]]", true),
+            ("[[:a.b:]]", "a", false),
+            ("[a[:x:y:]]", "a", false),
+            ("[a[:x1:]]", "a", false),
+            ("[a[:X:]]", "a", false),
+            ("[a[:bogus:]]", "a", true),
+            ("[a[::]]", "a", true),
+            ("[a[:x]", "a", true),
+            ("[a[:x]]", "a", false),
         ];
         for &(p, s, want) in cases {
             assert_eq!(fnmatch(p.as_bytes(), s.as_bytes()), want, "{p:?} vs {s:?}");
@@ -1831,6 +1932,81 @@ mod tests {
         let idx = Index::new(&bytes).expect("header");
         assert!(idx.entries().expect("ok").is_empty());
         assert_eq!(idx.lookup_exact("").expect("ok"), None);
+    }
+
+    /// A chain of `depth` nodes, each with one value and one child `c` (the first one `first`):
+    /// 15 bytes a node, keys of every length up to `depth`.
+    pub(crate) fn chain(depth: usize, first: u8, c: u8) -> Vec<u8> {
+        let mut body = Vec::new();
+        for i in 0..depth {
+            let next = HEADER_LEN as u32 + (i as u32 + 1) * 15;
+            let ch = if i == 0 { first } else { c };
+            body.extend_from_slice(&[ch, ch]);
+            let word = if i + 1 < depth {
+                next | FLAG_CHILDS | FLAG_VALUES
+            } else {
+                0
+            };
+            body.extend_from_slice(&word.to_be_bytes());
+            body.extend_from_slice(&1u32.to_be_bytes()); // one value
+            body.extend_from_slice(&7u32.to_be_bytes()); // priority 7, empty string
+            body.push(0);
+        }
+        raw(HEADER_LEN as u32 | FLAG_CHILDS, &body)
+    }
+
+    #[test]
+    fn deep_chains_have_a_dump_budget() {
+        // 240 KB whose keys add up to 128 MB: the dump stops at its budget...
+        let bytes = chain(16_000, b'a', b'a');
+        let index = Index::new(&bytes).expect("header");
+        assert_eq!(index.entries(), Err(IndexError::TooDeep));
+        // ...the streaming dump sees every key, keeping none...
+        let (mut n, mut longest) = (0, 0);
+        let streamed = index.for_each_entry(|key, values| {
+            n += 1;
+            longest = longest.max(key.len());
+            assert_eq!(
+                values,
+                [IndexValue {
+                    priority: 7,
+                    value: ""
+                }]
+            );
+            Ok::<(), IndexError>(())
+        });
+        assert_eq!((streamed, n, longest), (Ok(()), 15_999, 15_999));
+        // ...lookups work (one path each)...
+        let key = "a".repeat(12_000);
+        assert_eq!(index.lookup_exact(&key), Ok(Some("")));
+        assert_eq!(index.lookup_wildcard(&key).map(|v| v.len()), Ok(1));
+        // ...and stops at the visitor's error.
+        let mut seen = 0;
+        let stopped = index.for_each_entry(|_, _| {
+            seen += 1;
+            if seen == 3 {
+                return Err(io::Error::other("enough"));
+            }
+            Ok(())
+        });
+        assert_eq!(stopped.map_err(|e| e.to_string()), Err("enough".into()));
+        assert_eq!(seen, 3);
+        // A malformed node: the error, as io::Error too.
+        let mut broken = bytes.clone();
+        broken.truncate(bytes.len() / 2);
+        let err = Index::new(&broken)
+            .expect("header")
+            .for_each_entry(|_, _| Ok::<(), io::Error>(()))
+            .expect_err("truncated");
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+        // A chain within the budget dumps completely.
+        let bytes = chain(300, b'*', b'x');
+        let index = Index::new(&bytes).expect("header");
+        let entries = index.entries().expect("within the budget");
+        assert_eq!(entries.len(), 299);
+        assert_eq!(entries[298].0.len(), 299);
+        // Keys `*`, `*x`, `*xx`, ...: those with at most three x's match `xxx`.
+        assert_eq!(index.lookup_wildcard("xxx").map(|v| v.len()), Ok(4));
     }
 
     #[test]

@@ -30,28 +30,38 @@ enum Inner {
 }
 
 impl IndexBytes {
-    /// Maps (or, failing that, reads) the file at `path`.
+    /// Maps (or, failing that, reads) the file at `path`; `None` when it holds more than
+    /// `limit` bytes. Only regular files are mapped; anything else (a device, a pipe) is read,
+    /// at most `limit + 1` bytes.
     ///
     /// # Errors
     ///
     /// The errors of opening the file, of reading it when it can't be mapped.
-    pub fn open(path: &Path) -> io::Result<IndexBytes> {
-        let mut file = File::open(path)?;
-        // SAFETY: the mapping is read-only and private (MAP_PRIVATE, as kmod maps these
-        // files), and lives as long as `self`, which hands out the bytes only as borrows of
-        // `self`. What could still invalidate it is another process rewriting or truncating the
-        // file while it is mapped. Index files are never changed in place: depmod, ours
-        // (`depmod::outputs`) as well as kmod's, writes each one to a temporary file and renames
-        // it over the old one, so a mapped file's inode keeps its bytes until the last mapping
-        // goes away. kmod's own `modprobe` maps these files on the same assumption. The reader
-        // (`index::bin::Index`) bounds-checks every offset it follows, so bytes that are not an
-        // index give errors, never a bad access. (memmap2 maps an empty file as an empty slice.)
-        if let Ok(map) = unsafe { MmapOptions::new().map_copy_read_only(&file) } {
-            return Ok(IndexBytes(Inner::Mapped(map)));
+    pub fn open(path: &Path, limit: u64) -> io::Result<Option<IndexBytes>> {
+        let file = File::open(path)?;
+        let meta = file.metadata()?;
+        if meta.is_file() {
+            if meta.len() > limit {
+                return Ok(None);
+            }
+            // SAFETY: the mapping is read-only and private (MAP_PRIVATE, as kmod maps these
+            // files), and lives as long as `self`, which hands out the bytes only as borrows of
+            // `self`. What could still invalidate it is another process rewriting or truncating
+            // the file while it is mapped. Index files are never changed in place: depmod, ours
+            // (`depmod::outputs`) as well as kmod's, writes each one to a temporary file and
+            // renames it over the old one, so a mapped file's inode keeps its bytes until the last
+            // mapping goes away. kmod's own `modprobe` maps these files on the same assumption.
+            // The reader (`index::bin::Index`) bounds-checks every offset it follows, so bytes
+            // that are not an index give errors, never a bad access. (memmap2 maps an empty file
+            // as an empty slice.)
+            let len = usize::try_from(meta.len()).unwrap_or(usize::MAX);
+            if let Ok(map) = unsafe { MmapOptions::new().len(len).map_copy_read_only(&file) } {
+                return Ok(Some(IndexBytes(Inner::Mapped(map))));
+            }
         }
         let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes)?;
-        Ok(IndexBytes(Inner::Read(bytes)))
+        file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+        Ok((bytes.len() as u64 <= limit).then_some(IndexBytes(Inner::Read(bytes))))
     }
 
     /// Bytes already in memory (for tests and callers that built an index themselves).
@@ -86,16 +96,20 @@ mod tests {
         std::fs::create_dir_all(&dir).expect("mkdir");
         let full = dir.join("full.bin");
         std::fs::write(&full, b"\xb0\x07\xf4\x57 and more").expect("write");
-        let bytes = IndexBytes::open(&full).expect("open");
+        let bytes = IndexBytes::open(&full, 1 << 20)
+            .expect("open")
+            .expect("small");
         assert!(bytes.is_mapped());
         assert_eq!(&*bytes, b"\xb0\x07\xf4\x57 and more");
 
         let empty = dir.join("empty.bin");
         std::fs::write(&empty, b"").expect("write");
-        let bytes = IndexBytes::open(&empty).expect("open");
+        let bytes = IndexBytes::open(&empty, 1 << 20)
+            .expect("open")
+            .expect("small");
         assert!(bytes.is_empty());
 
-        let err = IndexBytes::open(&dir.join("missing.bin")).expect_err("missing");
+        let err = IndexBytes::open(&dir.join("missing.bin"), 1 << 20).expect_err("missing");
         assert_eq!(err.kind(), io::ErrorKind::NotFound);
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -8,9 +8,14 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
-use crate::index::bin::{fnmatch, Index, IndexError};
+use crate::index::bin::{fnmatch, Index, IndexError, OFFSET_MASK};
 use crate::index::mapped::IndexBytes;
 use crate::name;
+
+/// The largest `.bin` file read: nodes start below [`OFFSET_MASK`] (256 MiB), so twice that is
+/// more than any valid index holds (Debian's are about 1 MiB). A bigger file (or a device) is
+/// reported as [`IndexError::TooLarge`] after reading one byte past this.
+pub const MAX_INDEX_SIZE: u64 = 2 * (OFFSET_MASK as u64 + 1);
 
 /// One module's line of `modules.dep`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +53,8 @@ pub enum IndexFileError {
 pub struct Indexes {
     dir: PathBuf,
     files: [OnceCell<Option<IndexBytes>>; 5],
+    /// The largest `.bin` file read ([`MAX_INDEX_SIZE`]; smaller in tests).
+    limit: u64,
 }
 
 #[derive(Clone, Copy)]
@@ -77,6 +84,7 @@ impl Indexes {
         Indexes {
             dir: dir.into(),
             files: Default::default(),
+            limit: MAX_INDEX_SIZE,
         }
     }
 
@@ -89,8 +97,14 @@ impl Indexes {
         let cell = &self.files[which as usize];
         if cell.get().is_none() {
             let path = self.dir.join(which.bin_name());
-            let data = match IndexBytes::open(&path) {
-                Ok(d) => Some(d),
+            let data = match IndexBytes::open(&path, self.limit) {
+                Ok(Some(d)) => Some(d),
+                Ok(None) => {
+                    return Err(IndexFileError::Corrupt {
+                        path,
+                        source: IndexError::TooLarge,
+                    })
+                }
                 Err(e) if e.kind() == io::ErrorKind::NotFound => None,
                 Err(source) => return Err(IndexFileError::Read { path, source }),
             };
@@ -359,5 +373,30 @@ mod tests {
             dir.0.join("modules.dep.bin").display()
         );
         assert!(err.to_string().starts_with(&expected), "{err}");
+    }
+
+    #[test]
+    fn reads_are_bounded() {
+        let dir = std::env::temp_dir().join(format!("common-indexes-{}", std::process::id()));
+        fs::create_dir_all(&dir).expect("mkdir");
+        let path = dir.join("modules.dep.bin");
+        fs::write(&path, [1u8; 20]).expect("write");
+        let open = |p: &Path, limit| IndexBytes::open(p, limit).expect("read");
+        assert_eq!(open(&path, 20).as_deref(), Some(&[1u8; 20][..]));
+        assert!(open(&path, 19).is_none());
+        // A device never ends: only limit + 1 bytes are read.
+        assert!(open(Path::new("/dev/zero"), 1 << 16).is_none());
+        // An index that is a link to /dev/zero is reported, not read forever.
+        fs::remove_file(&path).expect("rm");
+        std::os::unix::fs::symlink("/dev/zero", &path).expect("symlink");
+        let mut indexes = Indexes::new(&dir);
+        indexes.limit = 1 << 16;
+        let err = indexes.dep("x").expect_err("too large");
+        assert!(
+            err.to_string()
+                .ends_with("modules.dep.bin: index too large"),
+            "{err}"
+        );
+        fs::remove_dir_all(&dir).expect("cleanup");
     }
 }
