@@ -13,7 +13,8 @@ use std::path::Path;
 use common::config::depmod::{kver_matches, DepmodConfig};
 use common::config::modprobe::ModprobeConfig;
 use common::elf::{self, ModuleElf, SparseError};
-use common::file::{decompress, Compression};
+use common::error::Error;
+use common::file::{decompress, Compression, DecompressError, ModuleFile};
 use common::index::bin::{fnmatch as our_fnmatch, Index, IndexBuilder, IndexError};
 use common::modprobe::indexes::Indexes;
 use common::modprobe::{Modprobe, PlanOptions};
@@ -61,20 +62,42 @@ fn read_at(data: &[u8], buf: &mut [u8], at: u64) -> io::Result<()> {
 }
 
 /// Opening a module file: compression sniffed from the first bytes, the stream undone with a
-/// size limit, and the image parsed as [`elf`] does.
+/// size limit, and the image parsed as [`elf`] does. The same bytes written to a file and read
+/// through `ModuleFile` (as the tools do) give the same image or the same kind of failure.
 pub fn module_file(data: &[u8]) {
     let format = Compression::detect(data);
-    match decompress(data, format, FUZZ_IMAGE_LIMIT) {
+    let decompressed = decompress(data, format, FUZZ_IMAGE_LIMIT);
+    match &decompressed {
         Ok(image) => {
             assert!(image.len() as u64 <= FUZZ_IMAGE_LIMIT);
             if format == Compression::None {
                 assert_eq!(image, data);
             }
-            elf(&image);
+            elf(image);
         }
         Err(e) => {
             assert_ne!(format, Compression::None, "a plain image can't fail: {e}");
         }
+    }
+    // Through a file, unless the stream expands past the fuzzing limit (the file path allows
+    // 1 GiB, too much for libFuzzer's memory limit to be worth it).
+    if matches!(decompressed, Err(DecompressError::TooLarge { .. })) {
+        return;
+    }
+    let path = std::env::temp_dir().join(format!("modutils-fuzz-{}.ko", std::process::id()));
+    std::fs::write(&path, data).expect("writing the scratch module file");
+    let file = ModuleFile::open(&path).expect("opening the scratch module file");
+    assert_eq!(file.compression(), format);
+    let read = file.read_image();
+    let _ = std::fs::remove_file(&path);
+    match (read, decompressed) {
+        (Ok(a), Ok(b)) => assert!(a == b, "the file gives another image"),
+        (Err(Error::Decompress { .. }), Err(_)) => {}
+        (a, b) => panic!(
+            "through the file {:?}, in memory {:?}",
+            a.map(|i| i.len()),
+            b.map(|i| i.len())
+        ),
     }
 }
 
