@@ -1034,6 +1034,25 @@ fn single(pattern: &[u8], p: usize) -> Option<(u8, usize)> {
     }
 }
 
+/// Whether a `[=x=]` naming one character starts at `p`.
+fn is_equivalence_class(pattern: &[u8], p: usize) -> bool {
+    pattern.get(p..p + 2) == Some(b"[=") && element_len(pattern, p) == Some(1)
+}
+
+/// The end of a range at `p`, like [`single`] except for `[=`: an equivalence class can't end
+/// a range (the set is invalid, as an empty `[==]` is), while a `[=` that isn't one (`[=ab=]`,
+/// an unclosed `[=`) is a plain `[` there (glibc, observed: `[.-[=x=]]` matches nothing,
+/// `[.-[=ab=]]x` matches `@]x`).
+fn range_end(pattern: &[u8], p: usize) -> Option<(u8, usize)> {
+    if pattern.get(p..p + 2) == Some(b"[=") {
+        return match element_len(pattern, p) {
+            Some(0 | 1) => None,
+            _ => Some((b'[', p + 1)),
+        };
+    }
+    single(pattern, p)
+}
+
 /// For a `[.` or `[=` at `p`: the length of the name up to the first `.]` / `=]` after the
 /// `[.` / `[=` (so `[==]` is an empty name and `[.].]` the name `]`, as glibc reads them), or
 /// `None` if there is none.
@@ -1077,14 +1096,16 @@ fn bracket(pattern: &[u8], mut p: usize, c: u8) -> Bracket {
             p += len + 4;
             continue;
         }
+        // An equivalence class never starts a range: a `-` after it is a member.
+        let equivalence = is_equivalence_class(pattern, p);
         let Some((lo, next)) = single(pattern, p) else {
             return Bracket::Invalid;
         };
         p = next;
         let hi = match (pattern.get(p), pattern.get(p + 1)) {
             // A range: its end is one more single-byte member.
-            (Some(b'-'), Some(&e)) if e != b']' => {
-                let Some((hi, next)) = single(pattern, p + 1) else {
+            (Some(b'-'), Some(&e)) if e != b']' && !equivalence => {
+                let Some((hi, next)) = range_end(pattern, p + 1) else {
                     return Bracket::Invalid;
                 };
                 p = next;
@@ -1816,6 +1837,16 @@ mod tests {
             ("[a[::]]", "a", true),
             ("[a[:x]", "a", true),
             ("[a[:x]]", "a", false),
+            // Equivalence classes are not range ends or starts (fuzz target again).
+            ("*[.a.-[=`O=]", "za@", true),
+            ("[.-[=x=]]", "@", false),
+            ("[.-[=ab=]]x", "@]x", true),
+            ("[a-[.z.]]", "m", true),
+            ("[[=a=]-c]", "b", false),
+            ("[[=a=]-c]", "-", true),
+            ("[[=a=]-c-e]", "d", true),
+            ("[[=a=]-[=c=]]", "-", true),
+            ("[[.a.]-c]", "b", true),
         ];
         for &(p, s, want) in cases {
             assert_eq!(fnmatch(p.as_bytes(), s.as_bytes()), want, "{p:?} vs {s:?}");
