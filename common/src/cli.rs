@@ -1,34 +1,41 @@
-//! What every tool's `main` shares: argument parsing with kmod's exit codes, messages in kmod's
-//! `<tool>: ERROR: ...` form (to stderr or syslog), and quiet exits on a closed pipe.
+//! What every tool's `main` shares: the version text, messages in kmod's `<tool>: ERROR: ...`
+//! form (to stderr or syslog), and quiet exits on a closed pipe. The command line itself is
+//! read by [`crate::getopt`].
 
 use std::fmt::Display;
 use std::io::{self, BufWriter, IsTerminal, StdoutLock, Write};
 use std::os::unix::net::UnixDatagram;
 
-/// The project's name and version, for `-V` / `--version`.
-pub const VERSION_TEXT: &str = concat!("modutils-rs ", env!("CARGO_PKG_VERSION"));
+/// The kmod release whose behaviour the tools follow, for the first line of `-V`.
+pub const KMOD_VERSION: &str = "30";
 
-/// Parses the process arguments into `T`. Usage errors print clap's message and exit 1 (kmod's
-/// code for every failure); `--help` and `--version` print and exit 0.
-pub fn parse_args<T: clap::Parser>() -> T {
-    parse_args_from(std::env::args_os()).unwrap_or_else(|code| std::process::exit(code))
+/// What this build supports, in kmod's notation (kmod 30's second line of `-V`): module
+/// compression with zstd, xz and gzip (zlib), and signatures read (kmod reads them with
+/// libcrypto); kmod 30's experimental commands are not built.
+pub const FEATURES: &str = "+ZSTD +XZ +ZLIB +LIBCRYPTO -EXPERIMENTAL";
+
+/// `-V` / `--version` of every tool: kmod's two lines (scripts read the version from the first
+/// and the features from the second), then our own name and version.
+pub fn version_text() -> String {
+    format!(
+        "kmod version {KMOD_VERSION}\n{FEATURES}\nmodutils-rs {}\n",
+        env!("CARGO_PKG_VERSION")
+    )
 }
 
-/// Parses `args` (the program name first) into `T`. On a usage error, `--help` or `--version`,
-/// prints clap's text and returns the exit code to end with: 1 for an error (kmod's code for
-/// every failure), 0 otherwise. Each tool's library entry point uses it, so the tools can run
-/// in-process (the `kmod` multi-call binary) without exiting from inside a library.
-pub fn parse_args_from<T, I>(args: I) -> Result<T, i32>
-where
-    T: clap::Parser,
-    I: IntoIterator,
-    I::Item: Into<std::ffi::OsString> + Clone,
-{
-    T::try_parse_from(args).map_err(|e| {
-        // Printing help to a closed pipe is not worth a second error.
-        let _ = e.print();
-        i32::from(e.use_stderr())
-    })
+/// Prints [`version_text`] to stdout; returns the exit code (see [`print_text`]).
+pub fn print_version() -> i32 {
+    print_text(&version_text())
+}
+
+/// Prints a help or version text to stdout; returns the exit code: 0, also when the reader
+/// went away (`modprobe -h | head -1`), 1 on another write error.
+pub fn print_text(text: &str) -> i32 {
+    let mut out = io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => 1,
+        _ => 0,
+    }
 }
 
 /// Prints a tool's messages: `<tool>: ERROR: <msg>` and the like, to stderr, or to syslog with

@@ -16,7 +16,7 @@ use crate::file::DecompressError;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Reading or writing a file failed.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {}", path.display(), io_text(source))]
     Io {
         /// The file.
         path: PathBuf,
@@ -66,9 +66,7 @@ impl Error {
     /// What went wrong, without the path (for messages that name the file already).
     pub fn reason(&self) -> String {
         match self {
-            Error::Io { source, .. } => source
-                .raw_os_error()
-                .map_or_else(|| source.to_string(), |e| errno_text(Errno::from_raw(e))),
+            Error::Io { source, .. } => io_text(source),
             Error::Decompress { source, .. } => source.to_string(),
             Error::Elf { source, .. } => source.to_string(),
             Error::Format { line, what, .. } => format!("line {line}: {what}"),
@@ -98,6 +96,15 @@ pub fn load_errno_text(errno: Errno) -> String {
     }
 }
 
+/// An I/O error as kmod prints it: `strerror`'s text (`No such file or directory`), without
+/// Rust's ` (os error 2)`; other errors as they display.
+pub fn io_text(e: &io::Error) -> String {
+    match e.raw_os_error() {
+        Some(code) => errno_text(Errno::from_raw(code)),
+        None => e.to_string(),
+    }
+}
+
 /// The plain `strerror` text of an errno, without nix's `EXXX: ` prefix.
 pub fn errno_text(errno: Errno) -> String {
     io::Error::from_raw_os_error(errno as i32)
@@ -115,10 +122,8 @@ mod tests {
     #[test]
     fn reasons_leave_out_the_path() {
         let e = Error::io("/x.ko", io::Error::from_raw_os_error(2));
-        assert_eq!(
-            e.to_string(),
-            "/x.ko: No such file or directory (os error 2)"
-        );
+        // strerror's words, as kmod prints them: no "(os error 2)".
+        assert_eq!(e.to_string(), "/x.ko: No such file or directory");
         assert_eq!(e.reason(), "No such file or directory");
     }
 

@@ -25,6 +25,7 @@ pub mod devname;
 pub mod elf;
 pub mod error;
 pub mod file;
+pub mod getopt;
 pub mod index;
 pub mod kernel;
 pub mod modprobe;

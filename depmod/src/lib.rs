@@ -3,60 +3,213 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::Parser;
-use common::cli::{parse_args_from, Reporter, VERSION_TEXT};
+use common::cli::{print_text, print_version, Reporter};
 use common::context::{running_release, Context};
 use common::depmod::{self, DepmodError, Options};
+use common::getopt::{Opt, Options as Getopt, Order};
 
-/// Generate modules.dep and map files.
-#[derive(Parser, Debug)]
-#[command(name = "depmod", version = VERSION_TEXT, disable_version_flag = true)]
+/// What an option does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    /// `-a`.
+    All,
+    /// `-A`.
+    Quick,
+    /// `-b DIR`.
+    Basedir,
+    /// `-m DIR`.
+    Moduledir,
+    /// `-o DIR`.
+    Outdir,
+    /// `-C PATH`.
+    Config,
+    /// `-E FILE`.
+    Symvers,
+    /// `-F FILE`.
+    Filesyms,
+    /// `-e`.
+    Errsyms,
+    /// `-v`.
+    Verbose,
+    /// `-n`.
+    DryRun,
+    /// `-P C`.
+    SymbolPrefix,
+    /// `-w`.
+    Warn,
+    /// `-V`.
+    Version,
+    /// `-h`.
+    Help,
+    /// kmod 30's `-q`, `-r`, `-u`: accepted with a warning, otherwise ignored.
+    Deprecated,
+}
+
+/// depmod's options, in kmod 34.2's order, with kmod 30's ignored `-q`, `-r`, `-u` (and their
+/// long names) where kmod 30 had them. kmod 30's `-m` (`--map`, ignored) is kmod 34.2's
+/// `-m DIR` (`--moduledir`) here.
+pub const OPTIONS: Getopt<Key> = Getopt {
+    opts: &[
+        Opt::flag(
+            Some('a'),
+            Some("all"),
+            Key::All,
+            "index every module (the default without FILEs)",
+        ),
+        Opt::flag(
+            Some('A'),
+            Some("quick"),
+            Key::Quick,
+            "do nothing if no module is newer than modules.dep",
+        ),
+        Opt::value(
+            Some('b'),
+            Some("basedir"),
+            "DIR",
+            Key::Basedir,
+            "the module tree is an image under DIR",
+        ),
+        Opt::value(
+            Some('m'),
+            Some("moduledir"),
+            "DIR",
+            Key::Moduledir,
+            "module trees are in DIR, not /lib/modules",
+        ),
+        Opt::value(
+            Some('o'),
+            Some("outdir"),
+            "DIR",
+            Key::Outdir,
+            "write the indexes under DIR, not the base directory",
+        ),
+        Opt::value(
+            Some('C'),
+            Some("config"),
+            "PATH",
+            Key::Config,
+            "read configuration from PATH, not depmod.d (repeatable)",
+        ),
+        Opt::value(
+            Some('E'),
+            Some("symvers"),
+            "FILE",
+            Key::Symvers,
+            "with -e: the kernel's symbols and CRCs from Module.symvers",
+        ),
+        Opt::value(
+            Some('F'),
+            Some("filesyms"),
+            "FILE",
+            Key::Filesyms,
+            "with -e: the kernel's symbols from System.map",
+        ),
+        Opt::flag(
+            Some('e'),
+            Some("errsyms"),
+            Key::Errsyms,
+            "report symbols that nothing provides (with -E or -F)",
+        ),
+        Opt::flag(Some('u'), Some("unresolved-error"), Key::Deprecated, "").compat(),
+        Opt::flag(Some('q'), Some("quiet"), Key::Deprecated, "").compat(),
+        Opt::flag(Some('r'), Some("root"), Key::Deprecated, "").compat(),
+        Opt::flag(
+            Some('v'),
+            Some("verbose"),
+            Key::Verbose,
+            "print what is done",
+        ),
+        Opt::flag(
+            Some('n'),
+            Some("show"),
+            Key::DryRun,
+            "write the text indexes to stdout, no file",
+        ),
+        Opt::flag(None, Some("dry-run"), Key::DryRun, "the same as --show"),
+        Opt::value(
+            Some('P'),
+            Some("symbol-prefix"),
+            "C",
+            Key::SymbolPrefix,
+            "ignore the architecture's symbol prefix C",
+        ),
+        Opt::flag(
+            Some('w'),
+            Some("warn"),
+            Key::Warn,
+            "warn about duplicate dependencies and aliases",
+        ),
+        Opt::flag(
+            Some('V'),
+            Some("version"),
+            Key::Version,
+            "print the version and exit",
+        ),
+        Opt::flag(
+            Some('h'),
+            Some("help"),
+            Key::Help,
+            "print this help and exit",
+        ),
+    ],
+    order: Order::Permute,
+};
+
+const USAGE: &[&str] = &[
+    "depmod [options] [-a] [VERSION]",
+    "depmod [options] VERSION FILE...",
+];
+
+/// depmod's command line, validated.
+#[derive(Debug, Default)]
 struct Args {
-    /// Probe all modules (the default when no module file is given).
-    #[arg(short = 'a', long = "all")]
     all: bool,
-    /// Only do the work if a module is newer than modules.dep.
-    #[arg(short = 'A', long = "quick")]
     quick: bool,
-    /// Report symbols no module or the kernel provides (needs -F or -E).
-    #[arg(short = 'e', long = "errsyms")]
-    errsyms: bool,
-    /// Write the text indexes to stdout only.
-    #[arg(short = 'n', long = "show", visible_alias = "dry-run")]
-    dry_run: bool,
-    /// Ignore this architecture symbol prefix.
-    #[arg(short = 'P', long = "symbol-prefix", value_name = "PREFIX")]
-    symbol_prefix: Option<String>,
-    /// Read configuration from PATH (a file or a directory) instead of depmod.d.
-    #[arg(short = 'C', long = "config", value_name = "PATH")]
-    config: Option<PathBuf>,
-    /// Say what is done.
-    #[arg(short = 'v', long = "verbose")]
-    verbose: bool,
-    /// Warn on duplicates.
-    #[arg(short = 'w', long = "warn")]
-    warn: bool,
-    /// Print the version and exit.
-    #[arg(short = 'V', long, action = clap::ArgAction::Version)]
-    version: (),
-    /// Use an image of a module tree under DIR.
-    #[arg(short = 'b', long = "basedir", value_name = "DIR")]
     basedir: Option<PathBuf>,
-    /// Module trees live in DIR instead of /lib/modules.
-    #[arg(short = 'm', long = "moduledir", value_name = "DIR")]
     moduledir: Option<PathBuf>,
-    /// Write the indexes under DIR instead of the base directory.
-    #[arg(short = 'o', long = "outdir", value_name = "DIR")]
     outdir: Option<PathBuf>,
-    /// The kernel's System.map, for -e.
-    #[arg(short = 'F', long = "filesyms", value_name = "FILE")]
-    filesyms: Option<PathBuf>,
-    /// The kernel's Module.symvers, for -e with symbol versions.
-    #[arg(short = 'E', long = "symvers", value_name = "FILE")]
+    config: Vec<PathBuf>,
     symvers: Option<PathBuf>,
-    /// Kernel version, then optional module files.
-    #[arg(value_name = "VERSION [FILES]")]
-    rest: Vec<String>,
+    filesyms: Option<PathBuf>,
+    errsyms: bool,
+    verbose: bool,
+    dry_run: bool,
+    symbol_prefix: Option<String>,
+    warn: bool,
+    operands: Vec<OsString>,
+}
+
+/// Reads the command line (program name first); `Err` is the exit code when the run ends here
+/// (help, version, usage error). Options act in the order given, as with kmod: `-h` after a
+/// deprecated option prints its warning first.
+fn parse(argv: &[OsString], report: &Reporter) -> Result<Args, i32> {
+    let parsed = OPTIONS.parse_argv(argv, "depmod");
+    let mut a = Args::default();
+    let path = |v: &Option<OsString>| v.clone().map(PathBuf::from);
+    for o in &parsed.options {
+        match o.key {
+            Key::All => a.all = true,
+            Key::Quick => a.quick = true,
+            Key::Basedir => a.basedir = path(&o.value),
+            Key::Moduledir => a.moduledir = path(&o.value),
+            Key::Outdir => a.outdir = path(&o.value),
+            Key::Config => a.config.extend(path(&o.value)),
+            Key::Symvers => a.symvers = path(&o.value),
+            Key::Filesyms => a.filesyms = path(&o.value),
+            Key::Errsyms => a.errsyms = true,
+            Key::Verbose => a.verbose = true,
+            Key::DryRun => a.dry_run = true,
+            Key::SymbolPrefix => a.symbol_prefix = Some(o.text()),
+            Key::Warn => a.warn = true,
+            Key::Version => return Err(print_version()),
+            Key::Help => return Err(print_text(&OPTIONS.help(USAGE))),
+            Key::Deprecated => {
+                report.warning(format_args!("Ignored deprecated option {}", o.spelling));
+            }
+        }
+    }
+    a.operands = parsed.operands()?;
+    Ok(a)
 }
 
 struct Report(Reporter);
@@ -73,37 +226,52 @@ impl depmod::Reporter for Report {
     }
 }
 
-/// Whether an argument is a kernel version (`X.Y...`) rather than a module file.
+/// Whether the first operand is a kernel version, as kmod decides it: it must start like
+/// `sscanf("%u.%u")` reads a number, a dot and a number (white space and a sign allowed before
+/// each number, anything after). `vfat`, `1`, `1.x` are not versions; `6.1.0-56-amd64` is.
 fn is_version(s: &str) -> bool {
-    let mut parts = s.splitn(3, '.');
-    let major = parts.next().unwrap_or_default();
-    let minor = parts.next().unwrap_or_default();
-    let digits = |p: &str| !p.is_empty() && p.bytes().take_while(u8::is_ascii_digit).count() > 0;
-    digits(major) && major.bytes().all(|b| b.is_ascii_digit()) && digits(minor)
-}
-
-/// The command-line definition (for the `kmod` multi-call binary, man pages and completions).
-pub fn command() -> clap::Command {
-    <Args as clap::CommandFactory>::command()
+    /// The rest after a `%u`: white space, a sign, at least one digit.
+    fn number(s: &str) -> Option<&str> {
+        let s = s.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
+        let s = s.strip_prefix(['+', '-']).unwrap_or(s);
+        let digits = s.bytes().take_while(u8::is_ascii_digit).count();
+        (digits > 0).then(|| &s[digits..])
+    }
+    number(s)
+        .and_then(|rest| rest.strip_prefix('.'))
+        .and_then(number)
+        .is_some()
 }
 
 /// Runs depmod on `args` (the program name first); returns the exit code. What was read is
 /// never freed: the process ends right after, and the OS reclaims it faster.
+///
+/// Nothing is written, renamed or created when the command line is wrong: the version must look
+/// like one (`Bad version passed vfat`), and module files must be absolute paths of existing
+/// files, all checked before any work.
 pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
-    let args: Args = match parse_args_from(args) {
+    let argv: Vec<OsString> = args.into_iter().collect();
+    let mut report = Report(Reporter::new("depmod", false, false));
+    let args = match parse(&argv, &report.0) {
         Ok(a) => a,
         Err(code) => return code,
     };
-    let mut report = Report(Reporter::new("depmod", false, args.verbose));
-    let mut rest = args.rest.iter();
-    let release = match args.rest.first() {
-        Some(v) if is_version(v) => {
-            rest.next();
-            v.clone()
+    report.0 = Reporter::new("depmod", false, args.verbose);
+    let mut operands = args.operands.iter();
+    let release = match operands.next() {
+        Some(v) => {
+            let v = v.to_string_lossy();
+            if !is_version(&v) {
+                report.0.error(format_args!("Bad version passed {v}"));
+                return 1;
+            }
+            v.into_owned()
         }
-        _ => running_release(),
+        None => running_release(),
     };
-    let files: Vec<PathBuf> = rest.map(PathBuf::from).collect();
+    let files: Vec<PathBuf> = operands.map(PathBuf::from).collect();
+    // Without module files, every module (kmod: `-a` is implied); `-a` ignores the files.
+    let all = args.all || files.is_empty();
     // kmod makes a relative base directory absolute (its messages show it so).
     let root = args.basedir.clone().unwrap_or_else(|| PathBuf::from("/"));
     let root = std::path::absolute(&root).unwrap_or(root);
@@ -113,7 +281,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
     }
     let opts = Options {
         config: args.config.clone(),
-        files,
+        files: if all { Vec::new() } else { files },
         quick: args.quick && !args.all,
         dry_run: args.dry_run,
         outdir: args.outdir.clone(),
@@ -137,6 +305,10 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
                 .error(format_args!("Found {count} modules in dependency cycles!"));
             1
         }
+        Err(DepmodError::Fatal(msg)) => {
+            report.0.fatal(msg);
+            1
+        }
         Err(DepmodError::Io(e)) => {
             report.0.error(e);
             1
@@ -149,12 +321,40 @@ mod tests {
     use super::is_version;
 
     #[test]
-    fn versions_and_files() {
-        assert!(is_version("6.1.0-56-amd64"));
-        assert!(is_version("6.12.117+deb12-amd64"));
-        assert!(is_version("2.6"));
-        assert!(!is_version("foo.ko"));
-        assert!(!is_version("/lib/modules/x.ko"));
-        assert!(!is_version("6"));
+    fn versions_as_kmod_reads_them() {
+        // Each answer is kmod 30's: "Bad version passed" or not.
+        for v in [
+            "6.1.0-56-amd64",
+            "6.12.117+deb12-amd64",
+            "2.6",
+            "1.2",
+            "1.2x",
+            "01.2",
+            " 1.2",
+            "-1.2",
+            "+1.2",
+            "1.+2",
+            "1.-2",
+            "1. 2",
+            "4294967296.1",
+        ] {
+            assert!(is_version(v), "{v:?}");
+        }
+        for v in [
+            "vfat",
+            "foo.ko",
+            "/lib/modules/x.ko",
+            "6",
+            "1.x",
+            "x1.2",
+            "1.",
+            ".1",
+            "1..2",
+            "1.+",
+            "1 .2",
+            "",
+        ] {
+            assert!(!is_version(v), "{v:?}");
+        }
     }
 }

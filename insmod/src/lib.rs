@@ -3,51 +3,111 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::Parser;
-use common::cli::{parse_args_from, Reporter, VERSION_TEXT};
+use common::cli::{print_text, print_version, Reporter};
 use common::context::Context;
 use common::file::ModuleFile;
+use common::getopt::{Opt, Options, Order};
 use common::kernel::load::{insert, ForceOptions};
 use nix::errno::Errno;
 
-/// Insert a module into the Linux kernel.
-#[derive(Parser, Debug)]
-#[command(name = "insmod", version = VERSION_TEXT, disable_version_flag = true)]
+/// What an option does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    /// `-f`.
+    Force,
+    /// `-s`.
+    Syslog,
+    /// `-v`.
+    Verbose,
+    /// `-V`.
+    Version,
+    /// `-h`.
+    Help,
+    /// kmod 30's `-p`, accepted and ignored.
+    Ignored,
+}
+
+/// insmod's options, in kmod 34.2's order (kmod 30's `-p` kept, ignored, as kmod 30 ignores it).
+pub const OPTIONS: Options<Key> = Options {
+    opts: &[
+        Opt::flag(
+            Some('f'),
+            Some("force"),
+            Key::Force,
+            "load even when the version magic or symbol versions don't match (dangerous)",
+        ),
+        Opt::flag(
+            Some('s'),
+            Some("syslog"),
+            Key::Syslog,
+            "report errors to syslog, not stderr",
+        ),
+        Opt::flag(
+            Some('v'),
+            Some("verbose"),
+            Key::Verbose,
+            "say how the module is handed to the kernel",
+        ),
+        Opt::flag(
+            Some('V'),
+            Some("version"),
+            Key::Version,
+            "print the version and exit",
+        ),
+        Opt::flag(
+            Some('h'),
+            Some("help"),
+            Key::Help,
+            "print this help and exit",
+        ),
+        Opt::flag(Some('p'), None, Key::Ignored, "").compat(),
+    ],
+    order: Order::Permute,
+};
+
+const USAGE: &[&str] = &["insmod [options] FILE [PARAM=VALUE ...]"];
+
+/// insmod's validated command line.
+#[derive(Debug, Default)]
 struct Args {
-    /// Force the load: ignore version magic and symbol version mismatches.
-    #[arg(short, long)]
     force: bool,
-    /// Report errors to syslog instead of stderr.
-    #[arg(short, long)]
     syslog: bool,
-    /// Say how the module is handed to the kernel.
-    #[arg(short, long)]
     verbose: bool,
-    /// Print the version and exit.
-    #[arg(short = 'V', long, action = clap::ArgAction::Version)]
-    version: (),
-    /// The module file (plain, .xz, .gz or .zst; detected by content).
     filename: Option<PathBuf>,
-    /// Module parameters, `name=value`.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     params: Vec<String>,
 }
 
-/// The command-line definition (for the `kmod` multi-call binary, man pages and completions).
-pub fn command() -> clap::Command {
-    <Args as clap::CommandFactory>::command()
+/// Reads the command line (program name first); `Err` is the exit code when the run ends here
+/// (help, version, usage error).
+fn parse(argv: &[OsString]) -> Result<Args, i32> {
+    let parsed = OPTIONS.parse_argv(argv, "insmod");
+    let mut args = Args::default();
+    for o in &parsed.options {
+        match o.key {
+            Key::Force => args.force = true,
+            Key::Syslog => args.syslog = true,
+            Key::Verbose => args.verbose = true,
+            Key::Version => return Err(print_version()),
+            Key::Help => return Err(print_text(&OPTIONS.help(USAGE))),
+            Key::Ignored => {}
+        }
+    }
+    let mut operands = parsed.operands()?.into_iter();
+    args.filename = operands.next().map(PathBuf::from);
+    args.params = operands.map(|p| p.to_string_lossy().into_owned()).collect();
+    Ok(args)
 }
 
 /// Runs insmod on `args` (the program name first); returns the exit code.
 pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
-    let args: Args = match parse_args_from(args) {
+    let argv: Vec<OsString> = args.into_iter().collect();
+    let args = match parse(&argv) {
         Ok(a) => a,
         Err(code) => return code,
     };
     let report = Reporter::new("insmod", args.syslog, args.verbose);
     run(&args, &report)
 }
-
 fn run(args: &Args, report: &Reporter) -> i32 {
     let Some(path) = &args.filename else {
         report.error("missing filename.");

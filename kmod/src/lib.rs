@@ -19,11 +19,11 @@ use std::io::{self, BufWriter, Write};
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
-use clap::{Parser, Subcommand, ValueEnum};
-use common::cli::{parse_args_from, Reporter, VERSION_TEXT};
+use common::cli::{print_text, print_version};
 use common::context::Context;
 use common::devname::{self, Format};
-use common::error::errno_text;
+use common::error::io_text;
+use common::getopt::{Opt, Options, Order};
 use nix::errno::Errno;
 
 /// A tool the multi-call binary runs when called by its name.
@@ -33,8 +33,8 @@ pub struct Tool {
     pub name: &'static str,
     /// The tool's entry point: arguments (program name first) to exit code.
     pub main: fn(Vec<OsString>) -> i32,
-    /// The tool's command-line definition.
-    pub command: fn() -> clap::Command,
+    /// The tool's options, for what documents them (man pages, completions).
+    pub options: fn() -> Vec<Opt<()>>,
 }
 
 /// The tools, in the order kmod's help lists them.
@@ -42,106 +42,130 @@ pub const TOOLS: [Tool; 6] = [
     Tool {
         name: "lsmod",
         main: |a| lsmod::main(a),
-        command: lsmod::command,
+        options: || lsmod::OPTIONS.describe(),
     },
     Tool {
         name: "rmmod",
         main: |a| rmmod::main(a),
-        command: rmmod::command,
+        options: || rmmod::OPTIONS.describe(),
     },
     Tool {
         name: "insmod",
         main: |a| insmod::main(a),
-        command: insmod::command,
+        options: || insmod::OPTIONS.describe(),
     },
     Tool {
         name: "modinfo",
         main: |a| modinfo::main(a),
-        command: modinfo::command,
+        options: || modinfo::OPTIONS.describe(),
     },
     Tool {
         name: "modprobe",
         main: |a| modprobe::main(a),
-        command: modprobe::command,
+        options: || modprobe::OPTIONS.describe(),
     },
     Tool {
         name: "depmod",
         main: |a| depmod::main(a),
-        command: depmod::command,
+        options: || depmod::OPTIONS.describe(),
     },
 ];
 
-/// Manage kernel modules: list, load, unload, etc.
-#[derive(Parser, Debug)]
-#[command(
-    name = "kmod",
-    version = VERSION_TEXT,
-    disable_version_flag = true,
-    disable_help_subcommand = true,
-    after_help = "kmod also runs a tool when called by its name (a link to kmod): \
-                  lsmod, rmmod, insmod, modinfo, modprobe, depmod."
-)]
-struct Args {
-    /// Print the version and exit.
-    #[arg(short = 'V', long, action = clap::ArgAction::Version)]
-    version: (),
-    #[command(subcommand)]
-    command: Command,
+/// What one of kmod's own options does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    /// `-h`.
+    Help,
+    /// `-V`.
+    Version,
 }
 
-#[derive(Subcommand, Debug)]
-enum Command {
-    /// List currently loaded modules (as lsmod does).
-    List,
-    /// Output the static-node information installed with the currently running kernel.
-    StaticNodes(StaticNodes),
-    /// Show help message.
+/// kmod's own options, before the command (options end at the command, as with kmod).
+pub const OPTIONS: Options<Key> = Options {
+    opts: &[
+        Opt::flag(
+            Some('h'),
+            Some("help"),
+            Key::Help,
+            "print this help and exit",
+        ),
+        Opt::flag(
+            Some('V'),
+            Some("version"),
+            Key::Version,
+            "print the version and exit",
+        ),
+    ],
+    order: Order::RequireOrder,
+};
+
+/// kmod's commands, with a line of help each: `(name, help)`.
+pub const COMMANDS: [(&str, &str); 3] = [
+    ("help", "print this help"),
+    ("list", "list the loaded modules, as lsmod does"),
+    (
+        "static-nodes",
+        "print the device nodes the running kernel's modules ask for",
+    ),
+];
+
+/// What a `kmod static-nodes` option does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StaticKey {
+    /// `-o FILE`.
+    Output,
+    /// `-f FORMAT`.
+    Format,
+    /// `-h`.
     Help,
 }
 
-/// `kmod static-nodes` options.
-#[derive(clap::Args, Debug)]
-struct StaticNodes {
-    /// The format to write.
-    #[arg(
-        short = 'f',
-        long,
-        value_enum,
-        value_name = "FORMAT",
-        default_value = "human"
-    )]
-    format: FormatArg,
-    /// Write to FILE (its directory is created) instead of stdout.
-    #[arg(short = 'o', long, value_name = "FILE")]
-    output: Option<PathBuf>,
-    /// Ignored, as kmod ignores them.
-    #[arg(hide = true)]
-    ignored: Vec<OsString>,
-}
+/// `kmod static-nodes`' options, in kmod's order.
+pub const STATIC_NODES_OPTIONS: Options<StaticKey> = Options {
+    opts: &[
+        Opt::value(
+            Some('o'),
+            Some("output"),
+            "FILE",
+            StaticKey::Output,
+            "write to FILE (its directory is created), not stdout",
+        ),
+        Opt::value(
+            Some('f'),
+            Some("format"),
+            "FORMAT",
+            StaticKey::Format,
+            "human (the default; not for parsing), tmpfiles (systemd-tmpfiles' tmpfiles.d(5)) or \
+             devname (modules.devname's)",
+        ),
+        Opt::flag(
+            Some('h'),
+            Some("help"),
+            StaticKey::Help,
+            "print this help and exit",
+        ),
+    ],
+    order: Order::Permute,
+};
 
-#[derive(ValueEnum, Clone, Copy, Debug)]
-enum FormatArg {
-    /// A human readable format. Do not parse.
-    Human,
-    /// The tmpfiles.d(5) format used by systemd-tmpfiles.
-    Tmpfiles,
-    /// The modules.devname format.
-    Devname,
-}
-
-impl From<FormatArg> for Format {
-    fn from(f: FormatArg) -> Format {
-        match f {
-            FormatArg::Human => Format::Human,
-            FormatArg::Tmpfiles => Format::Tmpfiles,
-            FormatArg::Devname => Format::Devname,
-        }
+/// kmod's help text.
+fn help() -> String {
+    let mut out = String::from(
+        "kmod: manage the kernel's modules\nUsage:\n\tkmod [options] COMMAND [command options]\n\n\
+         Options:\n",
+    );
+    for o in OPTIONS.opts {
+        out.push_str(&format!("\t{:<16}  {}\n", o.synopsis(), o.help));
     }
-}
-
-/// kmod's own command line (for man pages and completions); the tools' are in [`TOOLS`].
-pub fn command() -> clap::Command {
-    <Args as clap::CommandFactory>::command()
+    out.push_str("\nCommands:\n");
+    for (name, what) in COMMANDS {
+        out.push_str(&format!("  {name:<12} {what}\n"));
+    }
+    out.push_str("\nCalled by one of these names (a link to kmod), kmod runs that tool:\n");
+    for t in &TOOLS {
+        out.push_str(&format!("  {}\n", t.name));
+    }
+    out
 }
 
 /// The tool that argv\[0\] names, if any.
@@ -157,18 +181,73 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
     if let Some(tool) = args.first().and_then(|a| tool_for(Path::new(a))) {
         return (tool.main)(args);
     }
-    let args: Args = match parse_args_from(args) {
-        Ok(a) => a,
+    let parsed = OPTIONS.parse_argv(&args, "kmod");
+    // Both options end the run: the first one given decides.
+    if let Some(o) = parsed.options.first() {
+        return match o.key {
+            Key::Help => print_text(&help()),
+            Key::Version => print_version(),
+        };
+    }
+    let operands = match parsed.operands() {
+        Ok(o) => o,
         Err(code) => return code,
     };
-    match args.command {
-        Command::List => lsmod::list(&Reporter::new("kmod", false, false)),
-        Command::StaticNodes(opts) => static_nodes(&Context::system(), &opts),
-        Command::Help => {
-            let _ = command().print_help();
-            0
+    let Some(command) = operands.first() else {
+        eprintln!("missing command");
+        print_text(&help());
+        return 1;
+    };
+    match command.to_str() {
+        Some("help") => print_text(&help()),
+        Some("list") => lsmod::run("kmod", &operands),
+        Some("static-nodes") => static_nodes_main(&operands),
+        _ => {
+            eprintln!("invalid command '{}'", command.to_string_lossy());
+            print_text(&help());
+            1
         }
     }
+}
+
+/// `kmod static-nodes` options, validated.
+#[derive(Debug)]
+struct StaticNodes {
+    format: Format,
+    output: Option<PathBuf>,
+}
+
+/// `kmod static-nodes ARGS` (`argv` starts with the command's name, which getopt's messages
+/// show); other arguments are ignored, as kmod ignores them.
+fn static_nodes_main(argv: &[OsString]) -> i32 {
+    let usage = || STATIC_NODES_OPTIONS.help(&["kmod static-nodes [options]"]);
+    let parsed = STATIC_NODES_OPTIONS.parse_argv(argv, "static-nodes");
+    let mut opts = StaticNodes {
+        format: Format::Human,
+        output: None,
+    };
+    for o in &parsed.options {
+        match o.key {
+            StaticKey::Output => opts.output = o.value.clone().map(PathBuf::from),
+            StaticKey::Format => {
+                opts.format = match o.text().as_str() {
+                    "human" => Format::Human,
+                    "tmpfiles" => Format::Tmpfiles,
+                    "devname" => Format::Devname,
+                    other => {
+                        eprintln!("Unknown format: '{other}'.");
+                        print_text(&usage());
+                        return 1;
+                    }
+                }
+            }
+            StaticKey::Help => return print_text(&usage()),
+        }
+    }
+    if let Err(code) = parsed.operands() {
+        return code;
+    }
+    static_nodes(&Context::system(), &opts)
 }
 
 /// `kmod static-nodes`: reads modules.devname of the context's kernel and writes it in the
@@ -185,7 +264,7 @@ fn static_nodes(ctx: &Context, opts: &StaticNodes) -> i32 {
         // kmod opens a directory and reads nothing from it.
         Err(e) if e.raw_os_error() == Some(Errno::EISDIR as i32) => Vec::new(),
         Err(e) => {
-            eprintln!("Error: could not open {} - {}", path.display(), reason(&e));
+            eprintln!("Error: could not open {} - {}", path.display(), io_text(&e));
             return 1;
         }
     };
@@ -205,13 +284,13 @@ fn static_nodes(ctx: &Context, opts: &StaticNodes) -> i32 {
         let _ = err.write_all(b"Error: invalid devname entry: ");
         let _ = err.write_all(line);
     };
-    let written = devname::convert(&text, opts.format.into(), &mut out, &mut invalid)
+    let written = devname::convert(&text, opts.format, &mut out, &mut invalid)
         .and_then(|ok| out.flush().map(|()| ok));
     match written {
         Ok(all_valid) => i32::from(!all_valid),
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => 0,
         Err(e) => {
-            eprintln!("Error: could not write to {shown} - {}", reason(&e));
+            eprintln!("Error: could not write to {shown} - {}", io_text(&e));
             1
         }
     }
@@ -229,7 +308,7 @@ fn create_output(file: &Path) -> Result<File, String> {
                 format!(
                     "Error: could not create parent directory for {} - {}.",
                     file.display(),
-                    reason(&e)
+                    io_text(&e)
                 )
             })?;
     }
@@ -237,16 +316,9 @@ fn create_output(file: &Path) -> Result<File, String> {
         format!(
             "Error: could not create {} - {}",
             file.display(),
-            reason(&e)
+            io_text(&e)
         )
     })
-}
-
-/// strerror's text for an I/O error.
-fn reason(e: &io::Error) -> String {
-    e.raw_os_error()
-        .map(|n| errno_text(Errno::from_raw(n)))
-        .unwrap_or_else(|| e.to_string())
 }
 
 #[cfg(test)]
@@ -258,10 +330,6 @@ mod tests {
         for t in ["insmod", "rmmod", "lsmod", "modprobe", "depmod", "modinfo"] {
             let found = tool_for(Path::new(&format!("/usr/sbin/{t}"))).map(|t| t.name);
             assert_eq!(found, Some(t));
-            assert_eq!(
-                (TOOLS.iter().find(|x| x.name == t).expect("tool").command)().get_name(),
-                t
-            );
         }
         assert!(tool_for(Path::new("/bin/kmod")).is_none());
         assert!(tool_for(Path::new("modprobe.static")).is_none());
@@ -277,10 +345,9 @@ mod tests {
         let opts = |format| StaticNodes {
             format,
             output: Some(out.clone()),
-            ignored: Vec::new(),
         };
         // No modules.devname: nothing written, success.
-        assert_eq!(static_nodes(&ctx, &opts(FormatArg::Tmpfiles)), 0);
+        assert_eq!(static_nodes(&ctx, &opts(Format::Tmpfiles)), 0);
         assert!(!out.exists());
         std::fs::write(
             ctx.module_dir().join("modules.devname"),
@@ -288,7 +355,7 @@ mod tests {
              fuse fuse c10:229\ndm_mod mapper/control c10:236\n",
         )
         .expect("write");
-        assert_eq!(static_nodes(&ctx, &opts(FormatArg::Tmpfiles)), 0);
+        assert_eq!(static_nodes(&ctx, &opts(Format::Tmpfiles)), 0);
         assert_eq!(
             std::fs::read_to_string(&out).expect("read"),
             "c! /dev/fuse 0600 - - - 10:229\n\
@@ -296,7 +363,7 @@ mod tests {
              c! /dev/mapper/control 0600 - - - 10:236\n"
         );
         // Rewritten, not appended to.
-        assert_eq!(static_nodes(&ctx, &opts(FormatArg::Devname)), 0);
+        assert_eq!(static_nodes(&ctx, &opts(Format::Devname)), 0);
         assert_eq!(
             std::fs::read_to_string(&out).expect("read"),
             "fuse fuse c10:229\ndm_mod mapper/control c10:236\n"
@@ -307,16 +374,15 @@ mod tests {
             "x y z1:2\nfuse fuse c10:229\n",
         )
         .expect("write");
-        assert_eq!(static_nodes(&ctx, &opts(FormatArg::Devname)), 1);
+        assert_eq!(static_nodes(&ctx, &opts(Format::Devname)), 1);
         assert_eq!(
             std::fs::read_to_string(&out).expect("read"),
             "fuse fuse c10:229\n"
         );
         // An output path that can't be created.
         let blocked = StaticNodes {
-            format: FormatArg::Human,
+            format: Format::Human,
             output: Some(ctx.module_dir().join("modules.devname/x")),
-            ignored: Vec::new(),
         };
         assert_eq!(static_nodes(&ctx, &blocked), 1);
     }

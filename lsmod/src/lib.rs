@@ -3,31 +3,84 @@
 use std::ffi::OsString;
 use std::io::{self, Write};
 
-use clap::Parser;
-use common::cli::{finish_output, parse_args_from, Reporter, VERSION_TEXT};
+use common::cli::{finish_output, print_text, print_version, Reporter};
 use common::context::Context;
+use common::getopt::{Opt, Options, Order};
 use common::kernel::state::{holders, loaded_modules, refcnt, LoadedModule};
 
-/// Show the status of modules in the Linux kernel.
-#[derive(Parser, Debug)]
-#[command(name = "lsmod", version = VERSION_TEXT, disable_version_flag = true)]
-struct Args {
-    /// Print the version and exit.
-    #[arg(short = 'V', long, action = clap::ArgAction::Version)]
-    version: (),
+/// What an option does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    /// `-s`.
+    Syslog,
+    /// `-v`.
+    Verbose,
+    /// `-V`.
+    Version,
+    /// `-h`.
+    Help,
 }
 
-/// The command-line definition (for the `kmod` multi-call binary, man pages and completions).
-pub fn command() -> clap::Command {
-    <Args as clap::CommandFactory>::command()
-}
+/// lsmod's options (and `kmod list`'s): kmod 34.2's. kmod 30 took none (any argument was a
+/// usage error).
+pub const OPTIONS: Options<Key> = Options {
+    opts: &[
+        Opt::flag(
+            Some('s'),
+            Some("syslog"),
+            Key::Syslog,
+            "report errors to syslog, not stderr",
+        ),
+        Opt::flag(
+            Some('v'),
+            Some("verbose"),
+            Key::Verbose,
+            "print more messages",
+        ),
+        Opt::flag(
+            Some('V'),
+            Some("version"),
+            Key::Version,
+            "print the version and exit",
+        ),
+        Opt::flag(
+            Some('h'),
+            Some("help"),
+            Key::Help,
+            "print this help and exit",
+        ),
+    ],
+    order: Order::Permute,
+};
 
 /// Runs lsmod on `args` (the program name first); returns the exit code.
 pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
-    if let Err(code) = parse_args_from::<Args, _>(args) {
-        return code;
+    let argv: Vec<OsString> = args.into_iter().collect();
+    run("lsmod", &argv)
+}
+
+/// lsmod, or `kmod list` (`tool` names it in messages and in the usage line): reads the
+/// options, then prints the loaded modules.
+pub fn run(tool: &'static str, argv: &[OsString]) -> i32 {
+    let parsed = OPTIONS.parse_argv(argv, tool);
+    let (mut syslog, mut verbose) = (false, false);
+    for o in &parsed.options {
+        match o.key {
+            Key::Syslog => syslog = true,
+            Key::Verbose => verbose = true,
+            Key::Version => return print_version(),
+            Key::Help => return print_text(&OPTIONS.help(&[&format!("{tool} [options]")])),
+        }
     }
-    list(&Reporter::new("lsmod", false, false))
+    let report = Reporter::new(tool, syslog, verbose);
+    match parsed.operands() {
+        Err(code) => code,
+        Ok(extra) if !extra.is_empty() => {
+            report.error("too many arguments provided.");
+            1
+        }
+        Ok(_) => list(&report),
+    }
 }
 
 /// Prints the loaded modules to stdout (lsmod, and `kmod list`); returns the exit code.

@@ -1,108 +1,156 @@
-//! modinfo's command line: the clap definition and the entry point the `modinfo` binary (and
-//! the `kmod` multi-call binary) calls. The work is in the rest of this library.
+//! modinfo's command line: the options and the entry point the `modinfo` binary (and the `kmod`
+//! multi-call binary) calls. The work is in the rest of this library.
 
 use std::ffi::OsString;
 use std::io::Write;
 
 use crate::{module_dir, Modinfo, Options};
-use clap::parser::ValueSource;
-use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser};
-use common::cli::{finish_output, output, Reporter, VERSION_TEXT};
+use common::cli::{finish_output, output, print_text, print_version, Reporter};
 use common::context::running_release;
+use common::getopt::{Opt, Options as Getopt, Order};
 
-/// Show information about Linux kernel modules.
-#[derive(Parser, Debug)]
-#[command(name = "modinfo", version = VERSION_TEXT, disable_version_flag = true)]
+/// What an option does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    /// `-a`, `-d`, `-l`, `-p`, `-n` and `-F FIELD`: print one field (the last one given wins).
+    Field(&'static str),
+    /// `-F FIELD`.
+    FieldArg,
+    /// `-0`.
+    Null,
+    /// `-m`.
+    Modname,
+    /// `-k VERSION`.
+    SetVersion,
+    /// `-b DIR`.
+    Basedir,
+    /// `-V`.
+    Version,
+    /// `-h`.
+    Help,
+}
+
+/// modinfo's options, in kmod's order (the same in kmod 30 and 34.2).
+pub const OPTIONS: Getopt<Key> = Getopt {
+    opts: &[
+        Opt::flag(
+            Some('a'),
+            Some("author"),
+            Key::Field("author"),
+            "print only the author",
+        ),
+        Opt::flag(
+            Some('d'),
+            Some("description"),
+            Key::Field("description"),
+            "print only the description",
+        ),
+        Opt::flag(
+            Some('l'),
+            Some("license"),
+            Key::Field("license"),
+            "print only the license",
+        ),
+        Opt::flag(
+            Some('p'),
+            Some("parameters"),
+            Key::Field("parm"),
+            "print only the parameters",
+        ),
+        Opt::flag(
+            Some('n'),
+            Some("filename"),
+            Key::Field("filename"),
+            "print only the file name",
+        ),
+        Opt::flag(
+            Some('0'),
+            Some("null"),
+            Key::Null,
+            "end each value with a NUL byte, not a newline",
+        ),
+        Opt::flag(
+            Some('m'),
+            Some("modname"),
+            Key::Modname,
+            "take arguments as module names, never as aliases or files",
+        ),
+        Opt::value(
+            Some('F'),
+            Some("field"),
+            "FIELD",
+            Key::FieldArg,
+            "print only the values of FIELD",
+        ),
+        Opt::value(
+            Some('k'),
+            Some("set-version"),
+            "VERSION",
+            Key::SetVersion,
+            "use kernel VERSION, not `uname -r`",
+        ),
+        Opt::value(
+            Some('b'),
+            Some("basedir"),
+            "DIR",
+            Key::Basedir,
+            "modules are in DIR/lib/modules",
+        ),
+        Opt::flag(
+            Some('V'),
+            Some("version"),
+            Key::Version,
+            "print the version and exit",
+        ),
+        Opt::flag(
+            Some('h'),
+            Some("help"),
+            Key::Help,
+            "print this help and exit",
+        ),
+    ],
+    order: Order::Permute,
+};
+
+const USAGE: &[&str] = &["modinfo [options] MODULE|FILE..."];
+
+/// modinfo's validated command line.
+#[derive(Debug, Default)]
 struct Args {
-    /// Print only 'author'.
-    #[arg(short = 'a', long = "author", action = clap::ArgAction::Count)]
-    author: u8,
-    /// Print only 'description'.
-    #[arg(short = 'd', long = "description", action = clap::ArgAction::Count)]
-    description: u8,
-    /// Print only 'license'.
-    #[arg(short = 'l', long = "license", action = clap::ArgAction::Count)]
-    license: u8,
-    /// Print only 'parm'.
-    #[arg(short = 'p', long = "parameters", action = clap::ArgAction::Count)]
-    parameters: u8,
-    /// Print only 'filename'.
-    #[arg(short = 'n', long = "filename", action = clap::ArgAction::Count)]
-    filename: u8,
-    /// End lines with '\0' instead of '\n'.
-    #[arg(short = '0', long = "null")]
+    /// The field of the last of `-F`, `-a`, `-d`, `-l`, `-p`, `-n`.
+    field: Option<String>,
     null: bool,
-    /// Take arguments as module names only, never as aliases or files.
-    #[arg(short = 'm', long = "modname")]
     modname: bool,
-    /// Print only the values of FIELD (the last of -F, -a, -d, -l, -p, -n wins).
-    #[arg(short = 'F', long = "field", value_name = "FIELD", action = clap::ArgAction::Append)]
-    field: Vec<String>,
-    /// Use VERSION instead of `uname -r`.
-    #[arg(short = 'k', long = "set-version", value_name = "VERSION")]
     set_version: Option<String>,
-    /// Use DIR as the file system root for /lib/modules.
-    #[arg(short = 'b', long = "basedir", value_name = "DIR")]
     basedir: Option<OsString>,
-    /// Print the version and exit.
-    #[arg(short = 'V', long, action = clap::ArgAction::Version)]
-    version: (),
-    /// Module names, aliases or module files.
-    #[arg(value_name = "MODULE|FILE")]
     modules: Vec<OsString>,
 }
 
-/// The field chosen by the last of `-F`, `-a`, `-d`, `-l`, `-p`, `-n`.
-fn chosen_field(args: &Args, matches: &ArgMatches) -> Option<String> {
-    let last = |id: &str| {
-        (matches.value_source(id) == Some(ValueSource::CommandLine))
-            .then(|| matches.indices_of(id).and_then(Iterator::max))
-            .flatten()
-    };
-    let shorthands = [
-        ("author", "author"),
-        ("description", "description"),
-        ("license", "license"),
-        ("parameters", "parm"),
-        ("filename", "filename"),
-    ];
-    let mut best: Option<(usize, String)> = None;
-    for (id, field) in shorthands {
-        if let Some(i) = last(id) {
-            if best.as_ref().is_none_or(|(b, _)| i > *b) {
-                best = Some((i, field.to_string()));
-            }
+/// Reads the command line (program name first); `Err` is the exit code when the run ends here.
+fn parse(argv: &[OsString]) -> Result<Args, i32> {
+    let parsed = OPTIONS.parse_argv(argv, "modinfo");
+    let mut a = Args::default();
+    for o in &parsed.options {
+        match o.key {
+            Key::Field(f) => a.field = Some(f.to_string()),
+            Key::FieldArg => a.field = Some(o.text()),
+            Key::Null => a.null = true,
+            Key::Modname => a.modname = true,
+            Key::SetVersion => a.set_version = Some(o.text()),
+            Key::Basedir => a.basedir = o.value.clone(),
+            Key::Version => return Err(print_version()),
+            Key::Help => return Err(print_text(&OPTIONS.help(USAGE))),
         }
     }
-    if let (Some(i), Some(field)) = (last("field"), args.field.last()) {
-        if best.as_ref().is_none_or(|(b, _)| i > *b) {
-            best = Some((i, field.clone()));
-        }
-    }
-    best.map(|(_, f)| f)
-}
-
-/// Parses the command line; on a usage error (exit code 1, kmod's), `--help` or `--version`
-/// (exit code 0) prints and returns the code.
-fn parse(args: impl IntoIterator<Item = OsString>) -> Result<(Args, ArgMatches), i32> {
-    Args::command()
-        .try_get_matches_from(args)
-        .and_then(|m| Args::from_arg_matches(&m).map(|a| (a, m)))
-        .map_err(|e| {
-            let _ = e.print();
-            i32::from(e.use_stderr())
-        })
-}
-
-/// The command-line definition (for the `kmod` multi-call binary, man pages and completions).
-pub fn command() -> clap::Command {
-    Args::command()
+    a.modules = parsed.operands()?;
+    Ok(a)
 }
 
 /// Runs modinfo on `args` (the program name first); returns the exit code.
 pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
-    let (args, matches) = match parse(args) {
-        Ok(p) => p,
+    let argv: Vec<OsString> = args.into_iter().collect();
+    let args = match parse(&argv) {
+        Ok(a) => a,
         Err(code) => return code,
     };
     let report = Reporter::new("modinfo", false, false);
@@ -111,10 +159,10 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
         return 1;
     }
     let options = Options {
-        field: chosen_field(&args, &matches),
+        field: args.field,
         null: args.null,
     };
-    let release = args.set_version.clone().unwrap_or_else(running_release);
+    let release = args.set_version.unwrap_or_else(running_release);
     let dir = module_dir(args.basedir.as_deref(), &release);
     let modinfo = Modinfo::new(options, args.modname, dir);
     // In blocks to a file or pipe, by line to a terminal, as kmod's stdio does.

@@ -639,7 +639,7 @@ impl Modinfo {
 }
 
 mod cli;
-pub use cli::{command, main};
+pub use cli::{main, OPTIONS};
 
 #[cfg(test)]
 mod tests;

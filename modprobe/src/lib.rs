@@ -3,20 +3,21 @@
 
 use std::cell::RefCell;
 use std::collections::HashSet;
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::io::{self, Write};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use clap::Parser;
-use common::cli::{finish_output, output, Output, Reporter, VERSION_TEXT};
+use common::cli::{finish_output, output, print_text, print_version, Output, Reporter};
 use common::command_chain::{CommandChain, CommandKind};
 use common::config::modprobe::{default_locations, ModprobeConfig, INDEX_DUMP_HEADER};
 use common::context::{running_release, Context};
 use common::elf::ModuleElf;
 use common::error::errno_text;
 use common::file::ModuleFile;
+use common::getopt::{parse_c_ulong, Opt, Options, Order};
 use common::kernel::load::{insert, ForceOptions, LoadError};
 use common::kernel::state::{holders, initstate, refcnt, InitState};
 use common::kernel::syscall::delete_module;
@@ -25,201 +26,390 @@ use common::modprobe::{Lookup, Modprobe, PlanOptions, Step, Target};
 use common::name;
 use nix::errno::Errno;
 
-/// Add and remove modules from the Linux kernel.
-#[derive(Parser, Debug)]
-#[command(
-    name = "modprobe",
-    version = VERSION_TEXT,
-    disable_version_flag = true,
-    args_override_self = true
-)]
-struct Args {
-    /// Every argument is a module to insert (or remove, with -r).
-    #[arg(short = 'a', long = "all")]
-    all: bool,
-    /// Remove modules instead of inserting them.
-    #[arg(short = 'r', long = "remove")]
-    remove: bool,
-    /// Do everything but the actual insertion or removal.
-    #[arg(short = 'n', long = "dry-run", visible_alias = "show")]
-    dry_run: bool,
-    /// Don't complain about modules that can't be found.
-    #[arg(short = 'q', long = "quiet", action = clap::ArgAction::Count)]
-    quiet: u8,
-    /// Print what is done.
-    #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
-    verbose: u8,
-    /// Apply the blacklist to module names too, not only to aliases.
-    #[arg(short = 'b', long = "use-blacklist")]
-    use_blacklist: bool,
-    /// Ignore install commands.
-    #[arg(short = 'i', long = "ignore-install")]
-    ignore_install: bool,
-    /// Ignore remove commands.
-    #[arg(long = "ignore-remove")]
-    ignore_remove: bool,
-    /// Force: ignore version magic and symbol versions (with -r: force removal).
-    #[arg(short = 'f', long = "force")]
-    force: bool,
-    /// Ignore symbol versions.
-    #[arg(long = "force-modversion")]
-    force_modversion: bool,
-    /// Ignore the version magic.
-    #[arg(long = "force-vermagic")]
-    force_vermagic: bool,
-    /// Fail if the module is already inserted (or, with -r, not inserted).
-    #[arg(long = "first-time")]
-    first_time: bool,
-    /// Also remove the modules that use the module (with -r).
-    #[arg(long = "remove-holders")]
-    remove_holders: bool,
-    /// Print the dependencies (insmod lines) instead of inserting.
-    #[arg(short = 'D', long = "show-depends")]
-    show_depends: bool,
-    /// Print the module names an alias resolves to.
-    #[arg(short = 'R', long = "resolve-alias", visible_alias = "show-alias")]
-    resolve_alias: bool,
-    /// Print the effective configuration.
-    #[arg(short = 'c', long = "showconfig", visible_alias = "show-config")]
-    show_config: bool,
-    /// Print the module's symbol versions.
-    #[arg(long = "show-modversions", visible_alias = "dump-modversions")]
-    show_modversions: bool,
-    /// Print the symbols the module exports.
-    #[arg(long = "show-exports")]
-    show_exports: bool,
-    /// Read configuration from PATH (file or directory) instead of modprobe.d.
-    #[arg(short = 'C', long = "config", value_name = "PATH")]
-    config: Vec<PathBuf>,
-    /// Root directory of the module tree (DIR/lib/modules/VERSION).
-    #[arg(short = 'd', long = "dirname", value_name = "DIR")]
-    dirname: Option<PathBuf>,
-    /// Kernel version to use instead of the running one.
-    #[arg(short = 'S', long = "set-version", value_name = "VERSION")]
-    set_version: Option<String>,
-    /// Report errors to syslog too.
-    #[arg(short = 's', long = "syslog")]
-    syslog: bool,
-    /// With -r: retry removing a module in use for MSEC milliseconds.
-    #[arg(short = 'w', long = "wait", value_name = "MSEC")]
-    wait: Option<u64>,
-    /// Print the version and exit.
-    #[arg(short = 'V', long, action = clap::ArgAction::Version)]
-    version: (),
-    /// Module name, then its parameters (with -a or -r: module names).
-    #[arg(
-        value_name = "MODULE [PARAMS]",
-        trailing_var_arg = true,
-        allow_hyphen_values = true
-    )]
-    rest: Vec<String>,
+/// What an option does. Spellings that kmod treats as one option share a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    /// `-a`.
+    All,
+    /// `-r`.
+    Remove,
+    /// `--remove-holders` (and kmod's older `--remove-dependencies`).
+    RemoveHolders,
+    /// `-w MSEC`.
+    Wait,
+    /// `-R`.
+    ResolveAlias,
+    /// `--first-time`.
+    FirstTime,
+    /// `-i`: `--ignore-install` and `--ignore-remove` are one option, as in kmod.
+    IgnoreCommands,
+    /// `-b`.
+    UseBlacklist,
+    /// `-f`.
+    Force,
+    /// `--force-modversion`.
+    ForceModversion,
+    /// `--force-vermagic`.
+    ForceVermagic,
+    /// `-D`.
+    ShowDepends,
+    /// `-c`.
+    ShowConfig,
+    /// `--show-modversions`, `--dump-modversions`.
+    ShowModversions,
+    /// `--show-exports`.
+    ShowExports,
+    /// `-n`.
+    DryRun,
+    /// `-C PATH`.
+    Config,
+    /// `-d DIR`.
+    Dirname,
+    /// `-S VERSION`.
+    SetVersion,
+    /// `-s`.
+    Syslog,
+    /// `-q`.
+    Quiet,
+    /// `-v`.
+    Verbose,
+    /// `-V`.
+    Version,
+    /// `-h`.
+    Help,
 }
 
-/// The arguments with `MODPROBE_OPTIONS` from the environment inserted after the program name.
-fn argv(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
-    let mut args: Vec<OsString> = args.into_iter().collect();
-    if let Some(extra) = std::env::var_os("MODPROBE_OPTIONS") {
-        let extra: Vec<OsString> = extra
-            .to_string_lossy()
-            .split_whitespace()
-            .map(OsString::from)
-            .collect();
+/// modprobe's options, in kmod's table order (the same in kmod 30 and 34.2), and
+/// `--show-alias` (upstream's newer spelling of `-R`; not in either table, so it never makes an
+/// abbreviation ambiguous).
+pub const OPTIONS: Options<Key> = Options {
+    opts: &[
+        Opt::flag(
+            Some('a'),
+            Some("all"),
+            Key::All,
+            "treat every argument as a module name",
+        ),
+        Opt::flag(
+            Some('r'),
+            Some("remove"),
+            Key::Remove,
+            "remove modules instead of inserting them",
+        ),
+        Opt::flag(
+            None,
+            Some("remove-dependencies"),
+            Key::RemoveHolders,
+            "old name of --remove-holders",
+        ),
+        Opt::flag(
+            None,
+            Some("remove-holders"),
+            Key::RemoveHolders,
+            "with -r: first remove the modules that use it",
+        ),
+        Opt::value(
+            Some('w'),
+            Some("wait"),
+            "MSEC",
+            Key::Wait,
+            "with -r: retry a module in use for up to MSEC ms",
+        ),
+        Opt::flag(
+            Some('R'),
+            Some("resolve-alias"),
+            Key::ResolveAlias,
+            "print the modules a name resolves to, and exit",
+        ),
+        Opt::flag(
+            None,
+            Some("first-time"),
+            Key::FirstTime,
+            "fail if the module is already in (or, with -r, not in) the kernel",
+        ),
+        Opt::flag(
+            Some('i'),
+            Some("ignore-install"),
+            Key::IgnoreCommands,
+            "ignore install and remove commands",
+        ),
+        Opt::flag(
+            None,
+            Some("ignore-remove"),
+            Key::IgnoreCommands,
+            "the same as --ignore-install",
+        ),
+        Opt::flag(
+            Some('b'),
+            Some("use-blacklist"),
+            Key::UseBlacklist,
+            "apply the blacklist to names too, not only to aliases",
+        ),
+        Opt::flag(
+            Some('f'),
+            Some("force"),
+            Key::Force,
+            "--force-modversion and --force-vermagic; with -r, force removal",
+        ),
+        Opt::flag(
+            None,
+            Some("force-modversion"),
+            Key::ForceModversion,
+            "ignore symbol version mismatches",
+        ),
+        Opt::flag(
+            None,
+            Some("force-vermagic"),
+            Key::ForceVermagic,
+            "ignore a version magic mismatch",
+        ),
+        Opt::flag(
+            Some('D'),
+            Some("show-depends"),
+            Key::ShowDepends,
+            "print what would be loaded, and exit",
+        ),
+        Opt::flag(
+            Some('c'),
+            Some("showconfig"),
+            Key::ShowConfig,
+            "print the effective configuration, and exit",
+        ),
+        Opt::flag(
+            None,
+            Some("show-config"),
+            Key::ShowConfig,
+            "the same as --showconfig",
+        ),
+        Opt::flag(
+            None,
+            Some("show-modversions"),
+            Key::ShowModversions,
+            "print the symbol versions a module needs, and exit",
+        ),
+        Opt::flag(
+            None,
+            Some("dump-modversions"),
+            Key::ShowModversions,
+            "the same as --show-modversions",
+        ),
+        Opt::flag(
+            None,
+            Some("show-exports"),
+            Key::ShowExports,
+            "print the symbols a module exports, and exit",
+        ),
+        Opt::flag(
+            Some('n'),
+            Some("dry-run"),
+            Key::DryRun,
+            "do everything but insert or remove",
+        ),
+        Opt::flag(None, Some("show"), Key::DryRun, "the same as --dry-run"),
+        Opt::value(
+            Some('C'),
+            Some("config"),
+            "PATH",
+            Key::Config,
+            "read configuration from PATH, not modprobe.d (repeatable)",
+        ),
+        Opt::value(
+            Some('d'),
+            Some("dirname"),
+            "DIR",
+            Key::Dirname,
+            "modules are in DIR/lib/modules",
+        ),
+        Opt::value(
+            Some('S'),
+            Some("set-version"),
+            "VERSION",
+            Key::SetVersion,
+            "use kernel VERSION, not `uname -r`",
+        ),
+        Opt::flag(
+            Some('s'),
+            Some("syslog"),
+            Key::Syslog,
+            "report errors to syslog too",
+        ),
+        Opt::flag(Some('q'), Some("quiet"), Key::Quiet, "print no messages"),
+        Opt::flag(
+            Some('v'),
+            Some("verbose"),
+            Key::Verbose,
+            "print what is done",
+        ),
+        Opt::flag(
+            Some('V'),
+            Some("version"),
+            Key::Version,
+            "print the version and exit",
+        ),
+        Opt::flag(
+            Some('h'),
+            Some("help"),
+            Key::Help,
+            "print this help and exit",
+        ),
+        Opt::flag(
+            None,
+            Some("show-alias"),
+            Key::ResolveAlias,
+            "the same as --resolve-alias",
+        )
+        .compat(),
+    ],
+    order: Order::Permute,
+};
+
+const USAGE: &[&str] = &[
+    "modprobe [options] [-i] [-b] MODULE [PARAM=VALUE ...]",
+    "modprobe [options] -a [-i] [-b] MODULE...",
+    "modprobe [options] -r [-i] MODULE...",
+    "modprobe [options] -c",
+    "modprobe [options] --show-modversions|--show-exports FILE...",
+];
+
+/// modprobe's validated command line.
+#[derive(Debug, Default)]
+struct Args {
+    all: bool,
+    remove: bool,
+    remove_holders: bool,
+    wait: Option<u64>,
+    resolve_alias: bool,
+    first_time: bool,
+    ignore_commands: bool,
+    use_blacklist: bool,
+    force: bool,
+    force_modversion: bool,
+    force_vermagic: bool,
+    show_depends: bool,
+    show_config: bool,
+    show_modversions: bool,
+    show_exports: bool,
+    dry_run: bool,
+    config: Vec<PathBuf>,
+    dirname: Option<PathBuf>,
+    set_version: Option<String>,
+    syslog: bool,
+    quiet: bool,
+    verbose: u32,
+    /// Module names, then (without -a and -r) the first one's parameters.
+    rest: Vec<String>,
+    /// `MODPROBE_OPTIONS` for the commands modprobe runs (`install`, `remove`).
+    child_options: String,
+}
+
+/// The arguments with `MODPROBE_OPTIONS` from the environment inserted after the program name,
+/// split as kmod splits it: at every space (tabs and quotes are part of a word), so a leading
+/// or doubled space makes an empty argument; a trailing one does not.
+fn with_env_options(mut args: Vec<OsString>, env: Option<&OsStr>) -> Vec<OsString> {
+    if let Some(extra) = env.filter(|e| !e.is_empty()) {
+        let mut words: Vec<&[u8]> = extra.as_bytes().split(|&b| b == b' ').collect();
+        if words.last().is_some_and(|w| w.is_empty()) {
+            words.pop();
+        }
         let at = args.len().min(1);
-        args.splice(at..at, extra);
+        args.splice(
+            at..at,
+            words.into_iter().map(|w| OsString::from_vec(w.to_vec())),
+        );
     }
     args
 }
 
-/// `MODPROBE_OPTIONS` for the commands modprobe runs (`install`, `remove`): the inherited value
-/// with this run's `-C PATH`, `-v`, `-q` and `-s` appended in the order given, so a modprobe
-/// called from an install command reads the same configuration and is as verbose (kmod 30's
-/// behaviour, observed with `install m echo $MODPROBE_OPTIONS`). `argv` is [`argv`]'s result
-/// (`inherited` is in it too, so its options count twice, as with kmod); options end at `--` or
-/// at the first module name.
-fn options_for_children(inherited: &str, argv: &[OsString]) -> String {
-    let mut out = inherited.to_string();
-    let mut push = |o: &str| {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(o);
-    };
-    let mut it = argv.iter().skip(1).map(|a| a.to_string_lossy());
-    while let Some(arg) = it.next() {
-        if arg == "--" || !arg.starts_with('-') || arg == "-" {
-            break;
-        }
-        if let Some(long) = arg.strip_prefix("--") {
-            let (name, value) = match long.split_once('=') {
-                Some((n, v)) => (n, Some(v.to_string())),
-                None => (long, None),
-            };
-            match name {
-                "config" => {
-                    if let Some(v) = value.or_else(|| it.next().map(|v| v.into_owned())) {
-                        push(&format!("-C {v}"));
-                    }
+/// Reads the command line (program name first, `MODPROBE_OPTIONS` already in it, and
+/// `inherited` its value); `Err` is the exit code when the run ends here (help, version, usage
+/// error).
+///
+/// The options for child commands are kmod 30's (observed with `install m echo
+/// $MODPROBE_OPTIONS`): the inherited `MODPROBE_OPTIONS`, then this run's `-C PATH`, `-v`, `-q`
+/// and `-s` in the order given, wherever they stood; the inherited options are in `argv` too,
+/// so they count twice, as with kmod.
+fn parse(argv: &[OsString], inherited: &str) -> Result<Args, i32> {
+    let parsed = OPTIONS.parse_argv(argv, "modprobe");
+    let mut a = Args::default();
+    let mut child = vec![inherited.to_string()];
+    for o in &parsed.options {
+        match o.key {
+            Key::All => a.all = true,
+            Key::Remove => a.remove = true,
+            Key::RemoveHolders => a.remove_holders = true,
+            Key::Wait => match parse_c_ulong(&o.text()) {
+                Some(ms) => a.wait = Some(ms),
+                None => {
+                    Reporter::new("modprobe", false, false)
+                        .error(format_args!("unexpected wait value '{}'.", o.text()));
+                    return Err(1);
                 }
-                "verbose" => push("-v"),
-                "quiet" => push("-q"),
-                "syslog" => push("-s"),
-                "dirname" | "set-version" | "wait" if value.is_none() => {
-                    it.next();
-                }
-                _ => {}
+            },
+            Key::ResolveAlias => a.resolve_alias = true,
+            Key::FirstTime => a.first_time = true,
+            Key::IgnoreCommands => a.ignore_commands = true,
+            Key::UseBlacklist => a.use_blacklist = true,
+            Key::Force => a.force = true,
+            Key::ForceModversion => a.force_modversion = true,
+            Key::ForceVermagic => a.force_vermagic = true,
+            Key::ShowDepends => a.show_depends = true,
+            Key::ShowConfig => a.show_config = true,
+            Key::ShowModversions => a.show_modversions = true,
+            Key::ShowExports => a.show_exports = true,
+            Key::DryRun => a.dry_run = true,
+            Key::Config => {
+                child.push(format!("-C {}", o.text()));
+                a.config
+                    .push(PathBuf::from(o.value.clone().unwrap_or_default()));
             }
-            continue;
-        }
-        let shorts = &arg[1..];
-        for (i, c) in shorts.char_indices() {
-            match c {
-                'v' => push("-v"),
-                'q' => push("-q"),
-                's' => push("-s"),
-                'C' | 'd' | 'S' | 'w' => {
-                    let rest = &shorts[i + 1..];
-                    let value = if rest.is_empty() {
-                        it.next().map(|v| v.into_owned())
-                    } else {
-                        Some(rest.to_string())
-                    };
-                    if let (Some(v), 'C') = (value, c) {
-                        push(&format!("-C {v}"));
-                    }
-                    break;
-                }
-                _ => {}
+            Key::Dirname => a.dirname = o.value.clone().map(PathBuf::from),
+            Key::SetVersion => a.set_version = Some(o.text()),
+            Key::Syslog => {
+                child.push("-s".into());
+                a.syslog = true;
             }
+            Key::Quiet => {
+                child.push("-q".into());
+                a.quiet = true;
+            }
+            Key::Verbose => {
+                child.push("-v".into());
+                a.verbose += 1;
+            }
+            Key::Version => return Err(print_version()),
+            Key::Help => return Err(print_text(&OPTIONS.help(USAGE))),
         }
     }
-    out
-}
-
-/// The command-line definition (for the `kmod` multi-call binary, man pages and completions).
-pub fn command() -> clap::Command {
-    <Args as clap::CommandFactory>::command()
+    a.rest = parsed
+        .operands()?
+        .into_iter()
+        .map(|o| o.to_string_lossy().into_owned())
+        .collect();
+    child.retain(|o| !o.is_empty());
+    a.child_options = child.join(" ");
+    // -q silences -v too (kmod 30: `-vq` and `-qv` print nothing).
+    if a.quiet {
+        a.verbose = 0;
+    }
+    Ok(a)
 }
 
 /// Runs modprobe on `args` (the program name first; `MODPROBE_OPTIONS` is applied); returns
 /// the exit code.
 pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
-    let argv = argv(args);
-    let mut args = match Args::try_parse_from(&argv) {
+    let env = std::env::var_os("MODPROBE_OPTIONS");
+    let argv = with_env_options(args.into_iter().collect(), env.as_deref());
+    let inherited = env
+        .map(|e| e.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let args = match parse(&argv, &inherited) {
         Ok(a) => a,
-        Err(e) => exit_usage(e),
+        Err(code) => return code,
     };
-    // -q silences -v too (kmod 30: `-vq` prints nothing).
-    if args.quiet > 0 {
-        args.verbose = 0;
-    }
-    let child_options = options_for_children(
-        &std::env::var("MODPROBE_OPTIONS").unwrap_or_default(),
-        &argv,
-    );
     let work = move || {
-        let report = Reporter::new("modprobe", args.syslog, args.verbose > 0).quiet(args.quiet > 0);
+        let report = Reporter::new("modprobe", args.syslog, args.verbose > 0).quiet(args.quiet);
         let out = Out::new();
-        let code = run(&args, &child_options, &out, &report);
+        let code = run(&args, &out, &report);
         code.max(finish_output(out.flush(), &report))
     };
     // Planning recurses through softdeps; a configuration may chain thousands of them (kmod
@@ -240,12 +430,6 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
 
 /// The stack modprobe's work runs on: room for softdep chains of about 100000 modules.
 const PLAN_STACK: usize = 512 << 20;
-
-fn exit_usage(e: clap::Error) -> ! {
-    let code = i32::from(e.use_stderr());
-    let _ = e.print();
-    std::process::exit(code);
-}
 
 /// Standard output ([`common::cli::output`]: buffered as C's stdio buffers it), shared by the
 /// steps of a run, so that what modprobe prints and what its commands print interleave as they do
@@ -304,10 +488,9 @@ struct Run<'a> {
     args: &'a Args,
     out: &'a Out,
     report: &'a Reporter,
-    child_options: &'a str,
 }
 
-fn run(args: &Args, child_options: &str, out: &Out, report: &Reporter) -> i32 {
+fn run(args: &Args, out: &Out, report: &Reporter) -> i32 {
     let release = args.set_version.clone().unwrap_or_else(running_release);
     // The kernel's state (/sys, /proc) and the configuration are the running system's even
     // with -d, which only moves the module directory.
@@ -335,7 +518,7 @@ fn run(args: &Args, child_options: &str, out: &Out, report: &Reporter) -> i32 {
         indexes: Indexes::new(module_dir),
         config,
         options: PlanOptions {
-            ignore_install: args.ignore_install,
+            ignore_install: args.ignore_commands,
             use_blacklist: args.use_blacklist,
         },
     };
@@ -356,7 +539,6 @@ fn run(args: &Args, child_options: &str, out: &Out, report: &Reporter) -> i32 {
         args,
         out,
         report,
-        child_options,
     };
     let (names, params): (Vec<&str>, String) = if args.all || args.remove {
         (
@@ -482,7 +664,7 @@ impl Run<'_> {
         sh.arg("-c")
             .arg(command)
             .env("MODPROBE_MODULE", module)
-            .env("MODPROBE_OPTIONS", self.child_options);
+            .env("MODPROBE_OPTIONS", &self.args.child_options);
         chain.pass_to(&mut sh, kind, module).status()
     }
 
@@ -640,7 +822,7 @@ impl Run<'_> {
             .mp
             .config
             .remove_command(module)
-            .filter(|_| !args.ignore_remove);
+            .filter(|_| !args.ignore_commands);
         if command.is_none() {
             match self.presence(module) {
                 Presence::Absent => {
@@ -709,7 +891,7 @@ impl Run<'_> {
             .mp
             .config
             .remove_command(module)
-            .filter(|_| !self.args.ignore_remove)
+            .filter(|_| !self.args.ignore_commands)
         {
             self.run_remove_command(module, cmd);
             return;
@@ -846,24 +1028,33 @@ mod tests {
             .collect()
     }
 
+    /// `MODPROBE_OPTIONS` for child commands after `modprobe ARGS` with `env` in the
+    /// environment.
+    fn children(env: &str, args: &[&str]) -> String {
+        let argv = with_env_options(argv(args), Some(OsStr::new(env)));
+        parse(&argv, env).expect("parse").child_options
+    }
+
     #[test]
     fn children_get_config_verbosity_and_syslog_in_order() {
         // Each expectation is what kmod 30 put in MODPROBE_OPTIONS for an install command.
-        let o = |inherited: &str, args: &[&str]| options_for_children(inherited, &argv(args));
-        assert_eq!(o("", &["-C", "/tmp/c4", "dummy", "a=1"]), "-C /tmp/c4");
         assert_eq!(
-            o("", &["-C", "/tmp/c4", "-vq", "dummy"]),
+            children("", &["-C", "/tmp/c4", "dummy", "a=1"]),
+            "-C /tmp/c4"
+        );
+        assert_eq!(
+            children("", &["-C", "/tmp/c4", "-vq", "dummy"]),
             "-C /tmp/c4 -v -q"
         );
         assert_eq!(
-            o(
+            children(
                 "",
                 &["-C", "/c", "-d", "/t", "-S", "6.1", "-s", "-v", "-v", "m"]
             ),
             "-C /c -s -v -v"
         );
         assert_eq!(
-            o(
+            children(
                 "",
                 &[
                     "-C",
@@ -877,10 +1068,42 @@ mod tests {
             ),
             "-C /c -s -v -q -C /c"
         );
-        assert_eq!(o("-v", &["-v", "-C", "/c", "m"]), "-v -v -C /c");
-        assert_eq!(o("", &["-C", "c4", "m"]), "-C c4");
-        // Options after the module name are its parameters.
-        assert_eq!(o("", &["m", "-v"]), "");
+        assert_eq!(children("", &["-C", "c4", "m"]), "-C c4");
+        // Options after the module name are options too (getopt permutes).
+        assert_eq!(
+            children(
+                "",
+                &[
+                    "-C",
+                    "/c",
+                    "m",
+                    "-v",
+                    "-s",
+                    "-q",
+                    "--config=/c",
+                    "--verbose"
+                ]
+            ),
+            "-C /c -v -s -q -C /c -v"
+        );
+        // The inherited options count twice: once as inherited, once as parsed.
+        assert_eq!(children("-v", &["-v", "-C", "/c", "m"]), "-v -v -v -C /c");
+        assert_eq!(children("-v -q", &["m"]), "-v -q -v -q");
+    }
+
+    #[test]
+    fn env_options_split_at_every_space() {
+        let words = |env: &str| {
+            with_env_options(argv(&["m"]), Some(OsStr::new(env)))
+                .into_iter()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(words(""), ["modprobe", "m"]);
+        assert_eq!(words("-v "), ["modprobe", "-v", "m"]);
+        assert_eq!(words(" -v"), ["modprobe", "", "-v", "m"]);
+        assert_eq!(words("-v  -v"), ["modprobe", "-v", "", "-v", "m"]);
+        assert_eq!(words("-v\t-v"), ["modprobe", "-v\t-v", "m"]);
     }
 
     #[test]

@@ -3,42 +3,103 @@
 use std::ffi::OsString;
 use std::path::Path;
 
-use clap::Parser;
-use common::cli::{parse_args_from, Reporter, VERSION_TEXT};
+use common::cli::{print_text, print_version, Reporter};
 use common::context::Context;
 use common::error::errno_text;
+use common::getopt::{Opt, Options, Order};
 use common::kernel::state::{holders, initstate, refcnt, InitState};
 use common::kernel::syscall::delete_module;
 use common::name;
 
-/// Remove modules from the Linux kernel.
-#[derive(Parser, Debug)]
-#[command(name = "rmmod", version = VERSION_TEXT, disable_version_flag = true)]
+/// What an option does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    /// `-f`.
+    Force,
+    /// `-s`.
+    Syslog,
+    /// `-v`.
+    Verbose,
+    /// `-V`.
+    Version,
+    /// `-h`.
+    Help,
+}
+
+/// rmmod's options, in kmod's order (kmod 30's `-w`, which only ever failed, is gone as in
+/// kmod 34.2).
+pub const OPTIONS: Options<Key> = Options {
+    opts: &[
+        Opt::flag(
+            Some('f'),
+            Some("force"),
+            Key::Force,
+            "remove even a module in use (needs CONFIG_MODULE_FORCE_UNLOAD; dangerous)",
+        ),
+        Opt::flag(
+            Some('s'),
+            Some("syslog"),
+            Key::Syslog,
+            "report errors to syslog, not stderr",
+        ),
+        Opt::flag(
+            Some('v'),
+            Some("verbose"),
+            Key::Verbose,
+            "say what is removed",
+        ),
+        Opt::flag(
+            Some('V'),
+            Some("version"),
+            Key::Version,
+            "print the version and exit",
+        ),
+        Opt::flag(
+            Some('h'),
+            Some("help"),
+            Key::Help,
+            "print this help and exit",
+        ),
+    ],
+    order: Order::Permute,
+};
+
+const USAGE: &[&str] = &["rmmod [options] MODULE..."];
+
+/// rmmod's validated command line.
+#[derive(Debug, Default)]
 struct Args {
-    /// Remove even a module in use (needs CONFIG_MODULE_FORCE_UNLOAD; dangerous).
-    #[arg(short, long)]
     force: bool,
-    /// Report errors to syslog instead of stderr.
-    #[arg(short, long)]
     syslog: bool,
-    /// Say what is removed.
-    #[arg(short, long)]
     verbose: bool,
-    /// Print the version and exit.
-    #[arg(short = 'V', long, action = clap::ArgAction::Version)]
-    version: (),
-    /// Module names or module file paths.
     modules: Vec<String>,
 }
 
-/// The command-line definition (for the `kmod` multi-call binary, man pages and completions).
-pub fn command() -> clap::Command {
-    <Args as clap::CommandFactory>::command()
+/// Reads the command line (program name first); `Err` is the exit code when the run ends here.
+fn parse(argv: &[OsString]) -> Result<Args, i32> {
+    let parsed = OPTIONS.parse_argv(argv, "rmmod");
+    let mut args = Args::default();
+    for o in &parsed.options {
+        match o.key {
+            Key::Force => args.force = true,
+            Key::Syslog => args.syslog = true,
+            Key::Verbose => args.verbose = true,
+            Key::Version => return Err(print_version()),
+            Key::Help => return Err(print_text(&OPTIONS.help(USAGE))),
+        }
+    }
+    args.modules = parsed
+        .operands()?
+        .into_iter()
+        .map(|m| m.to_string_lossy().into_owned())
+        .collect();
+    Ok(args)
 }
 
 /// Runs rmmod on `args` (the program name first); returns the exit code.
 pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
-    let args: Args = match parse_args_from(args) {
+    let argv: Vec<OsString> = args.into_iter().collect();
+    let args = match parse(&argv) {
         Ok(a) => a,
         Err(code) => return code,
     };

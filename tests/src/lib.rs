@@ -3,6 +3,7 @@
 //!
 //! The real-kernel tests (QEMU) live in `tests/vm/`; see `tests/vm/README.md`.
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -17,10 +18,12 @@ pub struct Outcome {
     pub stderr: String,
 }
 
-/// Runs `bin` with `args` and collects its outcome. Panics (failing the test) if it can't start or
-/// dies from a signal: a tool must always exit.
+/// Runs `bin` with `args` and collects its outcome. argv\[0\] is `bin`'s file name, so that
+/// messages that show it (getopt's) read the same for our tool and kmod's. Panics (failing the
+/// test) if it can't start or dies from a signal: a tool must always exit.
 pub fn run(bin: &Path, args: &[&str]) -> Outcome {
     let out = Command::new(bin)
+        .arg0(bin.file_name().unwrap_or(bin.as_os_str()))
         .args(args)
         .env("LC_ALL", "C")
         .output()

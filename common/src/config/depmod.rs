@@ -83,7 +83,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use crate::context::Context;
-use crate::error::Error;
+use crate::error::{io_text, Error};
 use crate::name;
 
 /// The configuration directories read without `-C`, strongest first.
@@ -540,14 +540,6 @@ pub(crate) fn collect_files(
             continue;
         }
         files.entry(fname).or_insert(path);
-    }
-}
-
-/// An I/O error as kmod prints it: the plain `strerror` text.
-fn io_text(e: &io::Error) -> String {
-    match e.raw_os_error() {
-        Some(code) => crate::error::errno_text(nix::errno::Errno::from_raw(code)),
-        None => e.to_string(),
     }
 }
 

@@ -23,9 +23,10 @@ use outputs::{generate, Inputs, Output};
 /// What to do; the tool fills it from its command line.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
-    /// Config file or directory given with `-C` (replaces the default locations).
-    pub config: Option<PathBuf>,
-    /// Explicit module files; when empty the whole module directory is scanned.
+    /// Config files or directories given with `-C` (they replace the default locations).
+    pub config: Vec<PathBuf>,
+    /// Explicit module files (absolute paths); when empty the whole module directory is
+    /// scanned.
     pub files: Vec<PathBuf>,
     /// `-A`: do nothing when no module is newer than `modules.dep`.
     pub quick: bool,
@@ -55,6 +56,9 @@ pub enum DepmodError {
     /// A file or directory could not be read or written.
     #[error(transparent)]
     Io(#[from] Error),
+    /// depmod can't go on (kmod's `FATAL:` messages); nothing was written.
+    #[error("{0}")]
+    Fatal(String),
     /// Modules depend on each other in a circle; nothing was written.
     #[error("Found {count} modules in dependency cycles!")]
     Cycles {
@@ -87,13 +91,15 @@ pub fn run(
     // configuration is the running system's even with -b (kmod reads /etc/depmod.d then too).
     let mut warn = |m: String| report.error(&m);
     let system = Context::new("/", ctx.release());
-    let config = match &opts.config {
-        Some(p) => DepmodConfig::load_from(&system, p, &mut warn)?,
-        None => DepmodConfig::load_default(&system, &mut warn)?,
+    let config = if opts.config.is_empty() {
+        DepmodConfig::load_default(&system, &mut warn)?
+    } else {
+        DepmodConfig::load_paths(&system, &opts.config, &mut warn)?
     };
     if opts.quick && is_up_to_date(&dir, &config, report)? {
         return Ok(Vec::new());
     }
+    check_files(&dir, opts, report)?;
     let paths = if opts.files.is_empty() {
         module_paths(ctx, &config)?
     } else {
@@ -115,6 +121,13 @@ pub fn run(
                 e.reason()
             )),
         }
+    }
+    // Module files named on the command line of which none could be read: writing would only
+    // replace the indexes with empty ones (kmod does so, and exits 0).
+    if !opts.files.is_empty() && modules.is_empty() {
+        return Err(DepmodError::Fatal(
+            "no module given could be read: the indexes are left as they were".into(),
+        ));
     }
     if let Some(prefix) = &opts.symbol_prefix {
         strip_symbol_prefix(&mut modules, prefix);
@@ -156,12 +169,54 @@ pub fn run(
         }
         return Ok(modules);
     }
-    let target = match &opts.outdir {
-        Some(o) => Context::new(o, ctx.release()).module_dir(),
-        None => dir,
-    };
-    write_all(&target, &outputs)?;
+    match &opts.outdir {
+        Some(o) => {
+            // kmod 34.2 creates the output tree.
+            let target = Context::new(o, ctx.release()).module_dir();
+            fs::create_dir_all(&target).map_err(|e| Error::io(&target, e))?;
+            write_all(&target, &outputs)?;
+        }
+        None => write_all(&dir, &outputs)?,
+    }
     Ok(modules)
+}
+
+/// Module files named on the command line must be absolute paths of existing files, and the
+/// module directory must exist (unless the indexes go elsewhere): kmod 30's checks, made
+/// before any work so that a mistaken argument changes nothing.
+fn check_files(dir: &Path, opts: &Options, report: &mut dyn Reporter) -> Result<(), DepmodError> {
+    if opts.files.is_empty() {
+        return Ok(());
+    }
+    for f in &opts.files {
+        if !f.is_absolute() {
+            return Err(DepmodError::Fatal(format!(
+                "{}: not absolute path.",
+                f.display()
+            )));
+        }
+        if let Err(e) = fs::metadata(f) {
+            return Err(DepmodError::Fatal(format!(
+                "could not create module {}: {}",
+                f.display(),
+                crate::error::io_text(&e)
+            )));
+        }
+    }
+    if opts.outdir.is_none() && !opts.dry_run {
+        if let Err(e) = fs::metadata(dir) {
+            // kmod 30's words; it warns, reads the modules, then fails the same way. (kmod 34.2
+            // creates the directory: a mistyped version would leave a stray tree.)
+            let why = format!(
+                "could not open directory {}: {}",
+                dir.display(),
+                crate::error::io_text(&e)
+            );
+            report.warning(&why);
+            return Err(DepmodError::Fatal(why));
+        }
+    }
+    Ok(())
 }
 
 /// `-v`: one line per dependency, naming the first symbol that creates it (kmod's format).
@@ -202,10 +257,7 @@ fn is_up_to_date(
             report.error(&format!(
                 "could not fstatat({}, modules.dep): {}",
                 dir.display(),
-                e.raw_os_error().map_or_else(
-                    || e.to_string(),
-                    |n| crate::error::errno_text(nix::errno::Errno::from_raw(n))
-                )
+                crate::error::io_text(&e)
             ));
             return Ok(false);
         }
@@ -411,9 +463,8 @@ fn check_symbols(
     Ok(())
 }
 
-/// Writes each output through [`write_atomic`] into `dir` (created if missing).
+/// Writes each output through [`write_atomic`] into `dir`, which must exist.
 pub fn write_all(dir: &Path, outputs: &[Output]) -> Result<(), Error> {
-    fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     for o in outputs {
         write_atomic(&dir.join(o.name), &o.data)?;
     }
