@@ -1,6 +1,6 @@
 # modutils-rs: build and install the way a packager expects.
 #
-#   make                      release build of every tool, man pages and completions
+#   make                      release build of every tool
 #   make install              install under $(DESTDIR)$(PREFIX) (see the variables below)
 #   make install MULTICALL=1  only the kmod binary, the tools as symlinks to it (kmod's layout)
 #   make static               statically linked binaries (glibc, crt-static) for an initramfs,
@@ -31,9 +31,11 @@ TARGET ?= $(shell rustc -vV 2>/dev/null | sed -n 's/^host: //p')
 
 TOOLS := insmod rmmod lsmod modprobe depmod modinfo
 PROGRAMS := kmod $(TOOLS)
-MANPAGES := $(PROGRAMS) kmod-list kmod-static-nodes kmod-help
+# Man pages (man/, written by hand; kmod/tests/docs.rs keeps them in step with the options)
+# and completions (completions/<shell>/).
+MAN8 := $(PROGRAMS)
+MAN5 := modprobe.d depmod.d modules.dep modules.dep.bin
 PACKAGES := $(addprefix -p ,$(PROGRAMS))
-ASSETS := target/assets
 
 # The static recipe of the QEMU harness (tests/vm/harness.sh): crt-static with an explicit
 # --target, so RUSTFLAGS reach the tools but not build scripts or proc macros.
@@ -44,9 +46,9 @@ else
 BUILT := target/release
 endif
 
-.PHONY: all build static assets install uninstall clean
+.PHONY: all build static install uninstall clean
 
-all: build assets
+all: build
 
 build:
 ifeq ($(STATIC),1)
@@ -64,12 +66,8 @@ static:
 	done
 	@echo "static binaries in target/$(TARGET)/release"
 
-# Man pages and completions, from the same clap definitions the tools parse with.
-assets:
-	$(CARGO) run --quiet -p xtask -- assets $(ASSETS)
-
-install: build assets
-	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
+install: build
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
 	    $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
 	$(INSTALL) -m 755 $(BUILT)/kmod $(DESTDIR)$(BINDIR)/kmod
 ifeq ($(MULTICALL),1)
@@ -77,18 +75,20 @@ ifeq ($(MULTICALL),1)
 else
 	for t in $(TOOLS); do $(INSTALL) -m 755 $(BUILT)/$$t $(DESTDIR)$(SBINDIR)/$$t; done
 endif
-	for m in $(MANPAGES); do $(INSTALL) -m 644 $(ASSETS)/man/man8/$$m.8 $(DESTDIR)$(MANDIR)/man8/ || exit 1; done
+	for m in $(MAN8); do $(INSTALL) -m 644 man/$$m.8 $(DESTDIR)$(MANDIR)/man8/ || exit 1; done
+	for m in $(MAN5); do $(INSTALL) -m 644 man/$$m.5 $(DESTDIR)$(MANDIR)/man5/ || exit 1; done
 	for p in $(PROGRAMS); do \
-	    $(INSTALL) -m 644 $(ASSETS)/completions/bash/$$p $(DESTDIR)$(BASHCOMPDIR)/$$p && \
-	    $(INSTALL) -m 644 $(ASSETS)/completions/zsh/_$$p $(DESTDIR)$(ZSHCOMPDIR)/_$$p && \
-	    $(INSTALL) -m 644 $(ASSETS)/completions/fish/$$p.fish $(DESTDIR)$(FISHCOMPDIR)/$$p.fish \
+	    $(INSTALL) -m 644 completions/bash/$$p $(DESTDIR)$(BASHCOMPDIR)/$$p && \
+	    $(INSTALL) -m 644 completions/zsh/_$$p $(DESTDIR)$(ZSHCOMPDIR)/_$$p && \
+	    $(INSTALL) -m 644 completions/fish/$$p.fish $(DESTDIR)$(FISHCOMPDIR)/$$p.fish \
 	    || exit 1; \
 	done
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/kmod
 	for t in $(TOOLS); do rm -f $(DESTDIR)$(SBINDIR)/$$t; done
-	for m in $(MANPAGES); do rm -f $(DESTDIR)$(MANDIR)/man8/$$m.8; done
+	for m in $(MAN8); do rm -f $(DESTDIR)$(MANDIR)/man8/$$m.8; done
+	for m in $(MAN5); do rm -f $(DESTDIR)$(MANDIR)/man5/$$m.5; done
 	for p in $(PROGRAMS); do \
 	    rm -f $(DESTDIR)$(BASHCOMPDIR)/$$p \
 	        $(DESTDIR)$(ZSHCOMPDIR)/_$$p $(DESTDIR)$(FISHCOMPDIR)/$$p.fish; \
