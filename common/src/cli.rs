@@ -95,12 +95,11 @@ impl Reporter {
         }
         let line = format!("{}: {text}", self.tool);
         if self.syslog {
-            // LOG_DAEMON facility (3 << 3); fall back to stderr when no syslog daemon listens.
+            // LOG_DAEMON facility (3 << 3). With no syslog daemon listening the message is
+            // lost, as kmod's syslog(3) loses it: -s asks for nothing on stderr.
             let msg = format!("<{}>{line}", 24 + u32::from(severity));
-            let sent = UnixDatagram::unbound().and_then(|s| s.send_to(msg.as_bytes(), "/dev/log"));
-            if sent.is_ok() {
-                return;
-            }
+            let _ = UnixDatagram::unbound().and_then(|s| s.send_to(msg.as_bytes(), "/dev/log"));
+            return;
         }
         let _ = writeln!(io::stderr().lock(), "{line}");
     }

@@ -113,6 +113,10 @@ fn run(args: &Args, report: &Reporter) -> i32 {
         report.error("missing filename.");
         return 1;
     };
+    if path.as_os_str() == "-" {
+        report.error("this tool does not support loading from stdin!");
+        return 1;
+    }
     let shown = path.display();
     let module = match ModuleFile::open(path) {
         Ok(m) => m,

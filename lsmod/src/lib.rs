@@ -89,7 +89,16 @@ pub fn list(report: &Reporter) -> i32 {
     let modules = match loaded_modules(&ctx) {
         Ok(m) => m,
         Err(e) => {
-            report.error(format_args!("could not get list of modules: {e}"));
+            // kmod 34.2's two lines: what failed to open, then what that meant.
+            report.error(format_args!(
+                "could not open {}: {}",
+                ctx.proc_modules().display(),
+                e.reason()
+            ));
+            report.error(format_args!(
+                "could not get list of modules: {}",
+                e.reason()
+            ));
             return 1;
         }
     };

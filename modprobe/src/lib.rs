@@ -14,7 +14,7 @@ use common::cli::{finish_output, output, print_text, print_version, Output, Repo
 use common::command_chain::{CommandChain, CommandKind};
 use common::config::modprobe::{default_locations, ModprobeConfig, INDEX_DUMP_HEADER};
 use common::context::{running_release, Context};
-use common::elf::ModuleElf;
+use common::elf::{ElfError, ModuleElf};
 use common::error::errno_text;
 use common::file::ModuleFile;
 use common::getopt::{parse_c_ulong, Opt, Options, Order};
@@ -983,39 +983,72 @@ fn show_config(mp: &Modprobe, out: &Out) -> io::Result<()> {
     Ok(())
 }
 
-/// `--show-modversions` / `--show-exports` on module files or names.
+/// `--show-modversions` / `--show-exports`: the symbol versions a module file needs, or the
+/// symbols it exports, as kmod prints them. Like kmod, only the first argument is read, and it
+/// must be a file (a module name is "not found"); a module with no such symbols is an error
+/// (`No such file or directory`, kmod's ENOENT).
 fn show_elf(args: &Args, output: &Out, report: &Reporter) -> i32 {
-    let mut failed = false;
-    for arg in &args.rest {
-        let parsed = ModuleFile::open(arg)
-            .and_then(|f| f.read_image())
-            .map_err(|e| e.to_string())
-            .and_then(|img| ModuleElf::parse(&img).map_err(|e| format!("{arg}: {e}")));
-        let elf = match parsed {
-            Ok(e) => e,
-            Err(e) => {
-                report.error(e);
-                failed = true;
-                continue;
+    let arg = &args.rest[0];
+    let what = if args.show_modversions {
+        "modversions"
+    } else {
+        "symbols"
+    };
+    if std::fs::metadata(arg).is_err() {
+        report.fatal(format_args!("Module {arg} not found."));
+        return 1;
+    }
+    let symbols = ModuleFile::open(arg)
+        .and_then(|f| f.read_image())
+        .map_err(|e| e.errno().unwrap_or(Errno::EINVAL))
+        .and_then(|image| {
+            ModuleElf::parse(&image).map_err(|e| match e {
+                // kmod: too short for an ELF header is EINVAL, a wrong magic ENOEXEC.
+                ElfError::NotElf | ElfError::BadClass(_) | ElfError::BadEndian(_)
+                    if image.len() >= ELF32_HEADER_SIZE =>
+                {
+                    Errno::ENOEXEC
+                }
+                _ => Errno::EINVAL,
+            })
+        })
+        .map(|elf| -> Vec<(u64, String)> {
+            if args.show_modversions {
+                elf.versions.into_iter().map(|v| (v.crc, v.name)).collect()
+            } else {
+                elf.exports
+                    .into_iter()
+                    .map(|e| (e.crc.unwrap_or(0), e.name))
+                    .collect()
             }
-        };
-        let mut out = output.w.borrow_mut();
-        let result = if args.show_modversions {
-            elf.versions
-                .iter()
-                .try_for_each(|v| writeln!(out, "0x{:08x}\t{}", v.crc, v.name))
-        } else {
-            elf.exports
-                .iter()
-                .try_for_each(|e| writeln!(out, "0x{:08x}\t{}", e.crc.unwrap_or(0), e.name))
-        };
-        drop(out);
-        if output.keep(result).is_err() {
+        })
+        .and_then(|list| {
+            if list.is_empty() {
+                Err(Errno::ENOENT)
+            } else {
+                Ok(list)
+            }
+        });
+    let symbols = match symbols {
+        Ok(s) => s,
+        Err(errno) => {
+            report.fatal(format_args!(
+                "could not get {what} of {arg}: {}",
+                errno_text(errno)
+            ));
             return 1;
         }
-    }
-    i32::from(failed)
+    };
+    let mut out = output.w.borrow_mut();
+    let result = symbols
+        .iter()
+        .try_for_each(|(crc, name)| writeln!(out, "0x{crc:08x}\t{name}"));
+    drop(out);
+    i32::from(output.keep(result).is_err())
 }
+
+/// The size of the smallest ELF header (32-bit).
+const ELF32_HEADER_SIZE: usize = 52;
 
 #[cfg(test)]
 mod tests {

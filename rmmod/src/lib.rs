@@ -119,7 +119,8 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
     i32::from(failed)
 }
 
-/// Removes one module given by name or path; the error is the message to print.
+/// Removes one module given by name or path; the error is the message to print. With `force`,
+/// as with kmod, the kernel is asked whatever /sys says (it refuses what it can't remove).
 fn remove(ctx: &Context, arg: &str, force: bool, report: &Reporter) -> Result<(), String> {
     let path = Path::new(arg);
     let name = if path.exists() {
@@ -127,12 +128,12 @@ fn remove(ctx: &Context, arg: &str, force: bool, report: &Reporter) -> Result<()
     } else {
         name::from_arg(arg)
     };
-    match initstate(ctx, &name).map_err(|e| e.to_string())? {
-        None => return Err(format!("Module {name} is not currently loaded")),
-        Some(InitState::Builtin) => return Err(format!("Module {name} is builtin.")),
-        Some(_) => {}
-    }
     if !force {
+        match initstate(ctx, &name).map_err(|e| e.to_string())? {
+            None => return Err(format!("Module {name} is not currently loaded")),
+            Some(InitState::Builtin) => return Err(format!("Module {name} is builtin.")),
+            Some(_) => {}
+        }
         let users = holders(ctx, &name).unwrap_or_default();
         if !users.is_empty() {
             return Err(format!("Module {name} is in use by: {}", users.join(" ")));
@@ -142,6 +143,10 @@ fn remove(ctx: &Context, arg: &str, force: bool, report: &Reporter) -> Result<()
         }
     }
     report.info(format_args!("removing module {name}"));
-    delete_module(&name, force)
-        .map_err(|e| format!("could not remove module {name}: {}", errno_text(e)))
+    delete_module(&name, force).map_err(|e| {
+        // kmod 34.2's two lines: the library's, then the tool's.
+        let why = errno_text(e);
+        report.error(format_args!("could not remove '{name}': {why}"));
+        format!("could not remove module {name}: {why}")
+    })
 }

@@ -137,6 +137,33 @@ prepare_kernel() {
     KBUILD_DIR=$KDIR/usr/src/linux-headers-$KVER
 }
 
+# ------------------------------------------------- the Debian 13 (kmod 34.2) root
+# ensure_trixie_root: sets TRIXIE, a Debian 13 root with kmod (debootstrap --variant=minbase,
+# from the mirror this machine's apt uses), made once and kept in the cache: the kmod 34.2
+# oracle, run with chroot. A root whose debootstrap didn't finish is made again.
+ensure_trixie_root() {
+    TRIXIE=$CACHE/trixie-root
+    [ -f "$TRIXIE/.stamp" ] && [ -x "$TRIXIE/usr/bin/kmod" ] && return 0
+    command -v debootstrap >/dev/null || {
+        apt_update_once
+        log "apt-get install debootstrap"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >&2
+    }
+    local mirror
+    mirror=$(awk '$1 == "URIs:" && $2 ~ /\/debian\/?$/ { print $2; exit }' \
+        /etc/apt/sources.list.d/*.sources 2>/dev/null || true)
+    [ -n "$mirror" ] || mirror=$(awk '$1 == "deb" && $3 !~ /security/ { print $2; exit }' \
+        /etc/apt/sources.list 2>/dev/null || true)
+    mirror=${mirror:-http://deb.debian.org/debian}
+    log "debootstrap trixie (kmod 34.2) from $mirror"
+    rm -rf "$TRIXIE"
+    mkdir -p "$CACHE"
+    debootstrap --variant=minbase --include=kmod trixie "$TRIXIE" "$mirror" >"$CACHE/trixie-debootstrap.log" 2>&1 ||
+        die "debootstrap trixie failed (log: $CACHE/trixie-debootstrap.log)"
+    chroot "$TRIXIE" kmod --version | head -n 1 >"$TRIXIE/.stamp"
+    log "trixie root: $(cat "$TRIXIE/.stamp")"
+}
+
 # ------------------------------------------------------------------- our tools
 TOOLS_DIR=
 build_tools() {
@@ -148,11 +175,11 @@ build_tools() {
     command -v cargo >/dev/null || die "cargo not found"
     log "building static insmod/rmmod/lsmod/depmod/modprobe/modinfo"
     (cd "$ROOT" && RUSTFLAGS='-C target-feature=+crt-static' \
-        cargo build --release --target "$TARGET" -p insmod -p rmmod -p lsmod -p depmod -p modprobe -p modinfo >&2) ||
+        cargo build --release --target "$TARGET" -p insmod -p rmmod -p lsmod -p depmod -p modprobe -p modinfo -p kmod >&2) ||
         die "cargo build of the tools failed"
     TOOLS_DIR=${CARGO_TARGET_DIR:-$ROOT/target}/$TARGET/release
     local t
-    for t in insmod rmmod lsmod depmod modprobe modinfo; do
+    for t in insmod rmmod lsmod depmod modprobe modinfo kmod; do
         [ -x "$TOOLS_DIR/$t" ] || die "missing $TOOLS_DIR/$t"
         if readelf -l "$TOOLS_DIR/$t" | grep -q 'Requesting program interpreter'; then
             die "$TOOLS_DIR/$t is not statically linked"

@@ -101,6 +101,17 @@ pub fn run(
     }
     check_files(&dir, opts, report)?;
     let paths = if opts.files.is_empty() {
+        // kmod's words for a tree that isn't there.
+        if let Err(e) = fs::read_dir(&dir) {
+            let why = crate::error::io_text(&e);
+            report.error(&format!(
+                "could not open directory {}: {why}",
+                dir.display()
+            ));
+            return Err(DepmodError::Fatal(format!(
+                "could not search modules: {why}"
+            )));
+        }
         module_paths(ctx, &config)?
     } else {
         opts.files.clone()
