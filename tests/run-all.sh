@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test: formatting and lints, the hermetic unit tests, the differential tests against
 # Debian's kmod on this host (cargo test; tests/diff/depmod.sh, modinfo.sh, modprobe.sh and
-# kmod.sh on Debian's real module trees), real clients (systemd's `modprobe -abq`,
+# kmod.sh on Debian's real module trees; tests/diff/cmdline.sh: every tool's command line
+# against kmod 30 and against kmod 34.2 in a Debian 13 root), real clients (systemd's `modprobe -abq`,
 # initramfs-tools' mkinitramfs: tests/diff/systemd-modprobe.sh, mkinitramfs.sh), the install
 # path (tests/install.sh), the robustness sweeps (tests/robust/: damaged modules and
 # indexes, depmod killed while writing),
@@ -38,6 +39,8 @@ echo "== modinfo against Debian's kmod modinfo on Debian's 6.1 and 6.12 module t
 tests/diff/modinfo.sh all
 echo "== modprobe against Debian's kmod modprobe on Debian's 6.1 and 6.12 module trees"
 tests/diff/modprobe.sh all
+echo "== every tool's command line against kmod 30 and kmod 34.2 (Debian 13 root)"
+tests/diff/cmdline.sh
 echo "== kmod static-nodes and kmod list against Debian's kmod (6.1 and 6.12 trees)"
 tests/diff/kmod.sh all
 echo "== systemd's modprobe@.service command line (modprobe -abq) against Debian's kmod"
@@ -46,7 +49,8 @@ echo "== initramfs-tools' mkinitramfs with our modprobe, depmod and modinfo, aga
 tests/diff/mkinitramfs.sh all
 echo "== make install / uninstall (DESTDIR, PREFIX, SBINDIR, MULTICALL, STATIC)"
 tests/install.sh
-echo "== robustness: damaged modules and indexes, depmod killed while writing"
+echo "== robustness: mistaken depmod arguments, damaged modules and indexes, depmod killed while writing"
+tests/robust/depmod-args.sh
 tests/robust/sweep.sh
 tests/robust/atomic.sh
 echo "== real kernels in QEMU"

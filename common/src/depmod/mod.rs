@@ -87,6 +87,7 @@ pub fn run(
     report: &mut dyn Reporter,
 ) -> Result<Vec<ModuleScan>, DepmodError> {
     let dir = ctx.module_dir();
+    let kernel = kernel_symbols(opts)?;
     // Like kmod, configuration problems are printed as errors but don't stop depmod, and the
     // configuration is the running system's even with -b (kmod reads /etc/depmod.d then too).
     let mut warn = |m: String| report.error(&m);
@@ -157,8 +158,8 @@ pub fn run(
     if opts.verbose {
         print_needs(&modules)?;
     }
-    if opts.errsyms {
-        check_symbols(opts, &modules, report)?;
+    if let (true, Some(kernel)) = (opts.errsyms, &kernel) {
+        check_symbols(opts, kernel, &modules, report);
     }
     let dep_paths: Vec<String> = modules.iter().map(|m| dep_path(&dir, &m.path)).collect();
     let builtin = read_optional(&dir.join("modules.builtin"), report)?;
@@ -395,17 +396,26 @@ fn read_optional(path: &Path, report: &mut dyn Reporter) -> Result<Option<Vec<u8
     }
 }
 
-/// `-e`: unknown symbols (not exported by any module nor the kernel) and CRC mismatches.
-fn check_symbols(
-    opts: &Options,
-    modules: &[ModuleScan],
-    report: &mut dyn Reporter,
-) -> Result<(), Error> {
+/// The kernel's own symbols from `-F System.map` and `-E Module.symvers` (with their CRCs when
+/// known), or `None` when neither was given. Like kmod, they are read first, with or without
+/// `-e`, and a file that can't be read stops depmod before any work.
+fn kernel_symbols(opts: &Options) -> Result<Option<HashMap<String, Option<u64>>>, DepmodError> {
+    if opts.system_map.is_none() && opts.symvers.is_none() {
+        return Ok(None);
+    }
+    let read = |p: &Path| {
+        fs::read_to_string(p).map_err(|e| {
+            DepmodError::Fatal(format!(
+                "could not load {}: {}",
+                p.display(),
+                crate::error::io_text(&e)
+            ))
+        })
+    };
     let mut kernel: HashMap<String, Option<u64>> = HashMap::new();
     let prefix = opts.symbol_prefix.as_deref().unwrap_or("");
     if let Some(map) = &opts.system_map {
-        let text = fs::read_to_string(map).map_err(|e| Error::io(map, e))?;
-        for line in text.lines() {
+        for line in read(map)?.lines() {
             let mut f = line.split_whitespace();
             let (_, Some(kind), Some(sym)) = (f.next(), f.next(), f.next()) else {
                 continue;
@@ -419,8 +429,7 @@ fn check_symbols(
         }
     }
     if let Some(symvers) = &opts.symvers {
-        let text = fs::read_to_string(symvers).map_err(|e| Error::io(symvers, e))?;
-        for line in text.lines() {
+        for line in read(symvers)?.lines() {
             let mut f = line.split('\t');
             let (Some(crc), Some(sym), Some(owner)) = (f.next(), f.next(), f.next()) else {
                 continue;
@@ -431,9 +440,17 @@ fn check_symbols(
             }
         }
     }
-    if opts.system_map.is_none() && opts.symvers.is_none() {
-        return Ok(());
-    }
+    Ok(Some(kernel))
+}
+
+/// `-e`: unknown symbols (not exported by any module nor the kernel) and CRC mismatches.
+fn check_symbols(
+    opts: &Options,
+    kernel: &HashMap<String, Option<u64>>,
+    modules: &[ModuleScan],
+    report: &mut dyn Reporter,
+) {
+    let prefix = opts.symbol_prefix.as_deref().unwrap_or("");
     let mut crcs: HashMap<&str, Option<u64>> = HashMap::new();
     for m in modules {
         for e in &m.exports {
@@ -471,7 +488,6 @@ fn check_symbols(
             }
         }
     }
-    Ok(())
 }
 
 /// Writes each output through [`write_atomic`] into `dir`, which must exist.
