@@ -231,7 +231,7 @@ pub const OPTIONS: Options<Key> = Options {
             Some('s'),
             Some("syslog"),
             Key::Syslog,
-            "report errors to syslog too",
+            "report errors to syslog, not stderr",
         ),
         Opt::flag(Some('q'), Some("quiet"), Key::Quiet, "print no messages"),
         Opt::flag(
