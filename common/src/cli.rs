@@ -157,7 +157,10 @@ pub fn finish_output(result: io::Result<()>, reporter: &Reporter) -> i32 {
         Ok(()) => 0,
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => 0,
         Err(e) => {
-            reporter.error(format_args!("could not write output: {e}"));
+            reporter.error(format_args!(
+                "could not write output: {}",
+                crate::error::io_text(&e)
+            ));
             1
         }
     }

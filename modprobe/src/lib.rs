@@ -15,7 +15,7 @@ use common::command_chain::{CommandChain, CommandKind};
 use common::config::modprobe::{default_locations, ModprobeConfig, INDEX_DUMP_HEADER};
 use common::context::{running_release, Context};
 use common::elf::{ElfError, ModuleElf};
-use common::error::errno_text;
+use common::error::{errno_text, io_text};
 use common::file::ModuleFile;
 use common::getopt::{parse_c_ulong, Opt, Options, Order};
 use common::kernel::load::{insert, ForceOptions, LoadError};
@@ -422,7 +422,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
     {
         Ok(handle) => handle.join().unwrap_or(1),
         Err(e) => {
-            eprintln!("modprobe: ERROR: could not start: {e}");
+            eprintln!("modprobe: ERROR: could not start: {}", io_text(&e));
             1
         }
     }

@@ -206,6 +206,19 @@ versionish() {
     fi
 }
 
+# sane OURS COMPARISON ARGS...: our messages are whole (no panic, no Rust "(os error N)"
+# suffix), then the comparison.
+sane() {
+    local o=$SCR/res/$1
+    shift
+    if grep -qE 'panicked|\(os error [0-9]+\)' "$o.err"; then
+        echo "our message is not one of ours:"
+        cat "$o.err"
+        return 1
+    fi
+    "$@"
+}
+
 CASE_ENV=()
 CASE_TREE=
 # c NAME FLAGS TOOL ARGS...: one case, checked on both sides. FLAGS: comma-separated (see the
@@ -222,13 +235,13 @@ c() {
         file=after
         [ "$side" = 30 ] || file=text
         if [ -n "$not" ]; then
-            check "$name [$side: $not]" differs "k$side.$side" "ours.$side" "$not" "$file"
+            check "$name [$side: $not]" sane "ours.$side" differs "k$side.$side" "ours.$side" "$not" "$file"
         elif [[ ",$flags," == *,help,* ]]; then
-            check "$name [$side]" helpish "k$side.$side" "ours.$side"
+            check "$name [$side]" sane "ours.$side" helpish "k$side.$side" "ours.$side"
         elif [[ ",$flags," == *,version,* ]]; then
-            check "$name [$side]" versionish "k$side.$side" "ours.$side" "$side"
+            check "$name [$side]" sane "ours.$side" versionish "k$side.$side" "ours.$side" "$side"
         else
-            check "$name [$side]" same "k$side.$side" "ours.$side" "$file"
+            check "$name [$side]" sane "ours.$side" same "k$side.$side" "ours.$side" "$file"
         fi
         if [[ ",$flags," == *,unchanged,* ]]; then
             check "$name [$side: tree unchanged]" cmp "$SCR/res/ours.$side.before" "$SCR/res/ours.$side.after"

@@ -202,8 +202,10 @@ ran_ours() {
     local m=$1 k o
     k=$(find "$SCR/x.k.$m" -path '*/usr/bin/kmod' | head -n 1)
     o=$(find "$SCR/x.o.$m" -path '*/usr/bin/kmod' | head -n 1)
-    "$o" --version | tee /dev/stderr | grep -q '^kmod modutils-rs ' || return 1
-    "$k" --version | tee /dev/stderr | grep -q '^kmod version '
+    # Both start with kmod's line; ours names itself on its third.
+    "$o" --version | tee /dev/stderr | grep -q '^modutils-rs ' || return 1
+    "$k" --version | tee /dev/stderr | grep -q '^kmod version ' || return 1
+    ! "$k" --version | grep -q 'modutils-rs'
 }
 
 for m in "${MODES[@]}"; do

@@ -22,7 +22,7 @@ use super::{
 #[derive(Debug, thiserror::Error)]
 pub enum SparseError {
     /// Reading the file failed.
-    #[error(transparent)]
+    #[error("{}", crate::error::io_text(.0))]
     Io(#[from] io::Error),
     /// The contents are not a valid module.
     #[error(transparent)]

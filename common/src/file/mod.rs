@@ -75,7 +75,7 @@ impl fmt::Display for Compression {
 #[derive(Debug, thiserror::Error)]
 pub enum DecompressError {
     /// The stream is damaged or truncated.
-    #[error("corrupt {format} stream: {source}")]
+    #[error("corrupt {format} stream: {}", crate::error::io_text(source))]
     Corrupt {
         /// The compression format.
         format: Compression,

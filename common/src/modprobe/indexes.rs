@@ -31,7 +31,7 @@ pub struct DepEntry {
 #[derive(Debug, thiserror::Error)]
 pub enum IndexFileError {
     /// The file exists but could not be read.
-    #[error("could not read index {}: {source}", path.display())]
+    #[error("could not read index {}: {}", path.display(), crate::error::io_text(source))]
     Read {
         /// The index file.
         path: PathBuf,
