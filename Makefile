@@ -9,7 +9,7 @@
 #
 # Variables (all may be given on the command line):
 #   PREFIX=/usr/local  DESTDIR=  BINDIR=$(PREFIX)/bin  SBINDIR=$(PREFIX)/sbin
-#   MANDIR=$(PREFIX)/share/man  BASHCOMPDIR, ZSHCOMPDIR, FISHCOMPDIR (under $(PREFIX)/share)
+#   MANDIR=$(PREFIX)/share/man  BASHCOMPDIR, BASHCOMPATDIR, ZSHCOMPDIR, FISHCOMPDIR (see below)
 #   CARGO=cargo  TARGET=<host triple> (for the static build)
 # Debian's own layout, for instance:
 #   make install PREFIX=/usr SBINDIR=/sbin BINDIR=/bin MULTICALL=1 DESTDIR=debian/tmp
@@ -20,9 +20,35 @@ BINDIR ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin
 DATADIR ?= $(PREFIX)/share
 MANDIR ?= $(DATADIR)/man
-BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
-ZSHCOMPDIR ?= $(DATADIR)/zsh/site-functions
-FISHCOMPDIR ?= $(DATADIR)/fish/vendor_completions.d
+# Completions (completions/<shell>/, written by hand). Where they go, so that ours are the ones
+# used for our seven commands without replacing another package's file: on Debian,
+# bash-completion owns /usr/share/bash-completion/completions/{insmod,modinfo,modprobe,rmmod,
+# insmod.static}, zsh-common /usr/share/zsh/functions/Completion/Linux/_modutils (insmod, lsmod,
+# modinfo, modprobe, rmmod), fish-common /usr/share/fish/completions/{modinfo,modprobe,rmmod}.fish;
+# kmod's package owns .../bash-completion/completions/kmod (Debian 13: also insmod, lsmod, rmmod),
+# ours to own in a package that replaces kmod. Checked on Debian 12 by tests/completions.sh.
+#  - bash: the seven files go to BASHCOMPDIR, a directory of ours that bash-completion does not
+#    search, and a loader, completions/bash/modutils-rs.in, to BASHCOMPATDIR/modutils-rs.
+#    bash-completion sources /etc/bash_completion.d/* at start-up, and loads a completion on
+#    demand only for a command that has none: the loader registers our seven commands (and reads
+#    a command's file from BASHCOMPDIR on its first TAB), so bash-completion never loads its own
+#    or kmod's file for them, whatever its version (2.12 and later search their own directory
+#    before /usr/local/share) and XDG_DATA_DIRS. This is also how a distribution package gets our
+#    modprobe and modinfo completions: it ships the same two paths (the loader as a conffile),
+#    no dpkg-divert needed. BASHCOMPATDIR= (empty) installs no loader: then point BASHCOMPDIR at
+#    a directory bash-completion searches (e.g. ~/.local/share/bash-completion/completions).
+#  - zsh: site-functions, or with PREFIX=/usr Debian's vendor-completions (Debian's zsh has no
+#    /usr/share/zsh/site-functions in its fpath). Both come before .../Completion/Linux in fpath,
+#    and compinit keeps the first #compdef it finds for a command.
+#  - fish: fish loads the first file for a command along fish_complete_path. With PREFIX=/usr,
+#    vendor_completions.d, searched before fish's own completions. Debian's fish searches
+#    /usr/local/share/fish/vendor_completions.d only when XDG_DATA_DIRS names /usr/local/share,
+#    so with PREFIX=/usr/local they go to /etc/fish/completions (the administrator's, searched
+#    before both).
+BASHCOMPDIR ?= $(DATADIR)/modutils-rs/bash-completion
+BASHCOMPATDIR ?= /etc/bash_completion.d
+ZSHCOMPDIR ?= $(if $(filter /usr,$(PREFIX)),$(DATADIR)/zsh/vendor-completions,$(DATADIR)/zsh/site-functions)
+FISHCOMPDIR ?= $(if $(filter /usr/local,$(PREFIX)),/etc/fish/completions,$(DATADIR)/fish/vendor_completions.d)
 CARGO ?= cargo
 INSTALL ?= install
 MULTICALL ?= 0
@@ -36,6 +62,7 @@ PROGRAMS := kmod $(TOOLS)
 MAN8 := $(PROGRAMS)
 MAN5 := modprobe.d depmod.d modules.dep modules.dep.bin
 PACKAGES := $(addprefix -p ,$(PROGRAMS))
+COMPLETIONS := target/completions
 
 # The static recipe of the QEMU harness (tests/vm/harness.sh): crt-static with an explicit
 # --target, so RUSTFLAGS reach the tools but not build scripts or proc macros.
@@ -46,7 +73,7 @@ else
 BUILT := target/release
 endif
 
-.PHONY: all build static install uninstall clean
+.PHONY: all build static install uninstall clean completions install-completions uninstall-completions
 
 all: build
 
@@ -66,9 +93,8 @@ static:
 	done
 	@echo "static binaries in target/$(TARGET)/release"
 
-install: build
-	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
-	    $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+install: build completions
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
 	$(INSTALL) -m 755 $(BUILT)/kmod $(DESTDIR)$(BINDIR)/kmod
 ifeq ($(MULTICALL),1)
 	for t in $(TOOLS); do ln -sf $(BINDIR)/kmod $(DESTDIR)$(SBINDIR)/$$t; done
@@ -77,22 +103,58 @@ else
 endif
 	for m in $(MAN8); do $(INSTALL) -m 644 man/$$m.8 $(DESTDIR)$(MANDIR)/man8/ || exit 1; done
 	for m in $(MAN5); do $(INSTALL) -m 644 man/$$m.5 $(DESTDIR)$(MANDIR)/man5/ || exit 1; done
+	$(install-completions)
+
+# The completion files as installed: each command's file of completions/<shell>/ with the
+# shell's common part (common.bash, common.zsh, common.fish) in place of its `# @common@` line.
+completions:
+	rm -rf $(COMPLETIONS)
+	mkdir -p $(COMPLETIONS)/bash $(COMPLETIONS)/zsh $(COMPLETIONS)/fish
 	for p in $(PROGRAMS); do \
-	    $(INSTALL) -m 644 completions/bash/$$p $(DESTDIR)$(BASHCOMPDIR)/$$p && \
-	    $(INSTALL) -m 644 completions/zsh/_$$p $(DESTDIR)$(ZSHCOMPDIR)/_$$p && \
-	    $(INSTALL) -m 644 completions/fish/$$p.fish $(DESTDIR)$(FISHCOMPDIR)/$$p.fish \
-	    || exit 1; \
+	    for f in bash/$$p zsh/_$$p fish/$$p.fish; do \
+	        sed -e '/^# @common@$$/{' -e "r completions/$${f%%/*}/common.$${f%%/*}" -e 'd' -e '}' \
+	            completions/$$f >$(COMPLETIONS)/$$f || exit 1; \
+	    done; \
 	done
+
+# The completions alone (no build), as `make install` installs them.
+install-completions: completions
+	$(install-completions)
+
+define install-completions
+$(INSTALL) -d $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+for p in $(PROGRAMS); do \
+    $(INSTALL) -m 644 $(COMPLETIONS)/bash/$$p $(DESTDIR)$(BASHCOMPDIR)/$$p && \
+    $(INSTALL) -m 644 $(COMPLETIONS)/zsh/_$$p $(DESTDIR)$(ZSHCOMPDIR)/_$$p && \
+    $(INSTALL) -m 644 $(COMPLETIONS)/fish/$$p.fish $(DESTDIR)$(FISHCOMPDIR)/$$p.fish \
+    || exit 1; \
+done
+if [ -n "$(BASHCOMPATDIR)" ]; then \
+    $(INSTALL) -d $(DESTDIR)$(BASHCOMPATDIR) && \
+    sed 's|@BASHCOMPDIR@|$(BASHCOMPDIR)|g' completions/bash/modutils-rs.in \
+        >$(DESTDIR)$(BASHCOMPATDIR)/modutils-rs && \
+    chmod 644 $(DESTDIR)$(BASHCOMPATDIR)/modutils-rs; \
+fi
+endef
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/kmod
 	for t in $(TOOLS); do rm -f $(DESTDIR)$(SBINDIR)/$$t; done
 	for m in $(MAN8); do rm -f $(DESTDIR)$(MANDIR)/man8/$$m.8; done
 	for m in $(MAN5); do rm -f $(DESTDIR)$(MANDIR)/man5/$$m.5; done
-	for p in $(PROGRAMS); do \
-	    rm -f $(DESTDIR)$(BASHCOMPDIR)/$$p \
-	        $(DESTDIR)$(ZSHCOMPDIR)/_$$p $(DESTDIR)$(FISHCOMPDIR)/$$p.fish; \
-	done
+	$(uninstall-completions)
+
+uninstall-completions:
+	$(uninstall-completions)
+
+define uninstall-completions
+for p in $(PROGRAMS); do \
+    rm -f $(DESTDIR)$(BASHCOMPDIR)/$$p \
+        $(DESTDIR)$(ZSHCOMPDIR)/_$$p $(DESTDIR)$(FISHCOMPDIR)/$$p.fish; \
+done
+if [ -n "$(BASHCOMPATDIR)" ]; then rm -f $(DESTDIR)$(BASHCOMPATDIR)/modutils-rs; fi
+rmdir $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(DATADIR)/modutils-rs 2>/dev/null || true
+endef
 
 clean:
 	$(CARGO) clean

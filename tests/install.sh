@@ -2,9 +2,9 @@
 # The packager's path: `make install` with DESTDIR, PREFIX, BINDIR, SBINDIR,
 # MULTICALL=1 and STATIC=1, then `make uninstall`. Checks:
 #   - exactly the expected files land under DESTDIR (binaries, 10 man pages
-#     in section 8, bash, zsh and fish completions for kmod and each tool),
+#     in sections 8 and 5, bash, zsh and fish completions for kmod and each tool),
 #     at the PREFIX/SBINDIR given, and at /usr/local by default;
-#   - each installed tool runs and its --version names the project;
+#   - each installed tool runs and its --version starts with kmod's line and names the project;
 #   - each man page renders with man-db without warnings and names its tool;
 #   - each bash completion loads and registers for its command, each zsh one
 #     starts with `#compdef <tool>`, each fish one completes its command;
@@ -44,42 +44,60 @@ check() {
     fi
 }
 
-# expected ROOT PREFIX BINDIR SBINDIR: the file list `make install` should give.
+# expected ROOT PREFIX BINDIR SBINDIR: the file list `make install` should give (completions
+# where the Makefile puts them: see its comment and tests/completions.sh).
 expected() {
     local p=$2 b=$3 s=$4 t
     {
         echo "$b/kmod"
         for t in "${TOOLS[@]}"; do echo "$s/$t"; done
-        for t in kmod kmod-list kmod-static-nodes kmod-help "${TOOLS[@]}"; do
-            echo "$p/share/man/man8/$t.8"
-        done
+        for t in kmod "${TOOLS[@]}"; do echo "$p/share/man/man8/$t.8"; done
+        for t in modprobe.d depmod.d modules.dep modules.dep.bin; do echo "$p/share/man/man5/$t.5"; done
+        echo /etc/bash_completion.d/modutils-rs
         for t in kmod "${TOOLS[@]}"; do
-            echo "$p/share/bash-completion/completions/$t"
-            echo "$p/share/zsh/site-functions/_$t"
-            echo "$p/share/fish/vendor_completions.d/$t.fish"
+            echo "$p/share/modutils-rs/bash-completion/$t"
+            echo "$(zsh_dir "$p")/_$t"
+            echo "$(fish_dir "$p")/$t.fish"
         done
     } | LC_ALL=C sort
+}
+zsh_dir() { if [ "$1" = /usr ]; then echo /usr/share/zsh/vendor-completions; else echo "$1/share/zsh/site-functions"; fi; }
+fish_dir() {
+    case $1 in
+        /usr/local) echo /etc/fish/completions ;;
+        *) echo "$1/share/fish/vendor_completions.d" ;;
+    esac
 }
 files() { (cd "$1" && find . ! -type d | sed 's|^\.||' | LC_ALL=C sort); }
 same_files() { diff <(expected "$@") <(files "$1"); }
 
+# The first line is kmod's (the release whose behaviour we follow), the last ours.
+version_ok() { [ "$(sed -n 1p <<<"$1")" = "kmod version 30" ] && [ "$(sed -n 3p <<<"$1")" = "modutils-rs $VERSION" ]; }
+
 tools_run() {
     local root=$1 b=$2 s=$3 t out
     out=$("$root$b/kmod" --version)
-    [ "$out" = "kmod modutils-rs $VERSION" ] || { echo "kmod --version: $out"; return 1; }
+    version_ok "$out" || { echo "kmod --version: $out"; return 1; }
     for t in "${TOOLS[@]}"; do
         out=$("$root$s/$t" --version)
-        [ "$out" = "$t modutils-rs $VERSION" ] || { echo "$t --version: $out"; return 1; }
+        version_ok "$out" || { echo "$t --version: $out"; return 1; }
     done
 }
 
 man_pages() {
-    local root=$1 p=$2 f err
-    for f in "$root$p"/share/man/man8/*.8; do
+    local root=$1 p=$2 f err name
+    for f in "$root$p"/share/man/man8/*.8 "$root$p"/share/man/man5/*.5; do
+        if [ "$(head -c 4 "$f")" = ".so " ]; then
+            # A link page: its target must be installed beside it.
+            [ -f "$root$p/share/man/$(cut -c5- "$f")" ] || { echo "$f: $(cat "$f"): no such page"; return 1; }
+            continue
+        fi
         err=$(MANWIDTH=80 man --warnings -l "$f" 2>&1 >"$D/page.txt") || { echo "$f: $err"; return 1; }
         [ -z "$err" ] || { echo "$f: warnings: $err"; return 1; }
         grep -q "^NAME" "$D/page.txt" || { echo "$f: no NAME section"; return 1; }
-        grep -Eq "^ +$(basename "$f" .8) +- " "$D/page.txt" || { echo "$f: NAME doesn't name it"; return 1; }
+        name=$(basename "$f")
+        sed -n '/^NAME/{n;p;}' "$D/page.txt" | grep -Eq "(^| )${name%.?}(,| )" ||
+            { echo "$f: NAME doesn't name it"; return 1; }
     done
     grep -q -- '--show-depends' <(MANWIDTH=80 man -l "$root$p/share/man/man8/modprobe.8")
 }
@@ -87,16 +105,18 @@ man_pages() {
 completions() {
     local root=$1 p=$2 t
     for t in kmod "${TOOLS[@]}"; do
-        bash -c 'source "$1" && complete -p "$2"' sh "$root$p/share/bash-completion/completions/$t" "$t" ||
+        bash -c 'source "$1" && complete -p "$2"' sh "$root$p/share/modutils-rs/bash-completion/$t" "$t" ||
             { echo "bash completion of $t"; return 1; }
-        [ "$(head -n 1 "$root$p/share/zsh/site-functions/_$t")" = "#compdef $t" ] ||
+        [ "$(head -n 1 "$root$(zsh_dir "$p")/_$t")" = "#compdef $t" ] ||
             { echo "zsh completion of $t"; return 1; }
-        grep -q "^complete -c $t " "$root$p/share/fish/vendor_completions.d/$t.fish" ||
+        grep -q "^complete -c $t " "$root$(fish_dir "$p")/$t.fish" ||
             { echo "fish completion of $t"; return 1; }
     done
-    # Options are there: modprobe's --show-depends, kmod's static-nodes.
-    grep -q -- '--show-depends' "$root$p/share/bash-completion/completions/modprobe"
-    grep -q 'static-nodes' "$root$p/share/zsh/site-functions/_kmod"
+    # The loader points at where the files went; options are there.
+    grep -q "$p/share/modutils-rs/bash-completion" "$root/etc/bash_completion.d/modutils-rs" ||
+        { echo "the bash loader doesn't name $p/share/modutils-rs/bash-completion"; return 1; }
+    grep -q -- 'show-depends' "$root$p/share/modutils-rs/bash-completion/modprobe"
+    grep -q 'static-nodes' "$root$(zsh_dir "$p")/_kmod"
 }
 
 multicall() {
@@ -110,8 +130,8 @@ multicall() {
         # The link's target is the installed system's path: run the staged
         # kmod under the tool's name instead.
         ln -sf "$root$b/kmod" "$D/$t"
-        out=$("$D/$t" --version)
-        [ "$out" = "$t modutils-rs $VERSION" ] || { echo "kmod as $t: $out"; return 1; }
+        out=$("$D/$t" --help | sed -n 2p)
+        [[ $out == "	$t "* ]] || { echo "kmod as $t: its help's usage line is $out"; return 1; }
     done
 }
 

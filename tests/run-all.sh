@@ -4,7 +4,7 @@
 # kmod.sh on Debian's real module trees; tests/diff/cmdline.sh: every tool's command line
 # against kmod 30 and against kmod 34.2 in a Debian 13 root), real clients (systemd's `modprobe -abq`,
 # initramfs-tools' mkinitramfs: tests/diff/systemd-modprobe.sh, mkinitramfs.sh), the install
-# path (tests/install.sh), the robustness sweeps (tests/robust/: damaged modules and
+# path (tests/install.sh), the shell completions (tests/completions.sh), the robustness sweeps (tests/robust/: damaged modules and
 # indexes, depmod killed while writing),
 # and the real-kernel tests in QEMU (Debian's 6.1 and 6.12 kernels).
 # Installs what it needs on a fresh Debian machine (run as root). Downloads are cached in
@@ -49,6 +49,8 @@ echo "== initramfs-tools' mkinitramfs with our modprobe, depmod and modinfo, aga
 tests/diff/mkinitramfs.sh all
 echo "== make install / uninstall (DESTDIR, PREFIX, SBINDIR, MULTICALL, STATIC)"
 tests/install.sh
+echo "== bash, zsh and fish completions, and where make install puts them"
+tests/completions.sh
 echo "== robustness: mistaken depmod arguments, damaged modules and indexes, depmod killed while writing"
 tests/robust/depmod-args.sh
 tests/robust/sweep.sh
