@@ -1,7 +1,8 @@
 //! `common`: everything the module tools share.
 //!
 //! One module per concern:
-//! - [`cli`]: argument parsing, `<tool>: ERROR:` messages, syslog, closed pipes.
+//! - [`cli`]: the version text, `<tool>: ERROR:` messages, syslog, closed pipes.
+//! - [`getopt`]: command lines read as glibc's `getopt_long` reads them, from each tool's table.
 //! - [`command_chain`]: `install` / `remove` commands that would run themselves again.
 //! - [`config`]: `depmod.d` configuration.
 //! - [`context`]: the root directory, kernel release and every path derived from them.

@@ -268,7 +268,7 @@ const USAGE: &[&str] = &[
     "modprobe [options] -a [-i] [-b] MODULE...",
     "modprobe [options] -r [-i] MODULE...",
     "modprobe [options] -c",
-    "modprobe [options] --show-modversions|--show-exports FILE...",
+    "modprobe [options] --show-modversions|--show-exports FILE",
 ];
 
 /// modprobe's validated command line.
