@@ -395,6 +395,7 @@ c "modprobe --show-m no file" - modprobe --show-m /nonexistent.ko
 c "modprobe no name" - modprobe "${Q[@]}"
 c "modprobe unknown" - modprobe no_such "${Q[@]}"
 c "modprobe empty name" - modprobe '' "${Q[@]}"
+c "modprobe non-UTF-8 name" not30=non-utf8-names,not34=non-utf8-names modprobe $'ab\xffc' "${Q[@]}"
 CASE_ENV=(MODPROBE_OPTIONS="-S $V")
 c "MODPROBE_OPTIONS -S" - modprobe -D -d "$R" -C "$SCR/empty" vfat
 CASE_ENV=(MODPROBE_OPTIONS="vfat -S $V")
