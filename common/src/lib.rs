@@ -15,6 +15,8 @@
 //! - [`elf`]: `.modinfo`, `__versions`, exports, undefined symbols, signature trailer.
 //! - [`kernel`]: the module syscalls, loading and unloading, and `/proc` + `/sys` state.
 //! - [`params`]: joining module parameters the way the kernel parses them.
+//! - [`pattern`]: glob patterns (`fnmatch`) and extended regular expressions, as glibc matches
+//!   them in the C locale, with one table of character classes.
 //! - [`signature`]: the module signature trailer and its PKCS#7 signer, as modinfo shows them.
 
 pub mod cli;
@@ -32,6 +34,7 @@ pub mod kernel;
 pub mod modprobe;
 pub mod name;
 pub mod params;
+pub mod pattern;
 pub mod resolve;
 pub mod scan;
 pub mod signature;

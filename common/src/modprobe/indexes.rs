@@ -8,9 +8,10 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
-use crate::index::bin::{fnmatch, Index, IndexError, OFFSET_MASK};
+use crate::index::bin::{Index, IndexError, OFFSET_MASK};
 use crate::index::mapped::IndexBytes;
 use crate::name;
+use crate::pattern::fnmatch;
 
 /// The largest `.bin` file read: nodes start below [`OFFSET_MASK`] (256 MiB), so twice that is
 /// more than any valid index holds (Debian's are about 1 MiB). A bigger file (or a device) is

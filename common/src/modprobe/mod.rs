@@ -12,9 +12,9 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 
 use crate::config::modprobe::ModprobeConfig;
-use crate::index::bin::fnmatch;
 use crate::name;
 use crate::name::alias_key;
+use crate::pattern::fnmatch;
 
 use indexes::{IndexFileError, Indexes};
 

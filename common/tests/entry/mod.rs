@@ -15,9 +15,10 @@ use common::config::modprobe::ModprobeConfig;
 use common::elf::{self, ModuleElf, SparseError};
 use common::error::Error;
 use common::file::{decompress, Compression, DecompressError, ModuleFile};
-use common::index::bin::{fnmatch as our_fnmatch, Index, IndexBuilder, IndexError};
+use common::index::bin::{Index, IndexBuilder, IndexError};
 use common::modprobe::indexes::Indexes;
 use common::modprobe::{Modprobe, PlanOptions};
+use common::pattern::fnmatch as our_fnmatch;
 use common::signature::{self, IdType, SIGNATURE_MAGIC};
 
 /// A fuzz target's body.
