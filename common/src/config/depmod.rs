@@ -21,12 +21,9 @@
 //!
 //! # Syntax
 //!
-//! - Lines end at `\n`. A backslash followed by a newline joins the next physical line directly
-//!   (nothing is inserted between them); a backslash followed by any other character stands for
-//!   that character, so `\\` is one backslash and `\#` is `#`. A backslash that is the very last
-//!   byte of the file stands for a byte 0xFF (kmod 30 takes the end-of-file marker for a
-//!   character), which we keep as U+FFFD: `exclude ab\` at the end excludes nothing, and a lone
-//!   `\` there is a bad line.
+//! - Lines are joined as `config/files.rs` describes (`\` + newline continues a line, `\` + any
+//!   other character is that character, a final `\` is a byte 0xFF kept as U+FFFD): `exclude
+//!   ab\` at the end excludes nothing, and a lone `\` there is a bad line.
 //! - A logical line ends at its first NUL byte.
 //! - A logical line whose first character is `#` is a comment (a continued comment swallows the
 //!   next line). `#` anywhere else is an ordinary character, so ` # x` is a bad line.
@@ -76,14 +73,11 @@
 //! first depends on the walk (kmod: `readdir` order, depth first), which is the scanner's choice.
 
 use std::collections::BTreeMap;
-use std::ffi::OsString;
-use std::fs;
-use std::io;
-use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
+use super::files::{logical_lines, parse_files, ListDialect};
 use crate::context::Context;
-use crate::error::{io_text, Error};
+use crate::error::Error;
 use crate::name;
 use crate::pattern::ere::Regex;
 
@@ -224,20 +218,15 @@ impl DepmodConfig {
         locations: &[PathBuf],
         warn: &mut dyn FnMut(String),
     ) -> Result<Self, Error> {
-        let mut files: BTreeMap<OsString, PathBuf> = BTreeMap::new();
-        for loc in locations {
-            collect_files(loc, &mut files, ListDialect::Depmod, warn);
-        }
         let mut config = DepmodConfig::default();
-        for path in files.values() {
-            match fs::read(path) {
-                Ok(bytes) => {
-                    let text = String::from_utf8_lossy(&bytes);
-                    config.parse_into(&text, path, ctx.release(), warn);
-                }
-                Err(e) => warn(format!("file parse {}: {}", path.display(), io_text(&e))),
-            }
-        }
+        let release = ctx.release();
+        parse_files(
+            BTreeMap::new(),
+            locations,
+            ListDialect::Depmod,
+            warn,
+            &mut |path, text, warn| config.parse_into(text, path, release, warn),
+        );
         Ok(config)
     }
 
@@ -469,120 +458,10 @@ pub fn kver_matches(pattern: &str, release: &str) -> bool {
         || Regex::new(pattern.as_bytes()).is_some_and(|re| re.is_match(release.as_bytes()))
 }
 
-/// Whose words [`collect_files`] reports problems in: depmod's own configuration reader and
-/// libkmod's (used by modprobe) list the same files but complain differently.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ListDialect {
-    /// depmod: `files list DIR: <strerror>` for a location it can't stat or open, and an entry
-    /// it can't stat is reported like a directory.
-    Depmod,
-    /// libkmod: a location it can't stat is skipped silently, one it can't open is reported as
-    /// `opendir(DIR): <strerror>`, and an entry it can't stat (a dangling or looping link, no
-    /// search permission) is skipped silently. (kmod 30 then reads a stale `stat` buffer, so it
-    /// calls such an entry a directory when the entry stat'ed before it was one.)
-    Modprobe,
-}
-
-/// Adds the files `loc` contributes to `files` (file name -> path), keeping earlier entries:
-/// a file is taken whatever its name, a directory gives its `*.conf` entries that aren't
-/// hidden. A missing `loc` contributes nothing, silently; other problems are reported through
-/// `warn` in `dialect`'s words.
-pub(crate) fn collect_files(
-    loc: &Path,
-    files: &mut BTreeMap<OsString, PathBuf>,
-    dialect: ListDialect,
-    warn: &mut dyn FnMut(String),
-) {
-    let meta = match fs::metadata(loc) {
-        Ok(m) => m,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return,
-        Err(_) if dialect == ListDialect::Modprobe => return,
-        Err(e) => {
-            warn(format!("files list {}: {}", loc.display(), io_text(&e)));
-            return;
-        }
-    };
-    if !meta.is_dir() {
-        let key = loc
-            .file_name()
-            .map_or_else(|| loc.as_os_str().to_owned(), |n| n.to_owned());
-        files.entry(key).or_insert_with(|| loc.to_path_buf());
-        return;
-    }
-    let entries = match fs::read_dir(loc) {
-        Ok(e) => e,
-        Err(e) => {
-            warn(match dialect {
-                ListDialect::Depmod => format!("files list {}: {}", loc.display(), io_text(&e)),
-                ListDialect::Modprobe => format!("opendir({}): {}", loc.display(), io_text(&e)),
-            });
-            return;
-        }
-    };
-    for entry in entries {
-        let Ok(entry) = entry else { continue };
-        let fname = entry.file_name();
-        let bytes = fname.as_bytes();
-        if bytes.starts_with(b".") || !bytes.ends_with(b".conf") {
-            continue;
-        }
-        // kmod joins with a literal '/', so `-C dir/` shows as `dir//x.conf`.
-        let mut joined = loc.as_os_str().to_owned();
-        joined.push("/");
-        joined.push(&fname);
-        let path = PathBuf::from(joined);
-        let stat = fs::metadata(&path);
-        if dialect == ListDialect::Modprobe && stat.is_err() {
-            continue;
-        }
-        if !stat.is_ok_and(|m| !m.is_dir()) {
-            warn(format!(
-                "Directories inside directories are not supported: {}",
-                path.display()
-            ));
-            continue;
-        }
-        files.entry(fname).or_insert(path);
-    }
-}
-
-/// Splits text into logical lines, resolving backslashes, each with the number of its last
-/// physical line.
-pub(crate) fn logical_lines(text: &str) -> Vec<(usize, String)> {
-    let mut lines = Vec::new();
-    let mut current = String::new();
-    let mut lineno = 0;
-    let mut chars = text.chars();
-    loop {
-        match chars.next() {
-            None => {
-                if !current.is_empty() {
-                    lines.push((lineno + 1, current));
-                }
-                break;
-            }
-            Some('\n') => {
-                lineno += 1;
-                lines.push((lineno, std::mem::take(&mut current)));
-            }
-            Some('\\') => match chars.next() {
-                // A backslash as the last byte: kmod 30 appends the EOF marker as byte 0xFF.
-                None => {
-                    current.push(char::REPLACEMENT_CHARACTER);
-                    lines.push((lineno + 1, current));
-                    break;
-                }
-                Some('\n') => lineno += 1,
-                Some(c) => current.push(c),
-            },
-            Some(c) => current.push(c),
-        }
-    }
-    lines
-}
-
 #[cfg(test)]
 mod tests {
+    use std::fs;
+
     use super::*;
 
     const REL: &str = "6.1.0-56-amd64";

@@ -30,7 +30,7 @@
 //!
 //! # Syntax
 //!
-//! The line reader is depmod.d's (shared with [`super::depmod`]): `\` + newline joins lines,
+//! The line reader is depmod.d's (`config/files.rs`): `\` + newline joins lines,
 //! `\` + any other character is that character, a final `\` is a byte 0xFF (kept as U+FFFD), a
 //! logical line ends at its first NUL, a logical line starting with `#` is a comment (`#` after
 //! leading blanks is a bad line), words are split at spaces and tabs only, keywords are
@@ -67,7 +67,7 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use super::depmod::{collect_files, logical_lines, ListDialect};
+use super::files::{logical_lines, parse_files, ListDialect};
 use crate::context::Context;
 use crate::error::Error;
 
@@ -223,16 +223,14 @@ impl ModprobeConfig {
             path.push(SOFTDEP_FILE);
             files.insert(OsString::from(SOFTDEP_FILE), PathBuf::from(path));
         }
-        for loc in locations {
-            collect_files(loc, &mut files, ListDialect::Modprobe, warn);
-        }
         let mut config = ModprobeConfig::default();
-        for path in files.values() {
-            // kmod 30 skips a file it can't read without a word.
-            if let Ok(bytes) = fs::read(path) {
-                config.parse_into(&String::from_utf8_lossy(&bytes), path, warn);
-            }
-        }
+        parse_files(
+            files,
+            locations,
+            ListDialect::Modprobe,
+            warn,
+            &mut |path, text, warn| config.parse_into(text, path, warn),
+        );
         Ok(config)
     }
 

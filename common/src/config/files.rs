@@ -1,0 +1,172 @@
+//! What `depmod.d` and `modprobe.d` share: listing a configuration location's files (a file, or a
+//! directory of `*.conf` files; the first of several files with one name wins) and joining a
+//! file's text into logical lines.
+//!
+//! # Listing
+//!
+//! [`collect_files`] adds a location's files to a map from file name to path: a file is taken
+//! whatever its name, a directory gives its entries whose names end in `.conf` and don't start
+//! with `.`, joined to it with a literal `/` (so `-C dir/` shows as `dir//x.conf`, as in kmod's
+//! messages); a name already in the map keeps its earlier path, so earlier locations shadow
+//! later ones; a missing location gives nothing, silently. Callers then parse the files in
+//! byte order of their names, whichever location they come from. depmod and libkmod (for
+//! modprobe) report the other problems in different words: see [`ListDialect`].
+//!
+//! # Lines
+//!
+//! [`logical_lines`] splits text at `\n`. A backslash followed by a newline joins the next
+//! physical line directly (nothing is inserted between them); a backslash followed by any other
+//! character stands for that character, so `\\` is one backslash and `\#` is `#`. A backslash
+//! that is the very last byte of the file stands for a byte 0xFF (kmod 30 takes the end-of-file
+//! marker for a character), which is kept as U+FFFD. Each logical line comes with the number of
+//! its last physical line, which messages name. What a line means (comments, words, keywords)
+//! is each parser's business.
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::fs;
+use std::io;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use crate::error::io_text;
+
+/// Whose words [`collect_files`] reports problems in: depmod's own configuration reader and
+/// libkmod's (used by modprobe) list the same files but complain differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ListDialect {
+    /// depmod: `files list DIR: <strerror>` for a location it can't stat or open, and an entry
+    /// it can't stat is reported like a directory.
+    Depmod,
+    /// libkmod: a location it can't stat is skipped silently, one it can't open is reported as
+    /// `opendir(DIR): <strerror>`, and an entry it can't stat (a dangling or looping link, no
+    /// search permission) is skipped silently. (kmod 30 then reads a stale `stat` buffer, so it
+    /// calls such an entry a directory when the entry stat'ed before it was one.)
+    Modprobe,
+}
+
+/// What [`parse_files`] calls for each file: its path, its text, and where to report problems.
+pub(crate) type ParseFile<'a> = dyn FnMut(&Path, &str, &mut dyn FnMut(String)) + 'a;
+
+/// Lists the files of `locations` after those already in `files` (see [`collect_files`]) and
+/// hands each to `parse` with its text (invalid UTF-8 replaced), in byte order of the file names.
+/// A file that can't be read is reported in depmod's words (`file parse FILE: <strerror>`) or,
+/// as libkmod does, skipped silently.
+pub(crate) fn parse_files(
+    mut files: BTreeMap<OsString, PathBuf>,
+    locations: &[PathBuf],
+    dialect: ListDialect,
+    warn: &mut dyn FnMut(String),
+    parse: &mut ParseFile<'_>,
+) {
+    for loc in locations {
+        collect_files(loc, &mut files, dialect, warn);
+    }
+    for path in files.values() {
+        match fs::read(path) {
+            Ok(bytes) => parse(path, &String::from_utf8_lossy(&bytes), warn),
+            Err(e) if dialect == ListDialect::Depmod => {
+                warn(format!("file parse {}: {}", path.display(), io_text(&e)));
+            }
+            Err(_) => {}
+        }
+    }
+}
+
+/// Adds the files `loc` contributes to `files` (file name -> path), keeping earlier entries:
+/// a file is taken whatever its name, a directory gives its `*.conf` entries that aren't
+/// hidden. A missing `loc` contributes nothing, silently; other problems are reported through
+/// `warn` in `dialect`'s words.
+fn collect_files(
+    loc: &Path,
+    files: &mut BTreeMap<OsString, PathBuf>,
+    dialect: ListDialect,
+    warn: &mut dyn FnMut(String),
+) {
+    let meta = match fs::metadata(loc) {
+        Ok(m) => m,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return,
+        Err(_) if dialect == ListDialect::Modprobe => return,
+        Err(e) => {
+            warn(format!("files list {}: {}", loc.display(), io_text(&e)));
+            return;
+        }
+    };
+    if !meta.is_dir() {
+        let key = loc
+            .file_name()
+            .map_or_else(|| loc.as_os_str().to_owned(), |n| n.to_owned());
+        files.entry(key).or_insert_with(|| loc.to_path_buf());
+        return;
+    }
+    let entries = match fs::read_dir(loc) {
+        Ok(e) => e,
+        Err(e) => {
+            warn(match dialect {
+                ListDialect::Depmod => format!("files list {}: {}", loc.display(), io_text(&e)),
+                ListDialect::Modprobe => format!("opendir({}): {}", loc.display(), io_text(&e)),
+            });
+            return;
+        }
+    };
+    for entry in entries {
+        let Ok(entry) = entry else { continue };
+        let fname = entry.file_name();
+        let bytes = fname.as_bytes();
+        if bytes.starts_with(b".") || !bytes.ends_with(b".conf") {
+            continue;
+        }
+        // kmod joins with a literal '/', so `-C dir/` shows as `dir//x.conf`.
+        let mut joined = loc.as_os_str().to_owned();
+        joined.push("/");
+        joined.push(&fname);
+        let path = PathBuf::from(joined);
+        let stat = fs::metadata(&path);
+        if dialect == ListDialect::Modprobe && stat.is_err() {
+            continue;
+        }
+        if !stat.is_ok_and(|m| !m.is_dir()) {
+            warn(format!(
+                "Directories inside directories are not supported: {}",
+                path.display()
+            ));
+            continue;
+        }
+        files.entry(fname).or_insert(path);
+    }
+}
+
+/// Splits text into logical lines, resolving backslashes, each with the number of its last
+/// physical line.
+pub(crate) fn logical_lines(text: &str) -> Vec<(usize, String)> {
+    let mut lines = Vec::new();
+    let mut current = String::new();
+    let mut lineno = 0;
+    let mut chars = text.chars();
+    loop {
+        match chars.next() {
+            None => {
+                if !current.is_empty() {
+                    lines.push((lineno + 1, current));
+                }
+                break;
+            }
+            Some('\n') => {
+                lineno += 1;
+                lines.push((lineno, std::mem::take(&mut current)));
+            }
+            Some('\\') => match chars.next() {
+                // A backslash as the last byte: kmod 30 appends the EOF marker as byte 0xFF.
+                None => {
+                    current.push(char::REPLACEMENT_CHARACTER);
+                    lines.push((lineno + 1, current));
+                    break;
+                }
+                Some('\n') => lineno += 1,
+                Some(c) => current.push(c),
+            },
+            Some(c) => current.push(c),
+        }
+    }
+    lines
+}
