@@ -6,7 +6,6 @@
 //! - [`command_chain`]: `install` / `remove` commands that would run themselves again.
 //! - [`config`]: `depmod.d` configuration.
 //! - [`context`]: the root directory, kernel release and every path derived from them.
-//! - [`devname`]: `modules.devname` read back for `kmod static-nodes`, in its three formats.
 //! - [`error`]: error types with context (file, module, errno) and kmod's messages.
 //! - [`modprobe`]: lookup in kmod's order and load / remove planning.
 //! - [`name`]: module names from paths; '-' and '_' are the same.
@@ -18,13 +17,13 @@
 //! - [`pattern`]: glob patterns (`fnmatch`) and extended regular expressions, as glibc matches
 //!   them in the C locale, with one table of character classes.
 //! - [`signature`]: the module signature trailer and its PKCS#7 signer, as modinfo shows them.
+//! - [`static_nodes`]: `kmod static-nodes`: `modules.devname`'s nodes in kmod's three formats.
 
 pub mod cli;
 pub mod command_chain;
 pub mod config;
 pub mod context;
 pub mod depmod;
-pub mod devname;
 pub mod elf;
 pub mod error;
 pub mod file;
@@ -38,5 +37,6 @@ pub mod pattern;
 pub mod resolve;
 pub mod scan;
 pub mod signature;
+pub mod static_nodes;
 #[cfg(test)]
 mod testutil;

@@ -6,7 +6,7 @@
 //! other name, it takes kmod's own commands:
 //! - `kmod list`: the loaded modules, exactly as `lsmod` prints them;
 //! - `kmod static-nodes [-f human|tmpfiles|devname] [-o FILE]`: the device nodes of the running
-//!   kernel's modules.devname (`common::devname`), which systemd's `kmod-static-nodes.service`
+//!   kernel's modules.devname (`common::static_nodes`), which systemd's `kmod-static-nodes.service`
 //!   turns into `/run/tmpfiles.d/static-nodes.conf`;
 //! - `kmod help`, `kmod -V` / `--version`.
 //!
@@ -21,9 +21,10 @@ use std::path::{Path, PathBuf};
 
 use common::cli::{print_text, print_version};
 use common::context::Context;
-use common::devname::{self, Format};
 use common::error::io_text;
 use common::getopt::{Opt, Options, Order};
+use common::index::files::MODULES_DEVNAME;
+use common::static_nodes::{self, Format};
 use nix::errno::Errno;
 
 /// A tool the multi-call binary runs when called by its name.
@@ -253,7 +254,7 @@ fn static_nodes_main(argv: &[OsString]) -> i32 {
 /// `kmod static-nodes`: reads modules.devname of the context's kernel and writes it in the
 /// chosen format to stdout or to the output file.
 fn static_nodes(ctx: &Context, opts: &StaticNodes) -> i32 {
-    let path = ctx.module_dir().join("modules.devname");
+    let path = ctx.module_dir().join(MODULES_DEVNAME);
     let text = match fs::read(&path) {
         Ok(t) => t,
         // Nothing to do (a kernel without such modules): no output file either.
@@ -284,7 +285,7 @@ fn static_nodes(ctx: &Context, opts: &StaticNodes) -> i32 {
         let _ = err.write_all(b"Error: invalid devname entry: ");
         let _ = err.write_all(line);
     };
-    let written = devname::convert(&text, opts.format, &mut out, &mut invalid)
+    let written = static_nodes::convert(&text, opts.format, &mut out, &mut invalid)
         .and_then(|ok| out.flush().map(|()| ok));
     match written {
         Ok(all_valid) => i32::from(!all_valid),
@@ -350,7 +351,7 @@ mod tests {
         assert_eq!(static_nodes(&ctx, &opts(Format::Tmpfiles)), 0);
         assert!(!out.exists());
         std::fs::write(
-            ctx.module_dir().join("modules.devname"),
+            ctx.module_dir().join(MODULES_DEVNAME),
             "# Device nodes to trigger on-demand module loading.\n\
              fuse fuse c10:229\ndm_mod mapper/control c10:236\n",
         )
@@ -370,7 +371,7 @@ mod tests {
         );
         // An invalid line: the others are still written, exit 1.
         std::fs::write(
-            ctx.module_dir().join("modules.devname"),
+            ctx.module_dir().join(MODULES_DEVNAME),
             "x y z1:2\nfuse fuse c10:229\n",
         )
         .expect("write");

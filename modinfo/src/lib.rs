@@ -35,6 +35,9 @@ use std::path::{Path, PathBuf};
 use common::cli::Reporter;
 use common::error::errno_text;
 use common::file::{Compression, ModuleFile, MAX_IMAGE_SIZE};
+use common::index::files::{
+    builtin_record_of, builtin_records, MODULES_BUILTIN_MODINFO, SYMBOL_PREFIX,
+};
 use common::modprobe::indexes::{IndexFileError, Indexes};
 use common::modprobe::Target;
 use common::name::alias_key;
@@ -512,7 +515,7 @@ impl Modinfo {
         if !query.contains(':') && indexes.dep(&name)?.is_some() {
             return Ok(vec![Target::Module(name)]);
         }
-        if query.starts_with("symbol:") {
+        if query.starts_with(SYMBOL_PREFIX) {
             let mods = indexes.symbol(query)?;
             if !mods.is_empty() {
                 return Ok(mods.into_iter().map(Target::Module).collect());
@@ -541,19 +544,12 @@ impl Modinfo {
     fn builtin_info(&self, name: &str) -> Result<Info, Errno> {
         let data = self
             .builtin_modinfo
-            .get_or_init(|| fs::read(self.indexes.dir().join("modules.builtin.modinfo")).ok());
+            .get_or_init(|| fs::read(self.indexes.dir().join(MODULES_BUILTIN_MODINFO)).ok());
         let Some(data) = data else {
             return Err(Errno::ENOENT);
         };
-        let prefix_len = name.len() + 1;
-        let strings: Vec<&[u8]> = data
-            .split(|&b| b == 0)
-            .filter(|s| {
-                s.len() > prefix_len
-                    && s.starts_with(name.as_bytes())
-                    && s.get(name.len()) == Some(&b'.')
-            })
-            .map(|s| &s[prefix_len..])
+        let strings: Vec<&[u8]> = builtin_records(data)
+            .filter_map(|record| builtin_record_of(record, name))
             .collect();
         if strings.is_empty() {
             return Err(Errno::ENOSYS);

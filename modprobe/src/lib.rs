@@ -18,6 +18,8 @@ use common::elf::{ElfError, ModuleElf};
 use common::error::{errno_text, io_text};
 use common::file::ModuleFile;
 use common::getopt::{parse_c_ulong, Opt, Options, Order};
+use common::index::bin::Index;
+use common::index::files::{AliasLine, MODULES_ALIAS_BIN, MODULES_SYMBOLS_BIN};
 use common::kernel::load::{insert, ForceOptions, LoadError};
 use common::kernel::state::{holders, initstate, refcnt, InitState};
 use common::kernel::syscall::delete_module;
@@ -967,16 +969,20 @@ fn show_config(mp: &Modprobe, out: &Out) -> io::Result<()> {
     let mut out = out.w.borrow_mut();
     mp.config.show_config(&mut *out)?;
     out.write_all(INDEX_DUMP_HEADER.as_bytes())?;
-    for file in ["modules.alias.bin", "modules.symbols.bin"] {
+    for file in [MODULES_ALIAS_BIN, MODULES_SYMBOLS_BIN] {
         let Ok(bytes) = std::fs::read(mp.indexes.dir().join(file)) else {
             continue;
         };
-        let Ok(index) = common::index::bin::Index::new(&bytes) else {
+        let Ok(index) = Index::new(&bytes) else {
             continue;
         };
         for (key, values) in index.entries().unwrap_or_default() {
             for v in values {
-                writeln!(out, "alias {key} {}", v.value)?;
+                let line = AliasLine {
+                    pattern: &key,
+                    module: v.value,
+                };
+                writeln!(out, "{line}")?;
             }
         }
     }

@@ -70,6 +70,7 @@ use std::path::{Path, PathBuf};
 use super::files::{logical_lines, parse_files, ListDialect};
 use crate::context::Context;
 use crate::error::Error;
+use crate::index::files::MODULES_SOFTDEP;
 
 /// The configuration directories read without `-C`, strongest first.
 pub const CONFIG_DIRS: [&str; 5] = [
@@ -79,9 +80,6 @@ pub const CONFIG_DIRS: [&str; 5] = [
     "/usr/lib/modprobe.d",
     "/lib/modprobe.d",
 ];
-
-/// The file of the module directory that is read as configuration too.
-pub const SOFTDEP_FILE: &str = "modules.softdep";
 
 /// What `modprobe -c` prints after the configuration ([`ModprobeConfig::show_config`]) and
 /// before the index dump, even when there is no configuration and no index.
@@ -220,8 +218,8 @@ impl ModprobeConfig {
             // kmod joins with a literal '/', and opens this file without listing anything.
             let mut path = dir.as_os_str().to_owned();
             path.push("/");
-            path.push(SOFTDEP_FILE);
-            files.insert(OsString::from(SOFTDEP_FILE), PathBuf::from(path));
+            path.push(MODULES_SOFTDEP);
+            files.insert(OsString::from(MODULES_SOFTDEP), PathBuf::from(path));
         }
         let mut config = ModprobeConfig::default();
         parse_files(

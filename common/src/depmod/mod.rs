@@ -13,6 +13,7 @@ use std::time::SystemTime;
 use crate::config::depmod::{DepmodConfig, Priority};
 use crate::context::Context;
 use crate::error::Error;
+use crate::index::files::{self, module_of_line};
 use crate::name;
 use crate::resolve::resolve;
 use crate::scan::{self, ModuleScan};
@@ -162,8 +163,8 @@ pub fn run(
         check_symbols(opts, kernel, &modules, report);
     }
     let dep_paths: Vec<String> = modules.iter().map(|m| dep_path(&dir, &m.path)).collect();
-    let builtin = read_optional(&dir.join("modules.builtin"), report)?;
-    let builtin_modinfo = read_optional(&dir.join("modules.builtin.modinfo"), report)?;
+    let builtin = read_optional(&dir.join(files::MODULES_BUILTIN), report)?;
+    let builtin_modinfo = read_optional(&dir.join(files::MODULES_BUILTIN_MODINFO), report)?;
     let builtin_text = builtin.as_deref().map(String::from_utf8_lossy);
     let outputs = generate(&Inputs {
         modules: &modules,
@@ -262,7 +263,7 @@ fn is_up_to_date(
     config: &DepmodConfig,
     report: &mut dyn Reporter,
 ) -> Result<bool, Error> {
-    let dep_time = match fs::metadata(dir.join("modules.dep")).and_then(|m| m.modified()) {
+    let dep_time = match fs::metadata(dir.join(files::MODULES_DEP)).and_then(|m| m.modified()) {
         Ok(t) => t,
         Err(e) => {
             // kmod's words, and like kmod, go on to do the work.
@@ -326,7 +327,7 @@ fn order_modules(
     mut paths: Vec<PathBuf>,
     report: &mut dyn Reporter,
 ) -> Result<Vec<PathBuf>, Error> {
-    let order_file = dir.join("modules.order");
+    let order_file = dir.join(files::MODULES_ORDER);
     let order = match fs::read_to_string(&order_file) {
         Ok(s) => s,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
@@ -342,8 +343,7 @@ fn order_modules(
     // Module name -> position in modules.order (the first listing wins).
     let mut pos: HashMap<String, usize> = HashMap::new();
     for (i, line) in order.lines().filter(|l| !l.trim().is_empty()).enumerate() {
-        pos.entry(name::from_path(Path::new(line.trim())))
-            .or_insert(i);
+        pos.entry(module_of_line(line)).or_insert(i);
     }
     // Listed modules by their position, then the others by path.
     paths.sort_by_cached_key(|p| match pos.get(&name::from_path(p)) {

@@ -1,13 +1,18 @@
 //! The contents of every file depmod writes, generated in memory from the scanned modules.
 //!
-//! Text formats and headers: `../shared/docs/kmod-compat.md` ("depmod outputs"); each text file
-//! lists modules in module order (`modules.order` first). The `.bin` files are built with
-//! [`crate::index::bin::IndexBuilder`]; a value's priority is its module's position in module
-//! order.
+//! The text formats, their names and headers are described in [`crate::index::files`]; each
+//! text file lists modules in module order (`modules.order` first). The `.bin` files are built
+//! with [`crate::index::bin::IndexBuilder`]; a value's priority is its module's position in
+//! module order.
 
 use std::fmt::Write;
 
 use crate::index::bin::{IndexBuilder, IndexError};
+use crate::index::files::{
+    self, builtin_records, dep_line, module_of_line, split_builtin_record, write_devname_line,
+    AliasLine, ModinfoLine, NodeType, StaticNode, ALIAS_HEADER, DEVNAME_HEADER, SOFTDEP_HEADER,
+    SYMBOLS_HEADER, SYMBOL_PREFIX, WEAKDEP_HEADER,
+};
 use crate::name::alias_key;
 use crate::resolve::Resolution;
 use crate::scan::ModuleScan;
@@ -51,17 +56,13 @@ pub fn generate(inp: &Inputs<'_>) -> Result<Vec<Output>, IndexError> {
         return Err(IndexError::TooLarge);
     };
     let mut out = vec![
-        text("modules.dep", dep.0),
-        binary("modules.dep.bin", &dep.1)?,
-        text("modules.alias", alias.0),
-        binary("modules.alias.bin", &alias.1)?,
+        text(files::MODULES_DEP, dep.0),
+        binary(files::MODULES_DEP_BIN, &dep.1)?,
+        text(files::MODULES_ALIAS, alias.0),
+        binary(files::MODULES_ALIAS_BIN, &alias.1)?,
         text(
-            "modules.softdep",
-            modinfo_lines(
-                inp.modules,
-                "softdep",
-                "# Soft dependencies extracted from modules themselves.\n",
-            ),
+            files::MODULES_SOFTDEP,
+            modinfo_lines(inp.modules, "softdep", SOFTDEP_HEADER),
         ),
     ];
     let weakdeps = inp
@@ -70,26 +71,29 @@ pub fn generate(inp: &Inputs<'_>) -> Result<Vec<Output>, IndexError> {
         .any(|m| m.modinfo_values("weakdep").next().is_some());
     if weakdeps {
         out.push(text(
-            "modules.weakdep",
-            modinfo_lines(
-                inp.modules,
-                "weakdep",
-                "# Weak dependencies extracted from modules themselves.\n",
-            ),
+            files::MODULES_WEAKDEP,
+            modinfo_lines(inp.modules, "weakdep", WEAKDEP_HEADER),
         ));
     }
-    out.push(text("modules.symbols", symbols.0));
-    out.push(binary("modules.symbols.bin", &symbols.1)?);
+    out.push(text(files::MODULES_SYMBOLS, symbols.0));
+    out.push(binary(files::MODULES_SYMBOLS_BIN, &symbols.1)?);
     // Like kmod, an empty file (not an empty index) when the source file is missing.
     out.push(match inp.builtin {
-        Some(builtin) => binary("modules.builtin.bin", &builtin_index(builtin))?,
-        None => binary_bytes("modules.builtin.bin", Vec::new()),
+        Some(builtin) => binary(files::MODULES_BUILTIN_BIN, &builtin_index(builtin))?,
+        None => binary_bytes(files::MODULES_BUILTIN_BIN, Vec::new()),
     });
     out.push(match inp.builtin_modinfo {
-        Some(modinfo) => binary("modules.builtin.alias.bin", &builtin_alias_index(modinfo))?,
-        None => binary_bytes("modules.builtin.alias.bin", Vec::new()),
+        Some(modinfo) => binary(
+            files::MODULES_BUILTIN_ALIAS_BIN,
+            &builtin_alias_index(modinfo),
+        )?,
+        None => binary_bytes(files::MODULES_BUILTIN_ALIAS_BIN, Vec::new()),
     });
-    out.push(text("modules.devname", devname(inp.modules)));
+    out.push(Output {
+        name: files::MODULES_DEVNAME,
+        data: devname(inp.modules),
+        text: true,
+    });
     Ok(out)
 }
 
@@ -121,11 +125,11 @@ fn deps(inp: &Inputs<'_>) -> (String, IndexBuilder) {
     let mut text = String::new();
     let mut bin = IndexBuilder::new();
     for (i, m) in inp.modules.iter().enumerate() {
-        let mut line = format!("{}:", inp.dep_paths[i]);
-        for d in inp.resolution.sorted_closure(i) {
-            line.push(' ');
-            line.push_str(&inp.dep_paths[d]);
-        }
+        let deps = inp.resolution.sorted_closure(i);
+        let line = dep_line(
+            &inp.dep_paths[i],
+            deps.into_iter().map(|d| inp.dep_paths[d].as_str()),
+        );
         bin.insert(&m.name, &line, priority(i));
         text.push_str(&line);
         text.push('\n');
@@ -134,11 +138,18 @@ fn deps(inp: &Inputs<'_>) -> (String, IndexBuilder) {
 }
 
 fn aliases(modules: &[ModuleScan]) -> (String, IndexBuilder) {
-    let mut text = String::from("# Aliases extracted from modules themselves.\n");
+    let mut text = String::from(ALIAS_HEADER);
     let mut bin = IndexBuilder::new();
     for (i, m) in modules.iter().enumerate() {
         for a in m.modinfo_values("alias") {
-            let _ = writeln!(text, "alias {a} {}", m.name);
+            let _ = writeln!(
+                text,
+                "{}",
+                AliasLine {
+                    pattern: a,
+                    module: &m.name
+                }
+            );
             bin.insert(&alias_key(a), &m.name, priority(i));
         }
     }
@@ -149,7 +160,12 @@ fn modinfo_lines(modules: &[ModuleScan], key: &str, header: &str) -> String {
     let mut text = String::from(header);
     for m in modules {
         for v in m.modinfo_values(key) {
-            let _ = writeln!(text, "{key} {} {v}", m.name);
+            let line = ModinfoLine {
+                key,
+                module: &m.name,
+                value: v,
+            };
+            let _ = writeln!(text, "{line}");
         }
     }
     text
@@ -157,15 +173,19 @@ fn modinfo_lines(modules: &[ModuleScan], key: &str, header: &str) -> String {
 
 fn symbols(inp: &Inputs<'_>) -> (String, IndexBuilder) {
     let owners = crate::resolve::symbol_owners(inp.modules);
-    let mut text = String::from("# Aliases for symbols, used by symbol_request().\n");
-    let mut key = String::from("symbol:");
+    let mut text = String::from(SYMBOLS_HEADER);
+    let mut key = String::from(SYMBOL_PREFIX);
     let mut bin = IndexBuilder::new();
     for (i, m) in inp.modules.iter().enumerate() {
         for e in &m.exports {
             if owners.get(e.name.as_str()) == Some(&i) {
-                let _ = writeln!(text, "alias symbol:{} {}", e.name, m.name);
-                key.truncate("symbol:".len());
+                key.truncate(SYMBOL_PREFIX.len());
                 key.push_str(&e.name);
+                let line = AliasLine {
+                    pattern: &key,
+                    module: &m.name,
+                };
+                let _ = writeln!(text, "{line}");
                 bin.insert(&key, &m.name, priority(i));
             }
         }
@@ -176,28 +196,24 @@ fn symbols(inp: &Inputs<'_>) -> (String, IndexBuilder) {
 fn builtin_index(builtin: &str) -> IndexBuilder {
     let mut bin = IndexBuilder::new();
     for line in builtin.lines().filter(|l| !l.trim().is_empty()) {
-        let name = crate::name::from_path(std::path::Path::new(line.trim()));
-        bin.insert(&name, "", 0);
+        bin.insert(&module_of_line(line), "", 0);
     }
     bin
 }
 
 fn builtin_alias_index(modinfo: &[u8]) -> IndexBuilder {
     let mut bin = IndexBuilder::new();
-    for record in modinfo.split(|&b| b == 0) {
-        let record = String::from_utf8_lossy(record);
-        let Some((module, rest)) = record.split_once('.') else {
-            continue;
-        };
-        if let Some(alias) = rest.strip_prefix("alias=") {
-            bin.insert(&alias_key(alias), module, 0);
+    for (module, string) in builtin_records(modinfo).filter_map(split_builtin_record) {
+        if let Some(alias) = string.strip_prefix(b"alias=") {
+            let alias = String::from_utf8_lossy(alias);
+            bin.insert(&alias_key(&alias), &String::from_utf8_lossy(module), 0);
         }
     }
     bin
 }
 
-fn devname(modules: &[ModuleScan]) -> String {
-    let mut body = String::new();
+fn devname(modules: &[ModuleScan]) -> Vec<u8> {
+    let mut body = Vec::new();
     for m in modules {
         let mut node = None;
         let mut dev = None;
@@ -205,19 +221,27 @@ fn devname(modules: &[ModuleScan]) -> String {
             if let Some(n) = a.strip_prefix("devname:") {
                 node.get_or_insert(n);
             } else if let Some(mm) = a.strip_prefix("char-major-") {
-                dev = dev.or_else(|| major_minor(mm).map(|d| ('c', d)));
+                dev = dev.or_else(|| major_minor(mm).map(|d| (NodeType::Char, d)));
             } else if let Some(mm) = a.strip_prefix("block-major-") {
-                dev = dev.or_else(|| major_minor(mm).map(|d| ('b', d)));
+                dev = dev.or_else(|| major_minor(mm).map(|d| (NodeType::Block, d)));
             }
         }
-        if let (Some(node), Some((kind, (major, minor)))) = (node, dev) {
-            body.push_str(&format!("{} {node} {kind}{major}:{minor}\n", m.name));
+        if let (Some(node), Some((node_type, (major, minor)))) = (node, dev) {
+            let node = StaticNode {
+                module: m.name.clone().into_bytes(),
+                devname: node.as_bytes().to_vec(),
+                node_type,
+                major,
+                minor,
+            };
+            // Writing to a Vec can't fail.
+            let _ = write_devname_line(&mut body, &node);
         }
     }
     if body.is_empty() {
         return body;
     }
-    format!("# Device nodes to trigger on-demand module loading.\n{body}")
+    [DEVNAME_HEADER.as_bytes(), &body].concat()
 }
 
 /// `M-m` with both numbers concrete (no wildcards).

@@ -2,7 +2,10 @@
 //!
 //! - [`bin`]: the binary trie format of `modules.*.bin`: its layout described once
 //!   (`bin/format.rs`), the writer (`bin/builder.rs`) and the reader (`bin/reader.rs`).
+//! - [`files`]: every file's name, and the line format of each text file (`modules.dep`,
+//!   `modules.alias`, `modules.devname`, ...): one writer and one parser each.
 //! - [`mapped`]: an index file's bytes, mapped into memory (the only `unsafe` of `common`).
 
 pub mod bin;
+pub mod files;
 pub mod mapped;

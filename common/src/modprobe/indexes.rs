@@ -9,8 +9,10 @@ use std::path::{Path, PathBuf};
 
 use crate::error::Error;
 use crate::index::bin::{Index, IndexError, OFFSET_MASK};
+use crate::index::files::{
+    self, dep_line_module, module_of_line, parse_alias_line, parse_dep_line,
+};
 use crate::index::mapped::IndexBytes;
-use crate::name;
 use crate::pattern::fnmatch;
 
 /// The largest `.bin` file read: nodes start below [`OFFSET_MASK`] (256 MiB), so twice that is
@@ -70,11 +72,11 @@ enum Which {
 impl Which {
     fn bin_name(self) -> &'static str {
         match self {
-            Which::Dep => "modules.dep.bin",
-            Which::Alias => "modules.alias.bin",
-            Which::Symbols => "modules.symbols.bin",
-            Which::Builtin => "modules.builtin.bin",
-            Which::BuiltinAlias => "modules.builtin.alias.bin",
+            Which::Dep => files::MODULES_DEP_BIN,
+            Which::Alias => files::MODULES_ALIAS_BIN,
+            Which::Symbols => files::MODULES_SYMBOLS_BIN,
+            Which::Builtin => files::MODULES_BUILTIN_BIN,
+            Which::BuiltinAlias => files::MODULES_BUILTIN_ALIAS_BIN,
         }
     }
 }
@@ -144,13 +146,9 @@ impl Indexes {
                 .lookup_exact(name)
                 .map_err(self.corrupt(Which::Dep))?
                 .map(str::to_string),
-            None => self.text("modules.dep")?.and_then(|t| {
+            None => self.text(files::MODULES_DEP)?.and_then(|t| {
                 t.lines()
-                    .find(|l| {
-                        l.split(':')
-                            .next()
-                            .is_some_and(|p| name::from_path(Path::new(p)) == name)
-                    })
+                    .find(|l| dep_line_module(l) == name)
                     .map(str::to_string)
             }),
         };
@@ -158,9 +156,9 @@ impl Indexes {
     }
 
     fn parse_dep_line(&self, line: &str) -> DepEntry {
-        let (path, deps) = line.split_once(':').unwrap_or((line, ""));
+        let (path, deps) = parse_dep_line(line);
         let abs = |p: &str| {
-            let p = Path::new(p.trim());
+            let p = Path::new(p);
             if p.is_absolute() {
                 p.to_path_buf()
             } else {
@@ -169,7 +167,7 @@ impl Indexes {
         };
         DepEntry {
             path: abs(path),
-            deps: deps.split_whitespace().map(abs).collect(),
+            deps: deps.map(abs).collect(),
         }
     }
 
@@ -188,28 +186,20 @@ impl Indexes {
             return Ok(Vec::new());
         };
         Ok(t.lines()
-            .filter_map(|l| {
-                let mut f = l.split_whitespace();
-                match (f.next(), f.next(), f.next()) {
-                    (Some("alias"), Some(p), Some(m))
-                        if fnmatch(p.as_bytes(), query.as_bytes()) =>
-                    {
-                        Some(m.to_string())
-                    }
-                    _ => None,
-                }
-            })
+            .filter_map(parse_alias_line)
+            .filter(|(pattern, _)| fnmatch(pattern.as_bytes(), query.as_bytes()))
+            .map(|(_, module)| module.to_string())
             .collect())
     }
 
     /// Modules whose `modules.alias` patterns match `query` (already normalised), best first.
     pub fn alias(&self, query: &str) -> Result<Vec<String>, IndexFileError> {
-        self.wildcard(Which::Alias, "modules.alias", query)
+        self.wildcard(Which::Alias, files::MODULES_ALIAS, query)
     }
 
     /// The module exporting `query` (`symbol:NAME`).
     pub fn symbol(&self, query: &str) -> Result<Vec<String>, IndexFileError> {
-        self.wildcard(Which::Symbols, "modules.symbols", query)
+        self.wildcard(Which::Symbols, files::MODULES_SYMBOLS, query)
     }
 
     /// Whether `name` is built into the kernel (`modules.builtin`).
@@ -220,10 +210,9 @@ impl Indexes {
                 .map_err(self.corrupt(Which::Builtin))?
                 .is_some());
         }
-        Ok(self.text("modules.builtin")?.is_some_and(|t| {
-            t.lines()
-                .any(|l| name::from_path(Path::new(l.trim())) == name)
-        }))
+        Ok(self
+            .text(files::MODULES_BUILTIN)?
+            .is_some_and(|t| t.lines().any(|l| module_of_line(l) == name)))
     }
 
     /// Built-in modules whose aliases (`modules.builtin.modinfo`) match `query`.

@@ -12,6 +12,7 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 
 use crate::config::modprobe::ModprobeConfig;
+use crate::index::files::SYMBOL_PREFIX;
 use crate::name;
 use crate::name::alias_key;
 use crate::pattern::fnmatch;
@@ -135,7 +136,7 @@ impl Modprobe {
             return Ok(found(Target::Module(module_name), false));
         }
         // 3. Symbols.
-        if query.starts_with("symbol:") {
+        if query.starts_with(SYMBOL_PREFIX) {
             let mods = self.indexes.symbol(query)?;
             if !mods.is_empty() {
                 return Ok(Lookup {
