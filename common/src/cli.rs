@@ -2,9 +2,10 @@
 //! form (to stderr or syslog), and quiet exits on a closed pipe. The command line itself is
 //! read by [`crate::getopt`].
 
-use std::fmt::Display;
 use std::io::{self, BufWriter, IsTerminal, StdoutLock, Write};
 use std::os::unix::net::UnixDatagram;
+
+use crate::report::{Level, Report, ReportExt};
 
 /// The kmod release whose behaviour the tools follow, for the first line of `-V`.
 pub const KMOD_VERSION: &str = "30";
@@ -39,7 +40,8 @@ pub fn print_text(text: &str) -> i32 {
 }
 
 /// Prints a tool's messages: `<tool>: ERROR: <msg>` and the like, to stderr, or to syslog with
-/// `-s`.
+/// `-s`. It is the tools' [`Report`]: what the library reports goes through it too (say things
+/// with [`ReportExt`]'s methods).
 #[derive(Debug, Clone)]
 pub struct Reporter {
     tool: &'static str,
@@ -50,7 +52,7 @@ pub struct Reporter {
 
 impl Reporter {
     /// A reporter for `tool` (`insmod`, ...), logging to syslog when `syslog` is set and printing
-    /// [`Reporter::info`] lines only when `verbose` is set.
+    /// [`Level::Info`] lines only when `verbose` is set.
     pub fn new(tool: &'static str, syslog: bool, verbose: bool) -> Reporter {
         Reporter {
             tool,
@@ -67,32 +69,7 @@ impl Reporter {
         self
     }
 
-    /// `<tool>: ERROR: <msg>`.
-    pub fn error(&self, msg: impl Display) {
-        self.emit(3, &format!("ERROR: {msg}"));
-    }
-
-    /// `<tool>: FATAL: <msg>`.
-    pub fn fatal(&self, msg: impl Display) {
-        self.emit(2, &format!("FATAL: {msg}"));
-    }
-
-    /// `<tool>: WARNING: <msg>`.
-    pub fn warning(&self, msg: impl Display) {
-        self.emit(4, &format!("WARNING: {msg}"));
-    }
-
-    /// `<tool>: <msg>`, only in verbose mode.
-    pub fn info(&self, msg: impl Display) {
-        if self.verbose {
-            self.emit(6, &msg.to_string());
-        }
-    }
-
     fn emit(&self, severity: u8, text: &str) {
-        if self.quiet {
-            return;
-        }
         let line = format!("{}: {text}", self.tool);
         if self.syslog {
             // LOG_DAEMON facility (3 << 3). With no syslog daemon listening the message is
@@ -102,6 +79,23 @@ impl Reporter {
             return;
         }
         let _ = writeln!(io::stderr().lock(), "{line}");
+    }
+}
+
+impl Report for Reporter {
+    /// `<tool>: FATAL: <msg>`, `<tool>: ERROR: <msg>`, `<tool>: WARNING: <msg>`, or (verbose
+    /// only) `<tool>: <msg>`; nothing when quiet.
+    fn report(&self, level: Level, message: &str) {
+        let (severity, prefix) = match level {
+            Level::Fatal => (2, "FATAL: "),
+            Level::Error => (3, "ERROR: "),
+            Level::Warning => (4, "WARNING: "),
+            Level::Info if self.verbose => (6, ""),
+            Level::Info => return,
+        };
+        if !self.quiet {
+            self.emit(severity, &format!("{prefix}{message}"));
+        }
     }
 }
 

@@ -2,7 +2,16 @@
 //!
 //! All tools resolve paths through a [`Context`], so a test (or `depmod -b`) can point the whole
 //! tool at another tree: `root` prefixes `/lib/modules`, `/proc`, `/sys` and `/etc`.
+//!
+//! The module directory is spelt two ways, each as kmod spells it in that tool's messages:
+//! - depmod's (`-b ROOT`, `-m DIR`) and the default: paths joined, `<root>/lib/modules/<release>`;
+//! - modprobe's `-d DIR` and modinfo's `-b DIR` ([`Context::with_base_dir`]): DIR made absolute
+//!   as [`absolute`] spells it, then `/lib/modules/<release>` appended as text, nothing
+//!   normalised (`-d ./t/` gives `$PWD/./t//lib/modules/<release>`); only the module directory
+//!   moves, the root stays `/`.
 
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 /// The root and kernel release every path is resolved against.
@@ -11,6 +20,8 @@ pub struct Context {
     root: PathBuf,
     release: String,
     modules_root: PathBuf,
+    /// [`Context::with_base_dir`]'s text prefix of the module directory, when set.
+    base_dir: Option<OsString>,
 }
 
 impl Context {
@@ -20,6 +31,7 @@ impl Context {
             root: root.into(),
             release: release.into(),
             modules_root: PathBuf::from("/lib/modules"),
+            base_dir: None,
         }
     }
 
@@ -27,6 +39,17 @@ impl Context {
     /// `/lib/modules` (`depmod -m`).
     pub fn with_modules_root(mut self, dir: impl Into<PathBuf>) -> Context {
         self.modules_root = dir.into();
+        self
+    }
+
+    /// The same context with the module directory of modprobe's `-d DIR` and modinfo's `-b DIR`
+    /// (`None`: the option not given): `DIR/lib/modules/<release>`, or `/lib/modules/<release>`,
+    /// spelt as those tools of kmod spell it: DIR made absolute by [`absolute`] and the rest
+    /// appended as text, so nothing is normalised (`-d /s/` gives `/s//lib/modules/<release>`,
+    /// `-S /x` gives `/lib/modules//x`). The root, which the configuration and the kernel's state
+    /// are read under, stays as it is.
+    pub fn with_base_dir(mut self, dir: Option<&OsStr>) -> Context {
+        self.base_dir = Some(dir.map(absolute).unwrap_or_default());
         self
     }
 
@@ -52,9 +75,18 @@ impl Context {
     }
 
     /// `<root>/lib/modules/<release>` (or the modules root given to
-    /// [`Context::with_modules_root`]).
+    /// [`Context::with_modules_root`]), or as [`Context::with_base_dir`] spells it.
     pub fn module_dir(&self) -> PathBuf {
-        self.path(&self.modules_root).join(&self.release)
+        match &self.base_dir {
+            Some(base) => {
+                let mut dir = base.clone();
+                dir.push(&self.modules_root);
+                dir.push("/");
+                dir.push(&self.release);
+                PathBuf::from(dir)
+            }
+            None => self.path(&self.modules_root).join(&self.release),
+        }
     }
 
     /// `<root>/proc/modules`.
@@ -70,6 +102,24 @@ impl Context {
     /// `<root>/sys/module/<name>`.
     pub fn sys_module_of(&self, name: &str) -> PathBuf {
         self.sys_module().join(name)
+    }
+}
+
+/// `path` made absolute as kmod's modprobe and modinfo spell it: unchanged when it starts with
+/// `/`, else the working directory, `/` and the path, without normalisation (`./x.ko` in `/tmp`
+/// is `/tmp/./x.ko`); unchanged too when the working directory is unknown (removed).
+pub fn absolute(path: &OsStr) -> OsString {
+    if path.as_bytes().starts_with(b"/") {
+        return path.to_os_string();
+    }
+    match std::env::current_dir() {
+        Ok(cwd) => {
+            let mut out = cwd.into_os_string();
+            out.push("/");
+            out.push(path);
+            out
+        }
+        Err(_) => path.to_os_string(),
     }
 }
 
@@ -102,6 +152,34 @@ mod tests {
         assert_eq!(m.module_dir(), Path::new("/tmp/r/usr/lib/modules/v"));
         let s = Context::new("/", "x");
         assert_eq!(s.proc_modules(), Path::new("/proc/modules"));
+    }
+
+    #[test]
+    fn base_dirs_are_spelt_like_kmod() {
+        let dir = |base: Option<&str>, release: &str| {
+            Context::new("/", release)
+                .with_base_dir(base.map(OsStr::new))
+                .module_dir()
+                .into_os_string()
+        };
+        assert_eq!(dir(None, "v"), "/lib/modules/v");
+        assert_eq!(dir(None, "/x"), "/lib/modules//x");
+        assert_eq!(dir(Some("/r/"), "6.1"), "/r//lib/modules/6.1");
+        assert_eq!(dir(Some("/"), "v"), "//lib/modules/v");
+        let cwd = std::env::current_dir().expect("cwd").into_os_string();
+        let mut want = cwd.clone();
+        want.push("/./t//lib/modules/v");
+        assert_eq!(dir(Some("./t/"), "v"), want);
+        let mut want = cwd.clone();
+        want.push("//lib/modules/v");
+        assert_eq!(dir(Some(""), "v"), want);
+        assert_eq!(absolute(OsStr::new("/a/./b.ko")), "/a/./b.ko");
+        let mut want = cwd;
+        want.push("/./x.ko");
+        assert_eq!(absolute(OsStr::new("./x.ko")), want);
+        // The root stays; only the module directory moves.
+        let c = Context::new("/", "v").with_base_dir(Some(OsStr::new("/r")));
+        assert_eq!(c.proc_modules(), Path::new("/proc/modules"));
     }
 
     #[test]

@@ -16,6 +16,7 @@
 //! - [`params`]: joining module parameters the way the kernel parses them.
 //! - [`pattern`]: glob patterns (`fnmatch`) and extended regular expressions, as glibc matches
 //!   them in the C locale, with one table of character classes.
+//! - [`report`]: diagnostics out of the library: one `Report` trait, levels, collectors.
 //! - [`signature`]: the module signature trailer and its PKCS#7 signer, as modinfo shows them.
 //! - [`static_nodes`]: `kmod static-nodes`: `modules.devname`'s nodes in kmod's three formats.
 
@@ -34,6 +35,7 @@ pub mod modprobe;
 pub mod name;
 pub mod params;
 pub mod pattern;
+pub mod report;
 pub mod resolve;
 pub mod scan;
 pub mod signature;

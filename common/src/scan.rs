@@ -13,11 +13,8 @@ use std::os::unix::fs::FileExt;
 
 use crate::elf::{Export, ModuleElf, NameList, SparseError, SymbolVersion};
 use crate::error::Error;
-use crate::file::{Compression, DecompressError, ModuleFile, MAX_IMAGE_SIZE};
+use crate::file::{has_module_suffix, Compression, DecompressError, ModuleFile, MAX_IMAGE_SIZE};
 use crate::name;
-
-/// The file name endings of module files.
-pub const MODULE_SUFFIXES: [&str; 4] = [".ko", ".ko.xz", ".ko.gz", ".ko.zst"];
 
 /// Everything depmod needs to know about one module file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,11 +43,6 @@ impl ModuleScan {
     }
 }
 
-/// Whether a file name is a module file's.
-pub fn is_module_file(file_name: &str) -> bool {
-    MODULE_SUFFIXES.iter().any(|s| file_name.ends_with(s))
-}
-
 /// Every module file below `dir`, depth first, each directory's entries in name order.
 /// Files and directories whose name `excluded` accepts are skipped, at any depth.
 pub fn find_modules(dir: &Path, excluded: &dyn Fn(&str) -> bool) -> Result<Vec<PathBuf>, Error> {
@@ -76,7 +68,7 @@ fn walk(dir: &Path, excluded: &dyn Fn(&str) -> bool, out: &mut Vec<PathBuf>) -> 
         let ft = entry.file_type().map_err(|e| Error::io(&path, e))?;
         if ft.is_dir() {
             walk(&path, excluded, out)?;
-        } else if is_module_file(&fname) && (ft.is_file() || ft.is_symlink()) {
+        } else if has_module_suffix(fname.as_bytes()) && (ft.is_file() || ft.is_symlink()) {
             out.push(path);
         }
     }

@@ -24,6 +24,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::config::modprobe::{ModprobeConfig, INDEX_DUMP_HEADER};
+use common::report::Collected;
 
 /// Where Debian installs kmod's modprobe.
 fn kmod_modprobe() -> PathBuf {
@@ -215,11 +216,10 @@ fn show_config_matches_kmod() {
     assert!(out.status.success(), "modprobe -c failed: {out:?}");
     let (kmod_config, kmod_msgs) = split_kmod_output(&out.stdout, &out.stderr);
 
-    let mut msgs = Vec::new();
+    let report = Collected::new();
     let mut config =
-        ModprobeConfig::load_locations(Some(&module_dir), &locations, &mut |m| msgs.push(m))
-            .expect("load");
-    config.parse_cmdline(&cmdline, &mut |m| msgs.push(m));
+        ModprobeConfig::load_locations(Some(&module_dir), &locations, &report).expect("load");
+    config.parse_cmdline(&cmdline, &report);
 
     assert_eq!(
         String::from_utf8_lossy(&ours(&config)),
@@ -234,6 +234,7 @@ fn show_config_matches_kmod() {
         3,
         "kmod printed other non-ASCII bytes"
     );
+    let msgs = report.messages();
     // kmod 30 rejects every weakdep line; we only the one without dependencies (our choice).
     let (our_weak, msgs): (Vec<String>, Vec<String>) =
         msgs.into_iter().partition(|m| is_weakdep_complaint(m));
@@ -300,20 +301,21 @@ fn kernel_command_line_matches_kmod() {
     for &line in lines {
         let out = kmod_with_cmdline(&dir, line);
         let (kmod_config, kmod_msgs) = split_kmod_output(&out.stdout, &out.stderr);
-        let mut msgs = Vec::new();
+        let report = Collected::new();
         let mut config = ModprobeConfig::load_locations(
             Some(&dir.join("root/lib/modules/v")),
             &[dir.join("conf")],
-            &mut |m| msgs.push(m),
+            &report,
         )
         .expect("load");
-        config.parse_cmdline(&String::from_utf8_lossy(line), &mut |m| msgs.push(m));
+        config.parse_cmdline(&String::from_utf8_lossy(line), &report);
         assert_eq!(
             String::from_utf8_lossy(&ours(&config)),
             String::from_utf8_lossy(&kmod_config),
             "command line {:?}",
             String::from_utf8_lossy(line)
         );
+        let msgs = report.messages();
         assert_eq!(msgs, kmod_msgs, "command line {line:?}");
     }
     let _ = fs::remove_dir_all(&dir);
@@ -340,19 +342,20 @@ fn host_default_configuration_matches_kmod() {
     let (kmod_config, kmod_msgs) = split_kmod_output(&out.stdout, &out.stderr);
 
     let host = common::context::Context::new("/", "v");
-    let mut msgs = Vec::new();
+    let report = Collected::new();
     let mut config = ModprobeConfig::load_locations(
         Some(&module_dir),
         &common::config::modprobe::default_locations(&host),
-        &mut |m| msgs.push(m),
+        &report,
     )
     .expect("load");
     let cmdline = fs::read_to_string("/proc/cmdline").expect("read /proc/cmdline");
-    config.parse_cmdline(&cmdline, &mut |m| msgs.push(m));
+    config.parse_cmdline(&cmdline, &report);
     assert_eq!(
         String::from_utf8_lossy(&ours(&config)),
         String::from_utf8_lossy(&lossy_bytes(&kmod_config))
     );
+    let msgs = report.messages();
     assert_eq!(msgs, kmod_msgs);
     let _ = fs::remove_dir_all(&dir);
 }

@@ -7,6 +7,7 @@ use common::cli::{print_text, print_version, Reporter};
 use common::context::{running_release, Context};
 use common::depmod::{self, DepmodError, Options};
 use common::getopt::{Opt, Options as Getopt, Order};
+use common::report::ReportExt;
 
 /// What an option does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -212,20 +213,6 @@ fn parse(argv: &[OsString], report: &Reporter) -> Result<Args, i32> {
     Ok(a)
 }
 
-struct Report(Reporter);
-
-impl depmod::Reporter for Report {
-    fn warning(&mut self, msg: &str) {
-        self.0.warning(msg);
-    }
-    fn error(&mut self, msg: &str) {
-        self.0.error(msg);
-    }
-    fn info(&mut self, msg: &str) {
-        self.0.info(msg);
-    }
-}
-
 /// Whether the first operand is a kernel version, as kmod decides it: it must start like
 /// `sscanf("%u.%u")` reads a number, a dot and a number (white space and a sign allowed before
 /// each number, anything after). `vfat`, `1`, `1.x` are not versions; `6.1.0-56-amd64` is.
@@ -251,18 +238,18 @@ fn is_version(s: &str) -> bool {
 /// files, all checked before any work.
 pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
     let argv: Vec<OsString> = args.into_iter().collect();
-    let mut report = Report(Reporter::new("depmod", false, false));
-    let args = match parse(&argv, &report.0) {
+    let report = Reporter::new("depmod", false, false);
+    let args = match parse(&argv, &report) {
         Ok(a) => a,
         Err(code) => return code,
     };
-    report.0 = Reporter::new("depmod", false, args.verbose);
+    let report = Reporter::new("depmod", false, args.verbose);
     let mut operands = args.operands.iter();
     let release = match operands.next() {
         Some(v) => {
             let v = v.to_string_lossy();
             if !is_version(&v) {
-                report.0.error(format_args!("Bad version passed {v}"));
+                report.error(format_args!("Bad version passed {v}"));
                 return 1;
             }
             v.into_owned()
@@ -293,24 +280,22 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
         verbose: args.verbose,
         threads: 0,
     };
-    match depmod::run(&ctx, &opts, &mut report) {
+    match depmod::run(&ctx, &opts, &report) {
         // Exit without freeing what was read: the OS reclaims it faster.
         Ok(modules) => {
             std::mem::forget(modules);
             0
         }
         Err(DepmodError::Cycles { count }) => {
-            report
-                .0
-                .error(format_args!("Found {count} modules in dependency cycles!"));
+            report.error(format_args!("Found {count} modules in dependency cycles!"));
             1
         }
         Err(DepmodError::Fatal(msg)) => {
-            report.0.fatal(msg);
+            report.fatal(msg);
             1
         }
         Err(DepmodError::Io(e)) => {
-            report.0.error(e);
+            report.error(e);
             1
         }
     }

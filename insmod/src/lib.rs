@@ -8,6 +8,7 @@ use common::context::Context;
 use common::file::ModuleFile;
 use common::getopt::{Opt, Options, Order};
 use common::kernel::load::{insert, ForceOptions};
+use common::report::ReportExt;
 use nix::errno::Errno;
 
 /// What an option does.
@@ -137,8 +138,7 @@ fn run(args: &Args, report: &Reporter) -> i32 {
         vermagic: args.force,
     };
     let params = common::params::join(&args.params);
-    let mut trace = |m: &_| report.info(format_args!("loading {shown} via {m}"));
-    match insert(&Context::system(), &module, &params, force, &mut trace) {
+    match insert(&Context::system(), &module, &params, force, report) {
         Ok(_) => 0,
         Err(e) => {
             if e.errno() == Some(Errno::ENOENT) {

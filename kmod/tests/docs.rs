@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 use common::config::depmod::DepmodConfig;
 use common::config::modprobe::ModprobeConfig;
 use common::getopt::{Arg, Opt};
+use common::report::{Collected, Report};
 
 /// The release the pages must name in `.TH`.
 const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -546,14 +547,14 @@ fn section5_pages() {
 }
 
 /// A configuration parser: the text of a file, and where its messages go.
-type Parser = dyn Fn(&str, &mut dyn FnMut(String));
+type Parser = dyn Fn(&str, &dyn Report);
 
 /// Whether a configuration parser takes `keyword` as a directive: a line `keyword m * d`
 /// draws no message. (`m * d` suits every directive: alias, options, override, ...)
 fn accepted(parse: &Parser, keyword: &str) -> bool {
-    let mut messages = Vec::new();
-    parse(&format!("{keyword} m * d\n"), &mut |m| messages.push(m));
-    messages.is_empty()
+    let messages = Collected::new();
+    parse(&format!("{keyword} m * d\n"), &messages);
+    messages.entries().is_empty()
 }
 
 /// Checks a section-5 page's DIRECTIVES against a parser: the entries are exactly
@@ -601,8 +602,8 @@ fn check_directives(page: &Page, parse: &Parser, directives: &[&str], inert: &[&
 #[test]
 fn modprobe_d_names_every_directive_and_directory() {
     let page = Page::read("modprobe.d.5");
-    let parse = |text: &str, warn: &mut dyn FnMut(String)| {
-        ModprobeConfig::default().parse_into(text, Path::new("probe.conf"), warn);
+    let parse = |text: &str, report: &dyn Report| {
+        ModprobeConfig::default().parse_into(text, Path::new("probe.conf"), report);
     };
     check_directives(
         &page,
@@ -631,8 +632,8 @@ fn modprobe_d_names_every_directive_and_directory() {
 #[test]
 fn depmod_d_names_every_directive_and_directory() {
     let page = Page::read("depmod.d.5");
-    let parse = |text: &str, warn: &mut dyn FnMut(String)| {
-        DepmodConfig::default().parse_into(text, Path::new("probe.conf"), "6.1.0-1-amd64", warn);
+    let parse = |text: &str, report: &dyn Report| {
+        DepmodConfig::default().parse_into(text, Path::new("probe.conf"), "6.1.0-1-amd64", report);
     };
     check_directives(
         &page,

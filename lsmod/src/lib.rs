@@ -7,6 +7,7 @@ use common::cli::{finish_output, print_text, print_version, Reporter};
 use common::context::Context;
 use common::getopt::{Opt, Options, Order};
 use common::kernel::state::{holders, loaded_modules, refcnt, LoadedModule};
+use common::report::ReportExt;
 
 /// What an option does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,13 +1,15 @@
 //! modinfo's command line: the options and the entry point the `modinfo` binary (and the `kmod`
 //! multi-call binary) calls. The work is in the rest of this library.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::io::Write;
+use std::path::PathBuf;
 
-use crate::{module_dir, Modinfo, Options};
+use crate::{Modinfo, Options};
 use common::cli::{finish_output, output, print_text, print_version, Reporter};
-use common::context::running_release;
+use common::context::{running_release, Context};
 use common::getopt::{Opt, Options as Getopt, Order};
+use common::report::ReportExt;
 
 /// What an option does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,6 +146,15 @@ fn parse(argv: &[OsString]) -> Result<Args, i32> {
     }
     a.modules = parsed.operands()?;
     Ok(a)
+}
+
+/// The module directory of `-b DIR` (`None`: not given) and the release, as kmod's modinfo
+/// spells it ([`Context::with_base_dir`]); an empty DIR is none.
+pub(crate) fn module_dir(basedir: Option<&OsStr>, release: &str) -> PathBuf {
+    let basedir = basedir.filter(|b| !b.is_empty());
+    Context::new("/", release)
+        .with_base_dir(basedir)
+        .module_dir()
 }
 
 /// Runs modinfo on `args` (the program name first); returns the exit code.

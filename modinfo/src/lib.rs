@@ -28,27 +28,25 @@ use std::cell::OnceCell;
 use std::ffi::{OsStr, OsString};
 use std::fs;
 use std::io::{self, Write};
-use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use common::cli::Reporter;
+use common::context::absolute;
 use common::error::errno_text;
-use common::file::{Compression, ModuleFile, MAX_IMAGE_SIZE};
+use common::file::{has_module_suffix, Compression, ModuleFile, MAX_IMAGE_SIZE};
 use common::index::files::{
     builtin_record_of, builtin_records, MODULES_BUILTIN_MODINFO, SYMBOL_PREFIX,
 };
 use common::modprobe::indexes::{IndexFileError, Indexes};
 use common::modprobe::Target;
 use common::name::alias_key;
+use common::report::{Report, ReportExt};
 
 use common::signature::{self, ModuleSignature};
 use common::{elf, name};
 use nix::errno::Errno;
-
-/// The suffixes of a module file (kmod 30 as Debian builds it knows `.ko`, `.ko.xz` and
-/// `.ko.zst`; `.ko.gz` is accepted too, as a kmod built with zlib does).
-const MODULE_SUFFIXES: [&str; 4] = [".ko", ".ko.xz", ".ko.zst", ".ko.gz"];
 
 /// The `.modinfo` key of parameter descriptions.
 const PARM: &[u8] = b"parm";
@@ -173,12 +171,12 @@ impl Options {
     }
 
     /// Writes a module's entries (everything after the header); invalid parameter strings are
-    /// passed to `invalid` as kmod words the complaint.
-    pub fn write_info(&self, out: &mut Vec<u8>, info: &Info, invalid: &mut dyn FnMut(String)) {
+    /// reported as errors to `report`, in kmod's words.
+    pub fn write_info(&self, out: &mut Vec<u8>, info: &Info, report: &dyn Report) {
         let field = self.field.as_deref().map(str::as_bytes);
         match field {
             Some(PARM) => {
-                for p in params(info, invalid).iter().rev() {
+                for p in params(info, report).iter().rev() {
                     out.extend_from_slice(p.name);
                     out.push(b':');
                     out.extend_from_slice(p.desc.unwrap_or_default());
@@ -211,7 +209,7 @@ impl Options {
                     }
                 }
                 let mut line = Vec::new();
-                for p in params(info, invalid).iter().rev() {
+                for p in params(info, report).iter().rev() {
                     line.clear();
                     line.extend_from_slice(p.name);
                     line.push(b':');
@@ -241,7 +239,7 @@ struct Param<'a> {
 }
 
 /// The parameters in order of first appearance.
-fn params<'a>(info: &'a Info, invalid: &mut dyn FnMut(String)) -> Vec<Param<'a>> {
+fn params<'a>(info: &'a Info, report: &dyn Report) -> Vec<Param<'a>> {
     let mut list: Vec<Param<'a>> = Vec::new();
     for (key, value) in &info.entries {
         let is_type = match key.as_slice() {
@@ -250,7 +248,7 @@ fn params<'a>(info: &'a Info, invalid: &mut dyn FnMut(String)) -> Vec<Param<'a>>
             _ => continue,
         };
         let Some(colon) = value.iter().position(|&b| b == b':') else {
-            invalid(format!(
+            report.error(format_args!(
                 "Found invalid \"{}={}\": missing ':'",
                 String::from_utf8_lossy(key),
                 String::from_utf8_lossy(value)
@@ -294,41 +292,9 @@ fn brackets_balanced(query: &str) -> bool {
 }
 
 /// Whether `arg` names a module file rather than a module: an existing regular file (symlinks
-/// followed) whose name ends in a module suffix.
+/// followed) whose name ends in a module suffix ([`common::file::MODULE_SUFFIXES`]).
 pub fn is_module_file(arg: &OsStr) -> bool {
-    let bytes = arg.as_bytes();
-    MODULE_SUFFIXES
-        .iter()
-        .any(|s| bytes.ends_with(s.as_bytes()))
-        && fs::metadata(arg).is_ok_and(|m| m.is_file())
-}
-
-/// `path` as kmod shows it: unchanged when absolute, else the working directory, '/' and the
-/// path (no normalisation).
-pub fn absolute(path: &OsStr) -> OsString {
-    if path.as_bytes().starts_with(b"/") {
-        return path.to_os_string();
-    }
-    let mut out = std::env::current_dir()
-        .map(PathBuf::into_os_string)
-        .unwrap_or_default()
-        .into_vec();
-    out.push(b'/');
-    out.extend_from_slice(path.as_bytes());
-    OsString::from_vec(out)
-}
-
-/// The module directory: `<basedir>/lib/modules/<release>` as kmod builds it (a relative base
-/// directory made absolute, the parts joined by '/' without normalisation; an empty one is
-/// none).
-pub fn module_dir(basedir: Option<&OsStr>, release: &str) -> PathBuf {
-    let mut dir = match basedir {
-        Some(b) if !b.is_empty() => absolute(b).into_vec(),
-        _ => Vec::new(),
-    };
-    dir.extend_from_slice(b"/lib/modules/");
-    dir.extend_from_slice(release.as_bytes());
-    PathBuf::from(OsString::from_vec(dir))
+    has_module_suffix(arg.as_bytes()) && fs::metadata(arg).is_ok_and(|m| m.is_file())
 }
 
 /// A module file's entries, or the errno kmod reports when it can't read them (its ELF reader's
@@ -434,7 +400,7 @@ pub enum ResolveError {
 }
 
 impl Modinfo {
-    /// modinfo reading the indexes of `module_dir`.
+    /// modinfo reading the indexes of `module_dir` ([`common::context::Context::module_dir`]).
     pub fn new(options: Options, modname: bool, module_dir: PathBuf) -> Modinfo {
         Modinfo {
             options,
@@ -588,8 +554,7 @@ impl Modinfo {
         };
         match info {
             Ok(info) => {
-                self.options
-                    .write_info(out, &info, &mut |msg| report.error(msg));
+                self.options.write_info(out, &info, report);
                 true
             }
             Err(errno) => {

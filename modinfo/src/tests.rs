@@ -9,11 +9,14 @@ fn info(strings: &[&str]) -> Info {
 /// Header and entries as `opts` prints them, and the invalid-string complaints.
 fn show(opts: &Options, header: Header<'_>, info: &Info) -> (String, Vec<String>) {
     let mut out = Vec::new();
-    let mut complaints = Vec::new();
+    let complaints = common::report::Collected::new();
     if opts.write_header(&mut out, header) {
-        opts.write_info(&mut out, info, &mut |m| complaints.push(m));
+        opts.write_info(&mut out, info, &complaints);
     }
-    (String::from_utf8(out).expect("utf-8"), complaints)
+    (
+        String::from_utf8(out).expect("utf-8"),
+        complaints.messages(),
+    )
 }
 
 fn full() -> Options {
@@ -248,6 +251,7 @@ fn paths_as_kmod_builds_them() {
         absolute(OsStr::new("./x.ko")),
         OsString::from(format!("{}/./x.ko", cwd.display()))
     );
+    use crate::cli::module_dir;
     assert_eq!(
         module_dir(Some(OsStr::new("/r/")), "6.1"),
         Path::new("/r//lib/modules/6.1")

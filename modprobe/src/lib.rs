@@ -26,6 +26,7 @@ use common::kernel::syscall::delete_module;
 use common::modprobe::indexes::Indexes;
 use common::modprobe::{Lookup, Modprobe, PlanOptions, Step, Target};
 use common::name;
+use common::report::{Discard, ReportExt};
 use nix::errno::Errno;
 
 /// What an option does. Spellings that kmod treats as one option share a key.
@@ -496,16 +497,14 @@ fn run(args: &Args, out: &Out, report: &Reporter) -> i32 {
     let release = args.set_version.clone().unwrap_or_else(running_release);
     // The kernel's state (/sys, /proc) and the configuration are the running system's even
     // with -d, which only moves the module directory.
-    let ctx = Context::new("/", &release);
-    let module_dir = module_dir(args.dirname.as_deref(), &release);
-    let mut warn = |m: String| report.error(m);
+    let ctx = Context::new("/", &release).with_base_dir(args.dirname.as_deref().map(OsStr::new));
+    let module_dir = ctx.module_dir();
     let locations = if args.config.is_empty() {
         default_locations(&ctx)
     } else {
         args.config.clone()
     };
-    let mut config = match ModprobeConfig::load_locations(Some(&module_dir), &locations, &mut warn)
-    {
+    let mut config = match ModprobeConfig::load_locations(Some(&module_dir), &locations, report) {
         Ok(c) => c,
         Err(e) => {
             report.error(e);
@@ -514,7 +513,7 @@ fn run(args: &Args, out: &Out, report: &Reporter) -> i32 {
     };
     // Like kmod, the running kernel's command line applies even with -C or -d.
     if let Ok(cmdline) = std::fs::read_to_string(ctx.path("/proc/cmdline")) {
-        config.parse_cmdline(&cmdline, &mut warn);
+        config.parse_cmdline(&cmdline, report);
     }
     let mp = Modprobe {
         indexes: Indexes::new(module_dir),
@@ -564,25 +563,6 @@ fn run(args: &Args, out: &Out, report: &Reporter) -> i32 {
         failed |= code != 0;
     }
     i32::from(failed)
-}
-
-/// The module directory as kmod spells it: `-d DIR` is made absolute by prefixing the working
-/// directory, and `/lib/modules/<release>` is appended as a string, so `-d ./t/` gives
-/// `$PWD/./t//lib/modules/<release>` (kmod prints module paths exactly so).
-fn module_dir(dirname: Option<&std::path::Path>, release: &str) -> PathBuf {
-    let Some(dir) = dirname else {
-        return PathBuf::from(format!("/lib/modules/{release}"));
-    };
-    let mut s = OsString::new();
-    if dir.is_relative() {
-        if let Ok(cwd) = std::env::current_dir() {
-            s.push(cwd);
-            s.push("/");
-        }
-    }
-    s.push(dir);
-    s.push(format!("/lib/modules/{release}"));
-    PathBuf::from(s)
 }
 
 /// kmod's modprobe wording of a failed insertion's errno (it differs from insmod's).
@@ -766,7 +746,7 @@ impl Run<'_> {
                 Step::Insmod { path, options, .. } => match ModuleFile::open(path) {
                     Err(e) => Some(e.reason()),
                     Ok(file) => {
-                        match insert(&self.ctx, &file, options.trim_end(), force, &mut |_| {}) {
+                        match insert(&self.ctx, &file, options.trim_end(), force, &Discard) {
                             Ok(_) => None,
                             // Loaded by someone else meanwhile (udev does this at boot): fine.
                             Err(e)
@@ -1147,19 +1127,27 @@ mod tests {
 
     #[test]
     fn module_dir_is_spelt_like_kmod() {
-        let v = "6.1.0-56-amd64";
-        assert_eq!(
-            module_dir(None, v),
-            PathBuf::from("/lib/modules/6.1.0-56-amd64")
-        );
-        assert_eq!(
-            module_dir(Some(std::path::Path::new("/s/6.1/")), v).as_os_str(),
-            "/s/6.1//lib/modules/6.1.0-56-amd64"
-        );
+        // `-d DIR`: DIR made absolute by prefixing the working directory, then
+        // `/lib/modules/<release>` appended as text, as kmod prints module paths.
+        let dir = |dirname: Option<&str>| {
+            Context::new("/", "6.1.0-56-amd64")
+                .with_base_dir(dirname.map(OsStr::new))
+                .module_dir()
+                .into_os_string()
+        };
+        assert_eq!(dir(None), "/lib/modules/6.1.0-56-amd64");
+        assert_eq!(dir(Some("/s/6.1/")), "/s/6.1//lib/modules/6.1.0-56-amd64");
         let cwd = std::env::current_dir().expect("cwd");
         assert_eq!(
-            module_dir(Some(std::path::Path::new("./6.1/")), v).as_os_str(),
-            OsString::from(format!("{}/./6.1//lib/modules/{v}", cwd.display())).as_os_str()
+            dir(Some("./6.1/")),
+            OsString::from(format!(
+                "{}/./6.1//lib/modules/6.1.0-56-amd64",
+                cwd.display()
+            ))
+        );
+        assert_eq!(
+            dir(Some("")),
+            OsString::from(format!("{}//lib/modules/6.1.0-56-amd64", cwd.display()))
         );
     }
 }

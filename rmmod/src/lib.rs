@@ -10,6 +10,7 @@ use common::getopt::{Opt, Options, Order};
 use common::kernel::state::{holders, initstate, refcnt, InitState};
 use common::kernel::syscall::delete_module;
 use common::name;
+use common::report::ReportExt;
 
 /// What an option does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -80,6 +80,7 @@ use crate::context::Context;
 use crate::error::Error;
 use crate::name;
 use crate::pattern::ere::Regex;
+use crate::report::{Report, ReportExt};
 
 /// The configuration directories read without `-C`, strongest first.
 pub const CONFIG_DIRS: [&str; 5] = [
@@ -194,20 +195,16 @@ impl DepmodConfig {
     /// 0: `FILE:LINE: ignoring bad line starting with 'WORD'`, `Directories inside directories
     /// are not supported: DIR/NAME`, `file parse FILE: <strerror>`, `files list DIR:
     /// <strerror>`.
-    pub fn load_default(ctx: &Context, warn: &mut dyn FnMut(String)) -> Result<Self, Error> {
+    pub fn load_default(ctx: &Context, report: &dyn Report) -> Result<Self, Error> {
         let dirs: Vec<PathBuf> = CONFIG_DIRS.iter().map(|d| ctx.path(d)).collect();
-        Self::load_paths(ctx, &dirs, warn)
+        Self::load_paths(ctx, &dirs, report)
     }
 
     /// `depmod -C PATH`: reads PATH (a file, or a directory of `*.conf` files) instead of the
     /// default locations. PATH is used as given, not under `ctx`'s root; a missing PATH yields an
     /// empty configuration.
-    pub fn load_from(
-        ctx: &Context,
-        path: &Path,
-        warn: &mut dyn FnMut(String),
-    ) -> Result<Self, Error> {
-        Self::load_paths(ctx, &[path.to_path_buf()], warn)
+    pub fn load_from(ctx: &Context, path: &Path, report: &dyn Report) -> Result<Self, Error> {
+        Self::load_paths(ctx, &[path.to_path_buf()], report)
     }
 
     /// Reads several locations (repeated `-C`, or the default directories): files and the
@@ -216,7 +213,7 @@ impl DepmodConfig {
     pub fn load_paths(
         ctx: &Context,
         locations: &[PathBuf],
-        warn: &mut dyn FnMut(String),
+        report: &dyn Report,
     ) -> Result<Self, Error> {
         let mut config = DepmodConfig::default();
         let release = ctx.release();
@@ -224,8 +221,8 @@ impl DepmodConfig {
             BTreeMap::new(),
             locations,
             ListDialect::Depmod,
-            warn,
-            &mut |path, text, warn| config.parse_into(text, path, release, warn),
+            report,
+            &mut |path, text| config.parse_into(text, path, release, report),
         );
         Ok(config)
     }
@@ -233,13 +230,7 @@ impl DepmodConfig {
     /// Parses one file's text into `self`; `file` names it in messages and `release` decides
     /// which `override` and `external` lines apply. Never fails: bad lines are reported through
     /// `warn` and skipped.
-    pub fn parse_into(
-        &mut self,
-        text: &str,
-        file: &Path,
-        release: &str,
-        warn: &mut dyn FnMut(String),
-    ) {
+    pub fn parse_into(&mut self, text: &str, file: &Path, release: &str, report: &dyn Report) {
         for (lineno, line) in logical_lines(text) {
             let line = line.split('\0').next().unwrap_or_default();
             if line.starts_with('#') {
@@ -282,7 +273,7 @@ impl DepmodConfig {
                 _ => false,
             };
             if !ok {
-                warn(format!(
+                report.error(format!(
                     "{}:{}: ignoring bad line starting with '{}'",
                     file.display(),
                     lineno,
@@ -460,6 +451,7 @@ pub fn kver_matches(pattern: &str, release: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use crate::report::{Collected, Discard};
     use std::fs;
 
     use super::*;
@@ -474,9 +466,10 @@ mod tests {
 
     /// Parses `text` as one file, returning the config and the messages.
     fn parse(text: &str) -> (DepmodConfig, Vec<String>) {
-        let mut msgs = Vec::new();
+        let report = Collected::new();
         let mut cfg = DepmodConfig::default();
-        cfg.parse_into(text, Path::new("/x.conf"), REL, &mut |m| msgs.push(m));
+        cfg.parse_into(text, Path::new("/x.conf"), REL, &report);
+        let msgs = report.messages();
         (cfg, msgs)
     }
 
@@ -1032,8 +1025,9 @@ mod tests {
         write(&root.join("etc/depmod.d/conf"), "exclude noext\n");
         write(&root.join("etc/depmod.conf"), "exclude single\n");
         fs::create_dir_all(root.join("etc/depmod.d/d.conf")).expect("mkdir");
-        let mut msgs = Vec::new();
-        let cfg = DepmodConfig::load_default(&ctx, &mut |m| msgs.push(m)).expect("load");
+        let report = Collected::new();
+        let cfg = DepmodConfig::load_default(&ctx, &report).expect("load");
+        let msgs = report.messages();
         assert_eq!(
             msgs,
             vec![format!(
@@ -1069,9 +1063,10 @@ mod tests {
     fn nothing_configured() {
         let root = scratch("empty");
         let ctx = Context::new(&root, REL);
-        let mut msgs = Vec::new();
-        let cfg = DepmodConfig::load_default(&ctx, &mut |m| msgs.push(m)).expect("load");
+        let report = Collected::new();
+        let cfg = DepmodConfig::load_default(&ctx, &report).expect("load");
         assert_eq!(cfg, DepmodConfig::default());
+        let msgs = report.messages();
         assert!(msgs.is_empty());
         let _ = fs::remove_dir_all(&root);
     }
@@ -1091,9 +1086,10 @@ mod tests {
         write(&conf.join("sub.conf/x.conf"), "exclude d\n");
         std::os::unix::fs::symlink(conf.join("2.txt"), conf.join("link.conf")).expect("symlink");
         std::os::unix::fs::symlink(root.join("nowhere"), conf.join("dang.conf")).expect("symlink");
-        let mut msgs = Vec::new();
-        let cfg = DepmodConfig::load_from(&ctx, &conf, &mut |m| msgs.push(m)).expect("load");
+        let report = Collected::new();
+        let cfg = DepmodConfig::load_from(&ctx, &conf, &report).expect("load");
         assert_eq!(cfg.exclude, vec!["a", "b"]);
+        let mut msgs = report.messages();
         msgs.sort();
         assert_eq!(
             msgs,
@@ -1109,23 +1105,24 @@ mod tests {
             ]
         );
         // kmod joins with '/': a trailing slash shows up doubled.
-        let mut msgs = Vec::new();
+        let report = Collected::new();
         let slash = PathBuf::from(format!("{}/", conf.display()));
-        DepmodConfig::load_from(&ctx, &slash, &mut |m| msgs.push(m)).expect("load");
+        DepmodConfig::load_from(&ctx, &slash, &report).expect("load");
+        let msgs = report.messages();
         assert!(
             msgs.iter().any(|m| m.ends_with("cfg//sub.conf")),
             "{msgs:?}"
         );
 
-        let mut msgs = Vec::new();
-        let cfg =
-            DepmodConfig::load_from(&ctx, &conf.join("2.txt"), &mut |m| msgs.push(m)).expect("x");
+        let report = Collected::new();
+        let cfg = DepmodConfig::load_from(&ctx, &conf.join("2.txt"), &report).expect("x");
         assert_eq!(cfg.exclude, vec!["b"]);
+        let msgs = report.messages();
         assert!(msgs.is_empty());
 
-        let cfg = DepmodConfig::load_from(&ctx, &root.join("nonexistent"), &mut |m| msgs.push(m))
-            .expect("load");
+        let cfg = DepmodConfig::load_from(&ctx, &root.join("nonexistent"), &report).expect("load");
         assert_eq!(cfg, DepmodConfig::default());
+        let msgs = report.messages();
         assert!(msgs.is_empty());
         let _ = fs::remove_dir_all(&root);
     }
@@ -1140,8 +1137,7 @@ mod tests {
         write(&m1.join("x.conf"), "override z * p1\n");
         write(&m2.join("x.conf"), "override z * p2\n");
         write(&m2.join("a.conf"), "override z * p3\n");
-        let load =
-            |locs: &[PathBuf]| DepmodConfig::load_paths(&ctx, locs, &mut |_| {}).expect("load");
+        let load = |locs: &[PathBuf]| DepmodConfig::load_paths(&ctx, locs, &Discard).expect("load");
         assert_eq!(
             load(&[m1.clone(), m2.clone()]).override_for("z"),
             Some("p1")
@@ -1168,7 +1164,7 @@ mod tests {
         write(&d.join("a.conf"), "search a\n");
         write(&d.join("a-b.conf"), "search a-b\n");
         write(&d.join("a.b.conf"), "search a.b\n");
-        let cfg = DepmodConfig::load_from(&ctx, &d, &mut |_| {}).expect("load");
+        let cfg = DepmodConfig::load_from(&ctx, &d, &Discard).expect("load");
         assert_eq!(cfg.search, dirs(&["B", "a-b", "a.b", "a"]));
         let _ = fs::remove_dir_all(&root);
     }
@@ -1179,9 +1175,10 @@ mod tests {
         let ctx = Context::new(&root, REL);
         let f = root.join("bin.conf");
         fs::write(&f, b"exclude a\0b c\n\xff\xfe bogus\nexclude \xffz ok\n").expect("write");
-        let mut msgs = Vec::new();
-        let cfg = DepmodConfig::load_from(&ctx, &f, &mut |m| msgs.push(m)).expect("load");
+        let report = Collected::new();
+        let cfg = DepmodConfig::load_from(&ctx, &f, &report).expect("load");
         assert_eq!(cfg.exclude, vec!["a", "\u{fffd}z", "ok"]);
+        let msgs = report.messages();
         assert_eq!(msgs.len(), 1);
         assert!(msgs[0].contains(":2: ignoring bad line starting with '"));
         let _ = fs::remove_dir_all(&root);

@@ -30,6 +30,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use crate::error::io_text;
+use crate::report::{Report, ReportExt};
 
 /// Whose words [`collect_files`] reports problems in: depmod's own configuration reader and
 /// libkmod's (used by modprobe) list the same files but complain differently.
@@ -45,9 +46,6 @@ pub(crate) enum ListDialect {
     Modprobe,
 }
 
-/// What [`parse_files`] calls for each file: its path, its text, and where to report problems.
-pub(crate) type ParseFile<'a> = dyn FnMut(&Path, &str, &mut dyn FnMut(String)) + 'a;
-
 /// Lists the files of `locations` after those already in `files` (see [`collect_files`]) and
 /// hands each to `parse` with its text (invalid UTF-8 replaced), in byte order of the file names.
 /// A file that can't be read is reported in depmod's words (`file parse FILE: <strerror>`) or,
@@ -56,17 +54,17 @@ pub(crate) fn parse_files(
     mut files: BTreeMap<OsString, PathBuf>,
     locations: &[PathBuf],
     dialect: ListDialect,
-    warn: &mut dyn FnMut(String),
-    parse: &mut ParseFile<'_>,
+    report: &dyn Report,
+    parse: &mut dyn FnMut(&Path, &str),
 ) {
     for loc in locations {
-        collect_files(loc, &mut files, dialect, warn);
+        collect_files(loc, &mut files, dialect, report);
     }
     for path in files.values() {
         match fs::read(path) {
-            Ok(bytes) => parse(path, &String::from_utf8_lossy(&bytes), warn),
+            Ok(bytes) => parse(path, &String::from_utf8_lossy(&bytes)),
             Err(e) if dialect == ListDialect::Depmod => {
-                warn(format!("file parse {}: {}", path.display(), io_text(&e)));
+                report.error(format!("file parse {}: {}", path.display(), io_text(&e)));
             }
             Err(_) => {}
         }
@@ -81,14 +79,14 @@ fn collect_files(
     loc: &Path,
     files: &mut BTreeMap<OsString, PathBuf>,
     dialect: ListDialect,
-    warn: &mut dyn FnMut(String),
+    report: &dyn Report,
 ) {
     let meta = match fs::metadata(loc) {
         Ok(m) => m,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return,
         Err(_) if dialect == ListDialect::Modprobe => return,
         Err(e) => {
-            warn(format!("files list {}: {}", loc.display(), io_text(&e)));
+            report.error(format!("files list {}: {}", loc.display(), io_text(&e)));
             return;
         }
     };
@@ -102,7 +100,7 @@ fn collect_files(
     let entries = match fs::read_dir(loc) {
         Ok(e) => e,
         Err(e) => {
-            warn(match dialect {
+            report.error(match dialect {
                 ListDialect::Depmod => format!("files list {}: {}", loc.display(), io_text(&e)),
                 ListDialect::Modprobe => format!("opendir({}): {}", loc.display(), io_text(&e)),
             });
@@ -126,7 +124,7 @@ fn collect_files(
             continue;
         }
         if !stat.is_ok_and(|m| !m.is_dir()) {
-            warn(format!(
+            report.error(format!(
                 "Directories inside directories are not supported: {}",
                 path.display()
             ));

@@ -71,6 +71,7 @@ use super::files::{logical_lines, parse_files, ListDialect};
 use crate::context::Context;
 use crate::error::Error;
 use crate::index::files::MODULES_SOFTDEP;
+use crate::report::{Report, ReportExt};
 
 /// The configuration directories read without `-C`, strongest first.
 pub const CONFIG_DIRS: [&str; 5] = [
@@ -190,19 +191,15 @@ impl ModprobeConfig {
     /// kmod 30 reads the configuration directories of `/` even with `-d ROOT`; a caller wanting
     /// that passes [`default_locations`] of a context rooted at `/` to
     /// [`ModprobeConfig::load_locations`] together with ROOT's module directory.
-    pub fn load_default(ctx: &Context, warn: &mut dyn FnMut(String)) -> Result<Self, Error> {
-        Self::load_locations(Some(&ctx.module_dir()), &default_locations(ctx), warn)
+    pub fn load_default(ctx: &Context, report: &dyn Report) -> Result<Self, Error> {
+        Self::load_locations(Some(&ctx.module_dir()), &default_locations(ctx), report)
     }
 
     /// `modprobe -C PATH...`: reads the given files and directories (as given, not under `ctx`'s
     /// root) instead of the default directories, and `modules.softdep` of `ctx`'s module
     /// directory. Repeated `-C` accumulate.
-    pub fn load_from(
-        ctx: &Context,
-        paths: &[PathBuf],
-        warn: &mut dyn FnMut(String),
-    ) -> Result<Self, Error> {
-        Self::load_locations(Some(&ctx.module_dir()), paths, warn)
+    pub fn load_from(ctx: &Context, paths: &[PathBuf], report: &dyn Report) -> Result<Self, Error> {
+        Self::load_locations(Some(&ctx.module_dir()), paths, report)
     }
 
     /// The general loader: `modules.softdep` of `module_dir` (if given; a missing file is fine)
@@ -211,7 +208,7 @@ impl ModprobeConfig {
     pub fn load_locations(
         module_dir: Option<&Path>,
         locations: &[PathBuf],
-        warn: &mut dyn FnMut(String),
+        report: &dyn Report,
     ) -> Result<Self, Error> {
         let mut files: BTreeMap<OsString, PathBuf> = BTreeMap::new();
         if let Some(dir) = module_dir {
@@ -226,8 +223,8 @@ impl ModprobeConfig {
             files,
             locations,
             ListDialect::Modprobe,
-            warn,
-            &mut |path, text, warn| config.parse_into(text, path, warn),
+            report,
+            &mut |path, text| config.parse_into(text, path, report),
         );
         Ok(config)
     }
@@ -235,7 +232,7 @@ impl ModprobeConfig {
     /// Parses one file's text into `self`; `file` names it in messages. Never fails: bad lines
     /// are reported through `warn` (`FILE line N: ignoring bad line starting with 'WORD'`) and
     /// skipped.
-    pub fn parse_into(&mut self, text: &str, file: &Path, warn: &mut dyn FnMut(String)) {
+    pub fn parse_into(&mut self, text: &str, file: &Path, report: &dyn Report) {
         for (lineno, line) in logical_lines(text) {
             let line = line.split('\0').next().unwrap_or_default();
             if line.starts_with('#') {
@@ -268,7 +265,7 @@ impl ModprobeConfig {
                 "softdep" => self.parse_softdep(rest),
                 "weakdep" => self.parse_weakdep(rest),
                 "include" | "config" => {
-                    warn(format!(
+                    report.error(format!(
                         "{}: command {} is deprecated and not parsed anymore",
                         file.display(),
                         keyword
@@ -278,7 +275,7 @@ impl ModprobeConfig {
                 _ => false,
             };
             if !ok {
-                warn(format!(
+                report.error(format!(
                     "{} line {}: ignoring bad line starting with '{}'",
                     file.display(),
                     lineno,
@@ -373,13 +370,13 @@ impl ModprobeConfig {
     /// - `modprobe.blacklist=A,B` adds each comma-separated entry (empty ones too) to the
     ///   blacklist, not normalised. `modprobe.blacklist` without `=`, and `modprobe.OTHER`, are
     ///   ordinary options of a module called `modprobe`.
-    pub fn parse_cmdline(&mut self, cmdline: &str, warn: &mut dyn FnMut(String)) {
+    pub fn parse_cmdline(&mut self, cmdline: &str, report: &dyn Report) {
         for word in cmdline_words(cmdline) {
-            self.cmdline_word(word, warn);
+            self.cmdline_word(word, report);
         }
     }
 
-    fn cmdline_word(&mut self, word: &str, warn: &mut dyn FnMut(String)) {
+    fn cmdline_word(&mut self, word: &str, report: &dyn Report) {
         let moved;
         let word = match word.strip_prefix('"') {
             Some(rest) => {
@@ -407,7 +404,7 @@ impl ModprobeConfig {
             return;
         }
         let Some(module) = normalize_config_name(module) else {
-            warn(format!(
+            report.error(format!(
                 "Ignoring bad option on kernel command line while parsing module name: '{module}'"
             ));
             return;
@@ -627,6 +624,7 @@ fn cmdline_words(cmdline: &str) -> Vec<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::{Collected, Discard};
 
     fn scratch(tag: &str) -> PathBuf {
         crate::testutil::scratch(&format!("modprobecfg-{tag}"))
@@ -636,16 +634,18 @@ mod tests {
 
     /// Parses `text` as one file, returning the config and the messages.
     fn parse(text: &str) -> (ModprobeConfig, Vec<String>) {
-        let mut msgs = Vec::new();
+        let report = Collected::new();
         let mut cfg = ModprobeConfig::default();
-        cfg.parse_into(text, Path::new("/x.conf"), &mut |m| msgs.push(m));
+        cfg.parse_into(text, Path::new("/x.conf"), &report);
+        let msgs = report.messages();
         (cfg, msgs)
     }
 
     fn cmdline(text: &str) -> (ModprobeConfig, Vec<String>) {
-        let mut msgs = Vec::new();
+        let report = Collected::new();
         let mut cfg = ModprobeConfig::default();
-        cfg.parse_cmdline(text, &mut |m| msgs.push(m));
+        cfg.parse_cmdline(text, &report);
+        let msgs = report.messages();
         (cfg, msgs)
     }
 
@@ -1012,7 +1012,7 @@ mod tests {
              softdep a-b pre: c-d e post: f-g pre: h\nalias a b\nalias a b\nblacklist x\n\
              blacklist x\n",
         );
-        cfg.parse_cmdline("q.y=2 modprobe.blacklist=y\n", &mut |_| {});
+        cfg.parse_cmdline("q.y=2 modprobe.blacklist=y\n", &Discard);
         assert_eq!(
             shown(&cfg),
             "blacklist a_b\nblacklist x\nblacklist x\nblacklist y\n\
@@ -1154,7 +1154,7 @@ mod tests {
             );
         }
         let (mut cfg, _) = parse("blacklist from-file\n");
-        cfg.parse_cmdline("modprobe.blacklist=crc-itu-t,snd_pcsp\n", &mut |_| {});
+        cfg.parse_cmdline("modprobe.blacklist=crc-itu-t,snd_pcsp\n", &Discard);
         assert_eq!(cfg.blacklist, vec!["from_file", "crc-itu-t", "snd_pcsp"]);
         assert!(!cfg.is_blacklisted("crc-itu-t"));
         assert!(!cfg.is_blacklisted("crc_itu_t"));
@@ -1193,7 +1193,7 @@ mod tests {
         // Observed from kmod 30 (--show-depends loop with `loop.x=1 loop.y=2` on the command
         // line): `max_loop=2 a=b x=1 y=2`.
         let (mut cfg, _) = parse("options loop max_loop=2\noptions loop a=b\n");
-        cfg.parse_cmdline("loop.x=1 loop.y=2\n", &mut |_| {});
+        cfg.parse_cmdline("loop.x=1 loop.y=2\n", &Discard);
         assert_eq!(
             cfg.options_for("loop").as_deref(),
             Some("max_loop=2 a=b x=1 y=2")
@@ -1231,8 +1231,9 @@ mod tests {
         );
         write(&root.join("lib/modules/v/modules.alias"), "alias index x\n");
         fs::create_dir_all(root.join("etc/modprobe.d/d.conf")).expect("mkdir");
-        let mut msgs = Vec::new();
-        let cfg = ModprobeConfig::load_default(&ctx, &mut |m| msgs.push(m)).expect("load");
+        let report = Collected::new();
+        let cfg = ModprobeConfig::load_default(&ctx, &report).expect("load");
+        let msgs = report.messages();
         assert_eq!(
             msgs,
             vec![format!(
@@ -1264,9 +1265,10 @@ mod tests {
         write(&root.join("usr/lib/modprobe.d/a.conf"), "alias a x\n");
         fs::create_dir_all(root.join("usr/lib/modprobe.d/d.conf")).expect("mkdir");
         std::os::unix::fs::symlink("usr/lib", root.join("lib")).expect("symlink");
-        let mut msgs = Vec::new();
-        let cfg = ModprobeConfig::load_default(&ctx, &mut |m| msgs.push(m)).expect("load");
+        let report = Collected::new();
+        let cfg = ModprobeConfig::load_default(&ctx, &report).expect("load");
         assert_eq!(cfg.aliases, pairs(&[("a", "x")]));
+        let msgs = report.messages();
         assert_eq!(msgs.len(), 1, "{msgs:?}");
         assert_eq!(default_locations(&ctx).len(), 4);
         let _ = fs::remove_dir_all(&root);
@@ -1304,10 +1306,10 @@ mod tests {
         let names = |cfg: &ModprobeConfig| -> Vec<String> {
             cfg.aliases.iter().map(|(p, _)| p.clone()).collect()
         };
-        let mut msgs = Vec::new();
-        let cfg = ModprobeConfig::load_from(&ctx, std::slice::from_ref(&d), &mut |m| msgs.push(m))
-            .expect("load");
+        let report = Collected::new();
+        let cfg = ModprobeConfig::load_from(&ctx, std::slice::from_ref(&d), &report).expect("load");
         assert_eq!(names(&cfg), vec!["a1", "a6", "a7", "a8", "a9", "a2"]);
+        let msgs = report.messages();
         assert_eq!(
             msgs,
             vec![format!(
@@ -1318,9 +1320,10 @@ mod tests {
         assert_eq!(cfg.softdeps.len(), 1);
         assert_eq!(cfg.softdeps[0].module, "sd");
 
-        let mut msgs = Vec::new();
+        let report = Collected::new();
         let slash = PathBuf::from(format!("{}/", d.display()));
-        ModprobeConfig::load_from(&ctx, &[slash], &mut |m| msgs.push(m)).expect("load");
+        ModprobeConfig::load_from(&ctx, &[slash], &report).expect("load");
+        let msgs = report.messages();
         assert!(msgs.iter().any(|m| m.ends_with("d//sub.conf")), "{msgs:?}");
 
         let cfg = ModprobeConfig::load_from(
@@ -1330,7 +1333,7 @@ mod tests {
                 root.join("missing"),
                 d.join("modules.softdep"),
             ],
-            &mut |_| {},
+            &Discard,
         )
         .expect("load");
         assert_eq!(names(&cfg), vec!["a2"]);
@@ -1342,7 +1345,7 @@ mod tests {
         write(&m2.join("x.conf"), "alias p2 x\n");
         write(&m2.join("a.conf"), "alias p3 x\n");
         let load = |locs: &[PathBuf]| {
-            names(&ModprobeConfig::load_locations(None, locs, &mut |_| {}).expect("load"))
+            names(&ModprobeConfig::load_locations(None, locs, &Discard).expect("load"))
         };
         assert_eq!(load(&[m1.clone(), m2.clone()]), vec!["p3", "p1"]);
         assert_eq!(load(&[m2.clone(), m1.clone()]), vec!["p3", "p2"]);
@@ -1361,9 +1364,10 @@ mod tests {
         std::os::unix::fs::symlink(root.join("nowhere"), d.join("n.conf")).expect("symlink");
         std::os::unix::fs::symlink("l.conf", d.join("l.conf")).expect("symlink");
         write(&d.join("a.conf"), "alias a b\n");
-        let mut msgs = Vec::new();
-        let cfg = ModprobeConfig::load_locations(None, &[d], &mut |m| msgs.push(m)).expect("x");
+        let report = Collected::new();
+        let cfg = ModprobeConfig::load_locations(None, &[d], &report).expect("x");
         assert_eq!(cfg.aliases, pairs(&[("a", "b")]));
+        let msgs = report.messages();
         assert!(msgs.is_empty(), "{msgs:?}");
         let _ = fs::remove_dir_all(&root);
     }
@@ -1373,10 +1377,11 @@ mod tests {
         let root = scratch("binary");
         let f = root.join("bin.conf");
         fs::write(&f, b"alias \xff-a \xfe\n\xff\xfe x\noptions m a\xffb\n").expect("write");
-        let mut msgs = Vec::new();
-        let cfg = ModprobeConfig::load_locations(None, &[f], &mut |m| msgs.push(m)).expect("x");
+        let report = Collected::new();
+        let cfg = ModprobeConfig::load_locations(None, &[f], &report).expect("x");
         assert_eq!(cfg.aliases, pairs(&[("\u{fffd}_a", "\u{fffd}")]));
         assert_eq!(cfg.options, pairs(&[("m", "a\u{fffd}b")]));
+        let msgs = report.messages();
         assert_eq!(msgs.len(), 1);
         assert!(msgs[0].ends_with(" line 2: ignoring bad line starting with '\u{fffd}\u{fffd}'"));
         let _ = fs::remove_dir_all(&root);
@@ -1409,7 +1414,7 @@ mod tests {
                 .collect();
             let text = String::from_utf8_lossy(&bytes);
             let (mut cfg, _) = parse(&text);
-            cfg.parse_cmdline(&text, &mut |_| {});
+            cfg.parse_cmdline(&text, &Discard);
             let _ = shown(&cfg);
             for m in ["a", "a-b", "[", "]", "", "modprobe"] {
                 let _ = cfg.options_for(m);

@@ -15,6 +15,7 @@ use crate::context::Context;
 use crate::error::Error;
 use crate::index::files::{self, module_of_line};
 use crate::name;
+use crate::report::{Report, ReportExt};
 use crate::resolve::resolve;
 use crate::scan::{self, ModuleScan};
 use rustc_hash::FxHashMap;
@@ -68,35 +69,23 @@ pub enum DepmodError {
     },
 }
 
-/// Where messages go: the tool prefixes them with `depmod: WARNING: ` / `depmod: ERROR: ` or
-/// prints them as they are.
-pub trait Reporter {
-    /// A problem that doesn't stop depmod.
-    fn warning(&mut self, msg: &str);
-    /// A problem that will make depmod fail.
-    fn error(&mut self, msg: &str);
-    /// Verbose output (`-v`).
-    fn info(&mut self, msg: &str);
-}
-
 /// Runs depmod for `ctx` (its root is the `-b` base directory, its release the kernel version).
 /// Returns the modules it read: a tool about to exit may skip freeing them (a tenth of a run's
 /// instructions on Debian's tree).
 pub fn run(
     ctx: &Context,
     opts: &Options,
-    report: &mut dyn Reporter,
+    report: &dyn Report,
 ) -> Result<Vec<ModuleScan>, DepmodError> {
     let dir = ctx.module_dir();
     let kernel = kernel_symbols(opts)?;
-    // Like kmod, configuration problems are printed as errors but don't stop depmod, and the
+    // Like kmod, configuration problems are reported as errors but don't stop depmod, and the
     // configuration is the running system's even with -b (kmod reads /etc/depmod.d then too).
-    let mut warn = |m: String| report.error(&m);
     let system = Context::new("/", ctx.release());
     let config = if opts.config.is_empty() {
-        DepmodConfig::load_default(&system, &mut warn)?
+        DepmodConfig::load_default(&system, report)?
     } else {
-        DepmodConfig::load_paths(&system, &opts.config, &mut warn)?
+        DepmodConfig::load_paths(&system, &opts.config, report)?
     };
     if opts.quick && is_up_to_date(&dir, &config, report)? {
         return Ok(Vec::new());
@@ -106,7 +95,7 @@ pub fn run(
         // kmod's words for a tree that isn't there.
         if let Err(e) = fs::read_dir(&dir) {
             let why = crate::error::io_text(&e);
-            report.error(&format!(
+            report.error(format_args!(
                 "could not open directory {}: {why}",
                 dir.display()
             ));
@@ -128,7 +117,7 @@ pub fn run(
     for (path, parsed) in paths.iter().zip(scan::parse_all(&paths, threads)) {
         match parsed {
             Ok(m) => modules.push(m),
-            Err(e) => report.warning(&format!(
+            Err(e) => report.warning(format_args!(
                 "failed to read module {}: {}",
                 path.display(),
                 e.reason()
@@ -152,7 +141,7 @@ pub fn run(
         for c in &cycles {
             count += c.len() - 1;
             let names: Vec<&str> = c.iter().map(|&i| modules[i].name.as_str()).collect();
-            report.error(&format!("Cycle detected: {}", names.join(" -> ")));
+            report.error(format_args!("Cycle detected: {}", names.join(" -> ")));
         }
         return Err(DepmodError::Cycles { count });
     }
@@ -197,7 +186,7 @@ pub fn run(
 /// Module files named on the command line must be absolute paths of existing files, and the
 /// module directory must exist (unless the indexes go elsewhere): kmod 30's checks, made
 /// before any work so that a mistaken argument changes nothing.
-fn check_files(dir: &Path, opts: &Options, report: &mut dyn Reporter) -> Result<(), DepmodError> {
+fn check_files(dir: &Path, opts: &Options, report: &dyn Report) -> Result<(), DepmodError> {
     if opts.files.is_empty() {
         return Ok(());
     }
@@ -258,16 +247,12 @@ fn print_needs(modules: &[ModuleScan]) -> Result<(), Error> {
 }
 
 /// `-A`: whether `modules.dep` is newer than every module file and config file.
-fn is_up_to_date(
-    dir: &Path,
-    config: &DepmodConfig,
-    report: &mut dyn Reporter,
-) -> Result<bool, Error> {
+fn is_up_to_date(dir: &Path, config: &DepmodConfig, report: &dyn Report) -> Result<bool, Error> {
     let dep_time = match fs::metadata(dir.join(files::MODULES_DEP)).and_then(|m| m.modified()) {
         Ok(t) => t,
         Err(e) => {
             // kmod's words, and like kmod, go on to do the work.
-            report.error(&format!(
+            report.error(format_args!(
                 "could not fstatat({}, modules.dep): {}",
                 dir.display(),
                 crate::error::io_text(&e)
@@ -325,13 +310,13 @@ fn module_paths(ctx: &Context, config: &DepmodConfig) -> Result<Vec<PathBuf>, Er
 fn order_modules(
     dir: &Path,
     mut paths: Vec<PathBuf>,
-    report: &mut dyn Reporter,
+    report: &dyn Report,
 ) -> Result<Vec<PathBuf>, Error> {
     let order_file = dir.join(files::MODULES_ORDER);
     let order = match fs::read_to_string(&order_file) {
         Ok(s) => s,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            report.warning(&format!(
+            report.warning(format_args!(
                 "could not open modules.order at {}: {}",
                 dir.display(),
                 crate::error::errno_text(nix::errno::Errno::ENOENT)
@@ -377,7 +362,7 @@ fn dep_path(dir: &Path, path: &Path) -> String {
         .into_owned()
 }
 
-fn read_optional(path: &Path, report: &mut dyn Reporter) -> Result<Option<Vec<u8>>, Error> {
+fn read_optional(path: &Path, report: &dyn Report) -> Result<Option<Vec<u8>>, Error> {
     match fs::read(path) {
         Ok(b) => Ok(Some(b)),
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
@@ -385,7 +370,7 @@ fn read_optional(path: &Path, report: &mut dyn Reporter) -> Result<Option<Vec<u8
                 path.parent().unwrap_or(Path::new("")),
                 path.file_name().unwrap_or_default(),
             );
-            report.warning(&format!(
+            report.warning(format_args!(
                 "could not open {} at {}: No such file or directory",
                 file.to_string_lossy(),
                 dir.display()
@@ -448,7 +433,7 @@ fn check_symbols(
     opts: &Options,
     kernel: &HashMap<String, Option<u64>>,
     modules: &[ModuleScan],
-    report: &mut dyn Reporter,
+    report: &dyn Report,
 ) {
     let prefix = opts.symbol_prefix.as_deref().unwrap_or("");
     let mut crcs: HashMap<&str, Option<u64>> = HashMap::new();
@@ -477,9 +462,12 @@ fn check_symbols(
                 .copied()
                 .or_else(|| kernel.get(sym.as_str()).copied());
             match known {
-                None => report.warning(&format!("{} needs unknown symbol {sym}", m.path.display())),
+                None => report.warning(format_args!(
+                    "{} needs unknown symbol {sym}",
+                    m.path.display()
+                )),
                 Some(Some(crc)) if wanted.get(sym).is_some_and(|&w| w != crc) => {
-                    report.warning(&format!(
+                    report.warning(format_args!(
                         "{} disagrees about version of symbol {sym}",
                         m.path.display()
                     ))

@@ -16,6 +16,17 @@ use crate::error::Error;
 /// of MiB; anything past this is a corrupt or hostile stream, not a module.
 pub const MAX_IMAGE_SIZE: u64 = 1 << 30;
 
+/// The endings of a module file's name: a plain module and the three compressions. kmod 30 as
+/// Debian builds it knows `.ko`, `.ko.xz` and `.ko.zst`; `.ko.gz` is taken too, as a kmod built
+/// with zlib takes it. Names only decide which files are modules (depmod's walk, modinfo's
+/// arguments); how a file is compressed is read from its first bytes ([`Compression::detect`]).
+pub const MODULE_SUFFIXES: [&str; 4] = [".ko", ".ko.xz", ".ko.gz", ".ko.zst"];
+
+/// Whether a file name (or path) ends like a module file's ([`MODULE_SUFFIXES`]).
+pub fn has_module_suffix(name: &[u8]) -> bool {
+    MODULE_SUFFIXES.iter().any(|s| name.ends_with(s.as_bytes()))
+}
+
 /// How a module file is compressed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Compression {

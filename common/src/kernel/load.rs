@@ -19,6 +19,7 @@ use crate::error::{load_errno_text, Error};
 use crate::file::{Compression, ModuleFile};
 use crate::kernel::state::kernel_compression;
 use crate::kernel::syscall::{finit_module, init_module, InitFlags};
+use crate::report::{Report, ReportExt};
 
 /// What to override when loading.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -93,15 +94,22 @@ impl LoadError {
     }
 }
 
-/// Inserts `module` with `params` (already joined, see [`crate::params::join`]). `trace` is told
-/// each method before it is tried, for `-v` output. Returns the method that succeeded.
+/// Inserts `module` with `params` (already joined, see [`crate::params::join`]). Each method is
+/// reported before it is tried, at [`Level::Info`](crate::report::Level::Info) (insmod's `-v`
+/// output: `loading PATH via METHOD`). Returns the method that succeeded.
 pub fn insert(
     ctx: &Context,
     module: &ModuleFile,
     params: &str,
     force: ForceOptions,
-    trace: &mut dyn FnMut(&Method),
+    report: &dyn Report,
 ) -> Result<Method, LoadError> {
+    let trace = |method: &Method| {
+        report.info(format_args!(
+            "loading {} via {method}",
+            module.path().display()
+        ));
+    };
     let cparams = CString::new(params).map_err(|_| LoadError::BadParams)?;
     let compression = module.compression();
     let kernel_does =

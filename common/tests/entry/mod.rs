@@ -19,6 +19,7 @@ use common::index::bin::{Index, IndexBuilder, IndexError};
 use common::modprobe::indexes::Indexes;
 use common::modprobe::{Modprobe, PlanOptions};
 use common::pattern::fnmatch as our_fnmatch;
+use common::report::Collected;
 use common::signature::{self, IdType, SIGNATURE_MAGIC};
 
 /// A fuzz target's body.
@@ -334,8 +335,7 @@ pub fn fnmatch(data: &[u8]) {
 pub fn modprobe_config(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let mut config = ModprobeConfig::default();
-    let mut warnings = Vec::new();
-    config.parse_into(&text, Path::new("fuzz.conf"), &mut |w| warnings.push(w));
+    config.parse_into(&text, Path::new("fuzz.conf"), &Collected::new());
     exercise_modprobe(config);
 }
 
@@ -343,8 +343,7 @@ pub fn modprobe_config(data: &[u8]) {
 pub fn cmdline(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let mut config = ModprobeConfig::default();
-    let mut warnings = Vec::new();
-    config.parse_cmdline(&text, &mut |w| warnings.push(w));
+    config.parse_cmdline(&text, &Collected::new());
     for (module, _) in &config.options {
         assert!(config.options_for(module).is_some(), "{module:?}");
     }
@@ -402,10 +401,7 @@ pub fn depmod_config(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let (release, text) = text.split_once('\n').unwrap_or(("6.1.0-56-amd64", &text));
     let mut config = DepmodConfig::default();
-    let mut warnings = Vec::new();
-    config.parse_into(text, Path::new("fuzz.conf"), release, &mut |w| {
-        warnings.push(w)
-    });
+    config.parse_into(text, Path::new("fuzz.conf"), release, &Collected::new());
     let mut paths: Vec<String> = [
         "kernel/drivers/net/dummy.ko",
         "updates/dkms/x.ko",
