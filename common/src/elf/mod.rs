@@ -10,7 +10,8 @@
 //! - the module-signature trailer check;
 //! - [`strip_for_force`], which hides `__versions` and `vermagic=` from the
 //!   kernel for `--force` loads;
-//! - [`builder`], a synthetic module builder for tests and fuzz seeds.
+//! - `builder`, a synthetic module builder for tests and fuzz seeds, only with the
+//!   `test-support` feature (and in this crate's own tests).
 //!
 //! The formats are defined by the System V ABI's ELF chapter (the "gABI":
 //! headers, sections, symbol tables), the kernel's
@@ -25,6 +26,7 @@ use rustc_hash::FxHashSet;
 
 use goblin::elf::section_header::{SHF_ALLOC, SHN_ABS, SHN_UNDEF, SHT_SYMTAB};
 
+#[cfg(any(test, feature = "test-support"))]
 pub mod builder;
 mod names;
 mod reader;
