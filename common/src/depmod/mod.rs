@@ -20,7 +20,7 @@ use crate::resolve::resolve;
 use crate::scan::{self, ModuleScan};
 use rustc_hash::FxHashMap;
 
-use outputs::{generate, Inputs, Output};
+use outputs::{generate, Inputs, OutputFile};
 
 /// What to do; the tool fills it from its command line.
 #[derive(Debug, Clone, Default)]
@@ -479,7 +479,7 @@ fn check_symbols(
 }
 
 /// Writes each output through [`write_atomic`] into `dir`, which must exist.
-pub fn write_all(dir: &Path, outputs: &[Output]) -> Result<(), Error> {
+pub fn write_all(dir: &Path, outputs: &[OutputFile]) -> Result<(), Error> {
     for o in outputs {
         write_atomic(&dir.join(o.name), &o.data)?;
     }

@@ -19,7 +19,7 @@ use crate::scan::ModuleScan;
 
 /// One output file: its name in the module directory and its bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Output {
+pub struct OutputFile {
     /// File name (`modules.dep`, ...).
     pub name: &'static str,
     /// Contents.
@@ -44,7 +44,7 @@ pub struct Inputs<'a> {
 
 /// Generates every output file, in the order kmod writes them. The independent indexes are
 /// built on separate threads.
-pub fn generate(inp: &Inputs<'_>) -> Result<Vec<Output>, IndexError> {
+pub fn generate(inp: &Inputs<'_>) -> Result<Vec<OutputFile>, IndexError> {
     let (dep, alias, symbols) = std::thread::scope(|s| {
         let dep = s.spawn(|| deps(inp));
         let alias = s.spawn(|| aliases(inp.modules));
@@ -89,7 +89,7 @@ pub fn generate(inp: &Inputs<'_>) -> Result<Vec<Output>, IndexError> {
         )?,
         None => binary_bytes(files::MODULES_BUILTIN_ALIAS_BIN, Vec::new()),
     });
-    out.push(Output {
+    out.push(OutputFile {
         name: files::MODULES_DEVNAME,
         data: devname(inp.modules),
         text: true,
@@ -97,20 +97,20 @@ pub fn generate(inp: &Inputs<'_>) -> Result<Vec<Output>, IndexError> {
     Ok(out)
 }
 
-fn text(name: &'static str, s: String) -> Output {
-    Output {
+fn text(name: &'static str, s: String) -> OutputFile {
+    OutputFile {
         name,
         data: s.into_bytes(),
         text: true,
     }
 }
 
-fn binary(name: &'static str, b: &IndexBuilder) -> Result<Output, IndexError> {
+fn binary(name: &'static str, b: &IndexBuilder) -> Result<OutputFile, IndexError> {
     Ok(binary_bytes(name, b.try_to_bytes()?))
 }
 
-fn binary_bytes(name: &'static str, data: Vec<u8>) -> Output {
-    Output {
+fn binary_bytes(name: &'static str, data: Vec<u8>) -> OutputFile {
+    OutputFile {
         name,
         data,
         text: false,

@@ -28,7 +28,7 @@ pub enum Target {
     Builtin(String),
 }
 
-/// The result of [`Modprobe::lookup`].
+/// The result of [`Planner::lookup`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Lookup {
     /// What the name means, best first; empty when nothing matched.
@@ -92,9 +92,10 @@ pub struct PlanOptions {
     pub use_blacklist: bool,
 }
 
-/// modprobe's view of one module directory and configuration.
+/// What a name means and what loading or removing it takes, for one module directory and
+/// configuration: kmod's lookup order and modprobe's plans.
 #[derive(Debug)]
-pub struct Modprobe {
+pub struct Planner {
     /// The indexes.
     pub indexes: Indexes,
     /// The configuration (modprobe.d, kernel command line, and the modules' own softdeps).
@@ -112,7 +113,7 @@ pub fn join_options(config: Option<&str>, args: &str) -> String {
     }
 }
 
-impl Modprobe {
+impl Planner {
     /// Resolves `query` in kmod's lookup order.
     pub fn lookup(&self, query: &str) -> Result<Lookup, IndexFileError> {
         let key = alias_key(query);
@@ -311,7 +312,7 @@ pub struct Removal {
     pub pre: Vec<String>,
 }
 
-impl Modprobe {
+impl Planner {
     /// The modules `modprobe -r module` tries besides `module` itself (see [`Removal`]).
     pub fn removal(&self, module: &str) -> Result<Removal, IndexFileError> {
         let mut r = Removal::default();
@@ -344,7 +345,7 @@ impl Modprobe {
     }
 }
 
-/// One module to plan, see [`Modprobe::plan_load`].
+/// One module to plan, see [`Planner::plan_load`].
 struct One<'a> {
     name: &'a str,
     path: Option<PathBuf>,

@@ -121,11 +121,17 @@ enum Node {
     /// compiled program shares (a repeated set is stored once, however often it is repeated:
     /// `[...]{255}{255}` would otherwise copy a big set 65025 times).
     Set(usize),
+    /// A parenthesised expression and its group number (from 1, for back references).
     Group(Box<Node>, usize),
     Backref(usize),
     Concat(Vec<Node>),
     Alt(Vec<Node>),
-    Repeat(Box<Node>, u32, Option<u32>),
+    /// `node` at least `min` times, at most `max` (`None`: no limit).
+    Repeat {
+        node: Box<Node>,
+        min: u32,
+        max: Option<u32>,
+    },
 }
 
 struct Parser<'p> {
@@ -189,7 +195,11 @@ impl<'p> Parser<'p> {
                         b'?' => (0, Some(1)),
                         _ => self.interval()?,
                     };
-                    items.push(Node::Repeat(Box::new(last), min, max));
+                    items.push(Node::Repeat {
+                        node: Box::new(last),
+                        min,
+                        max,
+                    });
                 }
                 _ => {
                     stacked = 0;
@@ -442,7 +452,11 @@ impl Compiler {
                     self.prog[j] = Inst::Jmp(end);
                 }
             }
-            Node::Repeat(inner, min, max) => {
+            Node::Repeat {
+                node: inner,
+                min,
+                max,
+            } => {
                 for _ in 0..*min {
                     self.node(inner)?;
                 }
@@ -481,10 +495,10 @@ pub struct Regex {
 
 /// A unit of the machine's work: run from a state, or undo a capture on the way back.
 enum Job {
-    /// Run from program counter `.0` at text position `.1`.
-    Run(usize, usize),
-    /// Put capture slot `.0` back to `.1`.
-    Restore(usize, usize),
+    /// Run the program from instruction `pc` at text position `pos`.
+    Run { pc: usize, pos: usize },
+    /// Put capture slot `slot` back to `value`.
+    Restore { slot: usize, value: usize },
 }
 
 impl Regex {
@@ -533,15 +547,15 @@ impl Regex {
     pub fn is_match(&self, text: &[u8]) -> bool {
         let mut caps = vec![usize::MAX; self.slots];
         let mut seen: HashSet<(usize, usize, Vec<usize>)> = HashSet::new();
-        let mut stack = vec![Job::Run(0, 0)];
+        let mut stack = vec![Job::Run { pc: 0, pos: 0 }];
         let mut steps = 0usize;
         while let Some(job) = stack.pop() {
             let (mut pc, mut pos) = match job {
-                Job::Restore(slot, value) => {
+                Job::Restore { slot, value } => {
                     caps[slot] = value;
                     continue;
                 }
-                Job::Run(pc, pos) => (pc, pos),
+                Job::Run { pc, pos } => (pc, pos),
             };
             loop {
                 steps += 1;
@@ -601,7 +615,7 @@ impl Regex {
                     }
                     Inst::Save(slot) => {
                         if let Some(old) = caps.get(slot).copied() {
-                            stack.push(Job::Restore(slot, old));
+                            stack.push(Job::Restore { slot, value: old });
                             caps[slot] = pos;
                         }
                         pc += 1;
@@ -618,7 +632,7 @@ impl Regex {
                         pc += 1;
                     }
                     Inst::Split(a, b) => {
-                        stack.push(Job::Run(b, pos));
+                        stack.push(Job::Run { pc: b, pos });
                         pc = a;
                     }
                     Inst::Jmp(a) => pc = a,

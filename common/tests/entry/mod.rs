@@ -17,7 +17,7 @@ use common::error::Error;
 use common::file::{decompress, Compression, DecompressError, ModuleFile};
 use common::index::bin::{Index, IndexBuilder, IndexError};
 use common::modprobe::indexes::Indexes;
-use common::modprobe::{Modprobe, PlanOptions};
+use common::modprobe::{PlanOptions, Planner};
 use common::pattern::fnmatch as our_fnmatch;
 use common::report::Collected;
 use common::signature::{self, IdType, SIGNATURE_MAGIC};
@@ -368,25 +368,26 @@ fn exercise_modprobe(config: ModprobeConfig) {
         names.extend(s.pre.iter().chain(&s.post).cloned());
     }
     names.truncate(32);
-    let mp = Modprobe {
+    let planner = Planner {
         indexes: Indexes::new("/nonexistent/modutils-fuzz"),
         config,
         options: PlanOptions::default(),
     };
     for name in &names {
         let _ = (
-            mp.config.options_for(name),
-            mp.config.is_blacklisted(name),
-            mp.config.install_command(name),
-            mp.config.remove_command(name),
-            mp.config.softdep_for(name).map(|s| s.display_line()),
-            mp.config.weakdep_for(name),
+            planner.config.options_for(name),
+            planner.config.is_blacklisted(name),
+            planner.config.install_command(name),
+            planner.config.remove_command(name),
+            planner.config.softdep_for(name).map(|s| s.display_line()),
+            planner.config.weakdep_for(name),
         );
-        let lookup = mp.lookup(name).expect("no index files to fail");
+        let lookup = planner.lookup(name).expect("no index files to fail");
         let mut plan = Vec::new();
         for target in &lookup.targets {
-            let _ = mp.blacklisted(&lookup, name);
-            mp.plan_load(target, "", None, &mut Default::default(), &mut plan)
+            let _ = planner.blacklisted(&lookup, name);
+            planner
+                .plan_load(target, "", None, &mut Default::default(), &mut plan)
                 .expect("no index files to fail");
         }
         for step in &plan {

@@ -79,6 +79,12 @@ impl Node<'_> {
     fn slots(&self) -> usize {
         self.children.len() / 4
     }
+
+    /// The character child slot `i` stands for (slots never exceed 128, but saturate).
+    fn slot_char(&self, i: usize) -> u8 {
+        self.first
+            .saturating_add(u8::try_from(i).unwrap_or(u8::MAX))
+    }
 }
 
 /// The offset word in child slot `i` (0 if out of range).
@@ -89,8 +95,8 @@ fn slot(children: &[u8], i: usize) -> u32 {
         .map_or(0, u32::from_be_bytes)
 }
 
-/// Saturating conversion of a file position for error messages.
-fn pos32(pos: usize) -> u32 {
+/// A file position as the `u32` an [`IndexError`] reports, saturating (no index reaches 4 GiB).
+fn error_offset(pos: usize) -> u32 {
     u32::try_from(pos).unwrap_or(u32::MAX)
 }
 
@@ -128,19 +134,22 @@ impl<'a> Walk<'a> {
             .and_then(|end| self.bytes.get(pos..end))
             .and_then(|w| <[u8; 4]>::try_from(w).ok())
             .map(u32::from_be_bytes)
-            .ok_or(IndexError::Truncated { offset: pos32(pos) })
+            .ok_or(IndexError::Truncated {
+                offset: error_offset(pos),
+            })
     }
 
     /// The NUL-terminated string at `pos`, without its NUL.
     fn cstr_at(&self, pos: usize) -> Result<&'a [u8], IndexError> {
-        let rest = self
-            .bytes
-            .get(pos..)
-            .ok_or(IndexError::Truncated { offset: pos32(pos) })?;
+        let rest = self.bytes.get(pos..).ok_or(IndexError::Truncated {
+            offset: error_offset(pos),
+        })?;
         let len = rest
             .iter()
             .position(|&b| b == 0)
-            .ok_or(IndexError::Truncated { offset: pos32(pos) })?;
+            .ok_or(IndexError::Truncated {
+                offset: error_offset(pos),
+            })?;
         Ok(&rest[..len])
     }
 
@@ -164,10 +173,9 @@ impl<'a> Walk<'a> {
         let mut first = 0;
         let mut children: &[u8] = &[];
         if word & FLAG_CHILDS != 0 {
-            let range = self
-                .bytes
-                .get(pos..pos + 2)
-                .ok_or(IndexError::Truncated { offset: pos32(pos) })?;
+            let range = self.bytes.get(pos..pos + 2).ok_or(IndexError::Truncated {
+                offset: error_offset(pos),
+            })?;
             let (f, l) = (range[0], range[1]);
             if f > l {
                 return Err(bad("child range is reversed"));
@@ -180,7 +188,9 @@ impl<'a> Walk<'a> {
             children = self
                 .bytes
                 .get(pos + 2..pos + 2 + len)
-                .ok_or(IndexError::Truncated { offset: pos32(pos) })?;
+                .ok_or(IndexError::Truncated {
+                    offset: error_offset(pos),
+                })?;
             pos += 2 + len;
         }
         let mut values = None;
@@ -232,13 +242,32 @@ pub(super) fn is_glob_special(c: u8) -> bool {
     matches!(c, b'*' | b'?' | b'[')
 }
 
+/// A child a wildcard walk may enter above the key's first glob character: the character of
+/// its slot, and whether it is entered because it is the query's next byte (`literal`) or
+/// because a glob character starts a pattern there. Ordered by character, a glob character's
+/// pattern visit before its literal one (kmod's order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Candidate {
+    byte: u8,
+    literal: bool,
+}
+
 /// Which children a depth-first walk still has to visit at one node.
 enum Pending {
-    /// Every slot from this index on.
-    All(usize),
-    /// These characters (ascending), from index `.2` on; `.1` is how many there are. The flag
-    /// says whether the child matches the query's byte literally.
-    Some([(u8, bool); 4], usize, usize),
+    /// Every child, from slot `next_slot` on (a dump, or a walk below a glob character).
+    AllFrom {
+        /// The next slot to look at.
+        next_slot: usize,
+    },
+    /// Only `candidates[next..count]` (in ascending order).
+    Candidates {
+        /// `*`, `?`, `[` and the query's next byte (if any), sorted.
+        candidates: [Candidate; 4],
+        /// How many of `candidates` are in use (3 when the query has no next byte).
+        count: usize,
+        /// The next one to look at.
+        next: usize,
+    },
 }
 
 /// One node on the stack of a depth-first walk.
@@ -262,7 +291,7 @@ impl<'a> Index<'a> {
         let walk = Walk::new(bytes);
         if bytes.len() < HEADER_LEN {
             return Err(IndexError::Truncated {
-                offset: pos32(bytes.len()),
+                offset: error_offset(bytes.len()),
             });
         }
         if walk.u32_at(0)? != MAGIC {
@@ -466,17 +495,27 @@ impl<'a> Index<'a> {
                             // query's next byte goes on literally, even when that byte is a
                             // wildcard character too (kmod then visits that child twice and
                             // reports its matches twice).
-                            let mut chars =
-                                [(b'*', false), (b'?', false), (b'[', false), (0, true)];
-                            let mut n = 3;
-                            if let Some(&c) = q.get(key.len()) {
-                                chars[3].0 = c;
-                                n = 4;
+                            let glob = |byte| Candidate {
+                                byte,
+                                literal: false,
+                            };
+                            let mut candidates = [glob(b'*'), glob(b'?'), glob(b'['), glob(0)];
+                            let mut count = 3;
+                            if let Some(&byte) = q.get(key.len()) {
+                                candidates[3] = Candidate {
+                                    byte,
+                                    literal: true,
+                                };
+                                count = 4;
                             }
-                            chars[..n].sort_unstable();
-                            Pending::Some(chars, n, 0)
+                            candidates[..count].sort_unstable();
+                            Pending::Candidates {
+                                candidates,
+                                count,
+                                next: 0,
+                            }
                         }
-                        _ => Pending::All(0),
+                        _ => Pending::AllFrom { next_slot: 0 },
                     };
                     stack.push(WalkFrame {
                         node,
@@ -492,27 +531,31 @@ impl<'a> Index<'a> {
                     return Ok(());
                 };
                 let next = match &mut top.pending {
-                    Pending::All(i) => {
+                    Pending::AllFrom { next_slot } => {
                         let mut found = None;
-                        while *i < top.node.slots() {
-                            let w = slot(top.node.children, *i);
-                            *i += 1;
+                        while *next_slot < top.node.slots() {
+                            let i = *next_slot;
+                            *next_slot += 1;
+                            let w = slot(top.node.children, i);
                             if w & OFFSET_MASK != 0 {
-                                let c = top.node.first.saturating_add(pos8(*i - 1));
-                                found = Some((c, w, false));
+                                found = Some((top.node.slot_char(i), w, false));
                                 break;
                             }
                         }
                         found
                     }
-                    Pending::Some(chars, n, i) => {
+                    Pending::Candidates {
+                        candidates,
+                        count,
+                        next,
+                    } => {
                         let mut found = None;
-                        while *i < *n {
-                            let (c, literal) = chars[*i];
-                            *i += 1;
-                            let w = top.node.child(c);
+                        while *next < *count {
+                            let Candidate { byte, literal } = candidates[*next];
+                            *next += 1;
+                            let w = top.node.child(byte);
                             if w & OFFSET_MASK != 0 {
-                                found = Some((c, w, literal));
+                                found = Some((byte, w, literal));
                                 break;
                             }
                         }
@@ -554,9 +597,4 @@ pub(super) fn may_match(pattern: &[u8], rest: &[u8]) -> bool {
         .map_or(0, |i| i + 1);
     let literal = &pattern[start..];
     literal.is_empty() || memchr::memmem::find(rest, literal).is_some()
-}
-
-/// A child slot index as a character offset (slots never exceed 128).
-fn pos8(i: usize) -> u8 {
-    u8::try_from(i).unwrap_or(u8::MAX)
 }

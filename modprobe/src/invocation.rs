@@ -1,0 +1,414 @@
+//! Carrying out what a modprobe run asks for: loading a module with what it needs, removing one
+//! with what it leaves unused, as kmod 30 does (the lookup and the plans are
+//! `common::modprobe`'s).
+
+use std::collections::HashSet;
+use std::io;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::cli::Reporter;
+use common::command_chain::{CommandChain, CommandKind};
+use common::context::Context;
+use common::error::errno_text;
+use common::file::ModuleFile;
+use common::kernel::load::{insert, ForceOptions, LoadError};
+use common::kernel::state::{holders, initstate, refcnt, InitState};
+use common::kernel::syscall::delete_module;
+use common::modprobe::{Lookup, Planner, Step, Target};
+use common::name;
+use common::report::{Discard, ReportExt};
+use nix::errno::Errno;
+
+use crate::args::Args;
+use crate::output::SharedStdout;
+
+/// One modprobe run, for the loads and removals it carries out: the running system's context,
+/// the planner (indexes and configuration), the command line, and where output and messages go.
+pub(crate) struct Invocation<'a> {
+    pub(crate) ctx: Context,
+    pub(crate) planner: Planner,
+    pub(crate) args: &'a Args,
+    pub(crate) out: &'a SharedStdout,
+    pub(crate) report: &'a Reporter,
+}
+
+/// kmod's modprobe wording of a failed insertion's errno (it differs from insmod's).
+fn insert_error_text(e: &LoadError) -> String {
+    match e.errno() {
+        Some(Errno::EEXIST) => "Module already in kernel".into(),
+        Some(Errno::ENOENT) => "Unknown symbol in module, or unknown parameter (see dmesg)".into(),
+        Some(Errno::ENOEXEC) => "Invalid module format".into(),
+        Some(errno) => errno_text(errno),
+        None => e.to_string(),
+    }
+}
+
+/// Whether the running kernel has a module, as kmod 30 judges it (observed with a module tree
+/// that is not the running kernel's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Presence {
+    /// No `/sys/module/NAME`.
+    Absent,
+    /// `/sys/module/NAME` without `initstate`, and the tree's `modules.builtin` lists it.
+    Builtin,
+    /// `/sys/module/NAME` with an `initstate`.
+    Loaded,
+    /// `/sys/module/NAME` without `initstate`, not listed as built in: a module the tree builds
+    /// separately that the running kernel has built in. kmod does not count it as loaded when
+    /// inserting, and tries to remove it.
+    Unlisted,
+}
+
+impl Invocation<'_> {
+    fn presence(&self, module: &str) -> Presence {
+        match initstate(&self.ctx, module).ok().flatten() {
+            None => Presence::Absent,
+            Some(InitState::Builtin) if self.planner.indexes.builtin(module).unwrap_or(false) => {
+                Presence::Builtin
+            }
+            Some(InitState::Builtin) => Presence::Unlisted,
+            Some(_) => Presence::Loaded,
+        }
+    }
+
+    fn not_found(&self, name: &str) -> i32 {
+        let msg = if self.args.remove {
+            format!("Module {name} not found.")
+        } else {
+            format!(
+                "Module {name} not found in directory {}",
+                self.planner.indexes.dir().display()
+            )
+        };
+        // kmod's level: with -a the other names are still tried.
+        if self.args.all {
+            self.report.warning(msg);
+        } else {
+            self.report.fatal(msg);
+        }
+        1
+    }
+
+    fn lookup(&self, name: &str) -> Option<Lookup> {
+        match self.planner.lookup(name) {
+            Ok(l) => Some(l),
+            Err(e) => {
+                self.report.error(e);
+                None
+            }
+        }
+    }
+
+    /// Runs an `install` or `remove` command through `/bin/sh -c`, unless it would run inside
+    /// itself ([`CommandChain`]: kmod 30 follows such loops until something gives out).
+    fn command(
+        &self,
+        kind: CommandKind,
+        command: &str,
+        module: &str,
+    ) -> io::Result<std::process::ExitStatus> {
+        let chain = CommandChain::from_env();
+        chain.check(kind, module).map_err(io::Error::other)?;
+        let mut sh = Command::new("/bin/sh");
+        sh.arg("-c")
+            .arg(command)
+            .env("MODPROBE_MODULE", module)
+            .env("MODPROBE_OPTIONS", &self.args.child_options);
+        chain.pass_to(&mut sh, kind, module).status()
+    }
+
+    pub(crate) fn load(&self, name: &str, params: &str) -> i32 {
+        let Some(found) = self.lookup(name) else {
+            return 1;
+        };
+        if found.targets.is_empty() {
+            return self.not_found(name);
+        }
+        let mut failed = false;
+        for target in &found.targets {
+            let module = match target {
+                Target::Module(m) | Target::Builtin(m) => m,
+            };
+            // -R lists what the name resolves to, blacklisted modules included (as kmod).
+            if self.args.resolve_alias {
+                if self.out.line(module).is_err() {
+                    return 1;
+                }
+                continue;
+            }
+            if self.planner.blacklisted(&found, module) {
+                continue;
+            }
+            let mut plan = Vec::new();
+            let alias = found.via_alias.then_some(name);
+            if let Err(e) =
+                self.planner
+                    .plan_load(target, params, alias, &mut HashSet::new(), &mut plan)
+            {
+                self.report.error(e);
+                return 1;
+            }
+            if self.args.show_depends {
+                for step in &plan {
+                    if self.out.line(step.show_line()).is_err() {
+                        return 1;
+                    }
+                }
+                continue;
+            }
+            failed |= self.execute(module, &plan) != 0;
+        }
+        i32::from(failed)
+    }
+
+    /// Carries a load plan out: each step unless its module is already in the kernel.
+    fn execute(&self, target: &str, plan: &[Step]) -> i32 {
+        let args = self.args;
+        let force = ForceOptions {
+            modversions: args.force || args.force_modversion,
+            vermagic: args.force || args.force_vermagic,
+        };
+        let needed: HashSet<String> = match self.planner.indexes.dep(target) {
+            Ok(Some(entry)) => entry.deps.iter().map(|d| name::from_path(d)).collect(),
+            _ => HashSet::new(),
+        };
+        for step in plan {
+            let module = step.module();
+            let builtin = matches!(step, Step::Builtin(_));
+            if builtin || matches!(self.presence(module), Presence::Builtin | Presence::Loaded) {
+                if module == target && args.first_time {
+                    self.report.error(format_args!(
+                        "could not insert '{module}': Module already in kernel"
+                    ));
+                    return 1;
+                }
+                continue;
+            }
+            if args.verbose > 0 {
+                let _ = self.out.line(step.show_line());
+            }
+            if args.dry_run {
+                continue;
+            }
+            let failure = match step {
+                Step::Builtin(_) => None,
+                Step::Install {
+                    command, options, ..
+                } => {
+                    let command = command.replace("$CMDLINE_OPTS", options);
+                    let status = self.command(CommandKind::Install, &command, module);
+                    if status.as_ref().is_ok_and(|s| s.success()) {
+                        None
+                    } else {
+                        let why = match status {
+                            Ok(s) => format!("retcode {}", s.code().unwrap_or(-1)),
+                            Err(e) => e.to_string(),
+                        };
+                        self.report.error(format_args!(
+                            "Error running install command '{command}' for module {module}: {why}"
+                        ));
+                        Some("Invalid argument".to_string())
+                    }
+                }
+                Step::Insmod { path, options, .. } => match ModuleFile::open(path) {
+                    Err(e) => Some(e.reason()),
+                    Ok(file) => {
+                        match insert(&self.ctx, &file, options.trim_end(), force, &Discard) {
+                            Ok(_) => None,
+                            // Loaded by someone else meanwhile (udev does this at boot): fine.
+                            Err(e)
+                                if e.errno() == Some(Errno::EEXIST)
+                                    && !(module == target && args.first_time) =>
+                            {
+                                None
+                            }
+                            Err(e) => Some(insert_error_text(&e)),
+                        }
+                    }
+                },
+            };
+            // A softdep (or what only a softdep needs) that fails doesn't stop the load (kmod
+            // 30, observed); the module and its dependencies do, reported under its name.
+            if let Some(why) = failure {
+                if module == target || needed.contains(module) {
+                    self.report
+                        .error(format_args!("could not insert '{target}': {why}"));
+                    return 1;
+                }
+            }
+        }
+        0
+    }
+
+    pub(crate) fn remove(&self, name: &str) -> i32 {
+        let Some(found) = self.lookup(name) else {
+            return 1;
+        };
+        if found.targets.is_empty() {
+            return self.not_found(name);
+        }
+        let mut failed = false;
+        for target in &found.targets {
+            let module = match target {
+                Target::Builtin(m) => {
+                    self.report.fatal(format_args!("Module {m} is builtin."));
+                    failed = true;
+                    continue;
+                }
+                Target::Module(m) => m,
+            };
+            failed |= self.remove_module(module) != 0;
+        }
+        i32::from(failed)
+    }
+
+    /// `modprobe -r` of one module, as kmod 30 does it (observed on a real kernel): its softdep
+    /// `post:` modules, the module, its dependencies, its `pre:` modules, each list walked
+    /// backwards; the others are removed only when nothing uses them, silently otherwise.
+    fn remove_module(&self, module: &str) -> i32 {
+        let args = self.args;
+        let command = self
+            .planner
+            .config
+            .remove_command(module)
+            .filter(|_| !args.ignore_commands);
+        if command.is_none() {
+            match self.presence(module) {
+                Presence::Absent => {
+                    if args.first_time {
+                        self.report
+                            .fatal(format_args!("Module {module} is not in kernel."));
+                        return 1;
+                    }
+                    return 0;
+                }
+                Presence::Builtin => {
+                    self.report
+                        .fatal(format_args!("Module {module} is builtin."));
+                    return 1;
+                }
+                Presence::Loaded | Presence::Unlisted => {}
+            }
+        }
+        if args.remove_holders {
+            for h in holders(&self.ctx, module).unwrap_or_default() {
+                if self.remove_module(&h) != 0 {
+                    return 1;
+                }
+            }
+        }
+        if command.is_none() && self.in_use(module) && !args.force {
+            let msg = format!("Module {module} is in use.");
+            if args.all {
+                self.report.warning(msg);
+            } else {
+                self.report.fatal(msg);
+            }
+            return 1;
+        }
+        let removal = match self.planner.removal(module) {
+            Ok(r) => r,
+            Err(e) => {
+                self.report.error(e);
+                return 1;
+            }
+        };
+        for m in &removal.post {
+            self.remove_unused(m);
+        }
+        let ok = match command {
+            Some(cmd) => self.run_remove_command(module, cmd),
+            None => self.rmmod(module, true),
+        };
+        if !ok {
+            return 1;
+        }
+        for m in removal.deps.iter().chain(&removal.pre) {
+            self.remove_unused(m);
+        }
+        0
+    }
+
+    fn in_use(&self, module: &str) -> bool {
+        !holders(&self.ctx, module).unwrap_or_default().is_empty()
+            || refcnt(&self.ctx, module).unwrap_or(0) > 0
+    }
+
+    /// A dependency or softdep of a removed module: removed when loaded and unused.
+    fn remove_unused(&self, module: &str) {
+        if let Some(cmd) = self
+            .planner
+            .config
+            .remove_command(module)
+            .filter(|_| !self.args.ignore_commands)
+        {
+            self.run_remove_command(module, cmd);
+            return;
+        }
+        match self.presence(module) {
+            Presence::Absent | Presence::Builtin => {}
+            Presence::Loaded | Presence::Unlisted if self.in_use(module) => {}
+            Presence::Loaded | Presence::Unlisted => {
+                self.rmmod(module, false);
+            }
+        }
+    }
+
+    fn run_remove_command(&self, module: &str, command: &str) -> bool {
+        if self.args.verbose > 0 {
+            let _ = self.out.line(format_args!("remove {command}"));
+        }
+        if self.args.dry_run {
+            return true;
+        }
+        let options = self.planner.config.options_for(module).unwrap_or_default();
+        let command = command.replace("$CMDLINE_OPTS", &options);
+        // What this process printed comes before what the command prints.
+        let _ = self.out.flush();
+        match self.command(CommandKind::Remove, &command, module) {
+            Ok(s) if s.success() => {}
+            Ok(_) => {
+                self.report
+                    .fatal(format_args!("Error running remove command for {module}"));
+                return false;
+            }
+            Err(e) => {
+                self.report.fatal(format_args!(
+                    "Error running remove command for {module}: {e}"
+                ));
+                return false;
+            }
+        }
+        true
+    }
+
+    /// delete_module, retried for `-w MSEC` while the module is busy. `report` says whether a
+    /// failure is reported.
+    fn rmmod(&self, module: &str, report: bool) -> bool {
+        if self.args.verbose > 0 {
+            let _ = self.out.line(format_args!("rmmod {module}"));
+        }
+        if self.args.dry_run {
+            return true;
+        }
+        let deadline = Instant::now() + Duration::from_millis(self.args.wait.unwrap_or(0));
+        loop {
+            match delete_module(module, self.args.force) {
+                Ok(()) => return true,
+                Err(Errno::EAGAIN | Errno::EBUSY) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                Err(e) => {
+                    if report {
+                        self.report.error(format_args!(
+                            "could not remove '{module}': {}",
+                            errno_text(e)
+                        ));
+                    }
+                    return false;
+                }
+            }
+        }
+    }
+}
