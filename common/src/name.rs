@@ -24,14 +24,33 @@ pub fn from_arg(arg: &str) -> String {
 }
 
 /// An alias in its canonical form, as `modules.alias.bin` stores it and lookups query it: '-'
-/// becomes '_' outside `[...]` classes (a '-' inside a class is a range).
+/// becomes '_' outside `[...]` classes (a '-' inside a class is a range). Brackets need not
+/// balance here (depmod stores what modules say); see [`checked_alias_key`] for kmod's check.
 pub fn alias_key(alias: &str) -> String {
+    canonical_alias(alias).0
+}
+
+/// A module name or alias pattern in kmod's canonical form ([`alias_key`]), or `None` if kmod
+/// rejects it: a `]` outside brackets or a `[` never closed (a `[` inside brackets is literal,
+/// `[]` is an empty class). Observed from kmod 30: `a-[b-d]-e` -> `a_[b-d]_e`, `a[[]-b` ->
+/// `a[[]_b`, `a[]b` stays; `a]b`, `a[b`, `a[]]b` are rejected. kmod applies this to every module
+/// name and alias pattern of `modprobe.d` and to module names on the kernel command line;
+/// modprobe and modinfo skip the alias indexes for a query it rejects.
+pub fn checked_alias_key(alias: &str) -> Option<String> {
+    let (key, balanced) = canonical_alias(alias);
+    balanced.then_some(key)
+}
+
+/// [`alias_key`], and whether the brackets balance.
+fn canonical_alias(alias: &str) -> (String, bool) {
     let mut out = String::with_capacity(alias.len());
     let mut in_class = false;
+    let mut balanced = true;
     for c in alias.chars() {
         match c {
             '[' => in_class = true,
-            ']' => in_class = false,
+            ']' if in_class => in_class = false,
+            ']' => balanced = false,
             '-' if !in_class => {
                 out.push('_');
                 continue;
@@ -40,7 +59,7 @@ pub fn alias_key(alias: &str) -> String {
         }
         out.push(c);
     }
-    out
+    (out, balanced && !in_class)
 }
 
 /// Whether two module names are the same, treating '-' and '_' alike.
@@ -78,6 +97,27 @@ mod tests {
         assert_eq!(alias_key("pci:v00008086d*sv*"), "pci:v00008086d*sv*");
         assert_eq!(alias_key("char-major-10-229"), "char_major_10_229");
         assert_eq!(alias_key("of:N*T*C[a-z]-x"), "of:N*T*C[a-z]_x");
+    }
+
+    #[test]
+    fn checked_alias_keys_need_balanced_brackets() {
+        // Observed from kmod 30 (modprobe.d alias lines; modinfo and modprobe -R queries).
+        for (ok, key) in [
+            ("a-[b-d]-e", "a_[b-d]_e"),
+            ("a[[]-b", "a[[]_b"),
+            ("a[]b", "a[]b"),
+            ("[]", "[]"),
+            ("a[[b]", "a[[b]"),
+            ("x-[a-b]", "x_[a-b]"),
+            ("plain", "plain"),
+        ] {
+            assert_eq!(checked_alias_key(ok).as_deref(), Some(key), "{ok}");
+            assert_eq!(alias_key(ok), key);
+        }
+        for bad in ["a[b", "a]b", "[", "a[b]]", "][", "a[b[c]d]", "a[]]b"] {
+            assert_eq!(checked_alias_key(bad), None, "{bad}");
+        }
+        assert_eq!(alias_key("a]b-c"), "a]b_c");
     }
 
     #[test]

@@ -3,8 +3,10 @@
 //! method it is about to load a module with.
 //!
 //! A function with something to say takes a `&dyn Report` and says it at a [`Level`]
-//! ([`ReportExt`] has a method per level). What stops an operation is its `Err` result instead;
-//! the library never prints on its own and never ends the process. The tools pass their
+//! ([`ReportExt`] has a method per level). What stops an operation is its `Err` result instead,
+//! and no library function ends the process. (The command-line helpers print for the tools:
+//! [`crate::getopt`] glibc's usage errors, [`crate::cli`] the version and help texts; depmod's
+//! `-n` and `-v` output goes to standard output.) The tools pass their
 //! [`crate::cli::Reporter`], which prints `<tool>: ERROR: ...` as kmod does (or logs to
 //! syslog); tests pass a [`Collected`]; a caller that wants nothing passes [`Discard`].
 

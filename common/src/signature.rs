@@ -2,8 +2,8 @@
 //! modinfo shows it (`sig_id`, `signer`, `sig_key`, `sig_hashalgo`, `signature`). Nothing is
 //! verified.
 //!
-//! Layout (the kernel's `Documentation/admin-guide/module-signing.rst` and
-//! `../shared/docs/kmod-compat.md`): a signed image ends with `~Module signature appended~\n`
+//! Layout (the kernel's `Documentation/admin-guide/module-signing.rst` and `docs/kmod-facts.md`,
+//! "ELF sections that matter"): a signed image ends with `~Module signature appended~\n`
 //! ([`SIGNATURE_MAGIC`]), preceded by a 12-byte header: u8 key algorithm, u8 hash algorithm,
 //! u8 identifier type, u8 signer length, u8 key id length, 3 bytes of padding, big-endian u32
 //! signature length. Before the header lie the signer name, the key id and the signature, in

@@ -1,7 +1,7 @@
 //! modinfo's work: resolving each argument to modules (a file, or a name looked up the way
 //! kmod 30 does) and printing their `.modinfo`, signature and parameters in kmod 30's format.
 //!
-//! The output format, observed from Debian's kmod 30 (`../shared/docs/kmod-compat.md`):
+//! The output format, observed from Debian's kmod 30 (`docs/kmod-facts.md`, "modinfo"):
 //! - a header: `filename:` and the file's path, or for a built-in module without a file
 //!   `name:` and its name, then `filename:` and `(builtin)`;
 //! - each `.modinfo` string but `parm` / `parmtype`, in file order, as `key:` padded with
@@ -39,7 +39,7 @@ use common::file::{has_module_suffix, Compression, ModuleFile, MAX_IMAGE_SIZE};
 use common::index::files::{
     builtin_record_of, builtin_records, MODULES_BUILTIN_MODINFO, SYMBOL_PREFIX,
 };
-use common::modprobe::indexes::{IndexFileError, Indexes};
+use common::index::lookup::{IndexFileError, Indexes};
 use common::modprobe::Target;
 use common::name::alias_key;
 use common::report::{Report, ReportExt};
@@ -276,21 +276,6 @@ fn params<'a>(info: &'a Info, report: &dyn Report) -> Vec<Param<'a>> {
     list
 }
 
-/// Whether every ']' of `query` closes a '[' and every '[' is closed (a '[' inside brackets is
-/// an ordinary character), as kmod requires of an alias.
-fn brackets_balanced(query: &str) -> bool {
-    let mut inside = false;
-    for c in query.chars() {
-        match c {
-            '[' => inside = true,
-            ']' if inside => inside = false,
-            ']' => return false,
-            _ => {}
-        }
-    }
-    !inside
-}
-
 /// Whether `arg` names a module file rather than a module: an existing regular file (symlinks
 /// followed) whose name ends in a module suffix ([`common::file::MODULE_SUFFIXES`]).
 pub fn is_module_file(arg: &OsStr) -> bool {
@@ -487,7 +472,7 @@ impl Modinfo {
                 return Ok(mods.into_iter().map(Target::Module).collect());
             }
         }
-        if !brackets_balanced(query) {
+        if name::checked_alias_key(query).is_none() {
             return Err(ResolveError::AliasNotFound(query.to_string()));
         }
         let key = alias_key(query);

@@ -268,16 +268,6 @@ fn paths_as_kmod_builds_them() {
 }
 
 #[test]
-fn alias_brackets() {
-    for ok in ["a[b]c", "[]", "a[[b]", "x-[a-b]", "plain"] {
-        assert!(brackets_balanced(ok), "{ok}");
-    }
-    for bad in ["a[b", "a]b", "[", "a[b]]", "][", "a[b[c]d]"] {
-        assert!(!brackets_balanced(bad), "{bad}");
-    }
-}
-
-#[test]
 fn reading_module_files() {
     use common::elf::builder::ModuleBuilder;
     use common::elf::{Class, Endian};

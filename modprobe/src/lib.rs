@@ -16,7 +16,7 @@ use common::cli::{finish_output, Reporter};
 use common::config::modprobe::{default_locations, ModprobeConfig};
 use common::context::{running_release, Context};
 use common::error::io_text;
-use common::modprobe::indexes::Indexes;
+use common::index::lookup::Indexes;
 use common::modprobe::{PlanOptions, Planner};
 use common::report::ReportExt;
 

@@ -38,7 +38,7 @@
 //!
 //! | line | stored |
 //! |---|---|
-//! | `alias PATTERN MODULE [ignored...]` | both names normalised, see [`normalize_config_name`] |
+//! | `alias PATTERN MODULE [ignored...]` | both names normalised, see [`checked_alias_key`] |
 //! | `options MODULE TEXT` | TEXT is the rest of the line after the one blank following MODULE, kept verbatim except that every tab becomes a space; must not be empty |
 //! | `install MODULE COMMAND`, `remove MODULE COMMAND` | COMMAND likewise, tabs kept |
 //! | `blacklist MODULE [ignored...]` | |
@@ -71,6 +71,7 @@ use super::files::{logical_lines, parse_files, ListDialect};
 use crate::context::Context;
 use crate::error::Error;
 use crate::index::files::MODULES_SOFTDEP;
+use crate::name::checked_alias_key;
 use crate::report::{Report, ReportExt};
 
 /// The configuration directories read without `-C`, strongest first.
@@ -104,7 +105,7 @@ pub enum SoftdepKind {
 /// One `softdep` line.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Softdep {
-    /// The module, normalised ([`normalize_config_name`]).
+    /// The module, normalised ([`checked_alias_key`]).
     pub module: String,
     /// The `pre:` names in the order written, across all `pre:` tags, as written (not
     /// normalised: they may be aliases).
@@ -158,7 +159,7 @@ impl Softdep {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ModprobeConfig {
     /// `alias PATTERN MODULE`: the pattern (a shell wildcard, matched by the caller) and the
-    /// module, both normalised by [`normalize_config_name`] ('-' becomes '_' outside brackets).
+    /// module, both normalised by [`checked_alias_key`] ('-' becomes '_' outside brackets).
     pub aliases: Vec<(String, String)>,
     /// `options MODULE TEXT` and command-line `MODULE.PARAM[=VALUE]`: the normalised module and
     /// the text, tabs turned into spaces. One entry per line or command-line word.
@@ -255,7 +256,7 @@ impl ModprobeConfig {
                     self.remove.push((module, cmd.to_string()));
                     true
                 }),
-                "blacklist" => match split_word(rest).and_then(|(m, _)| normalize_config_name(m)) {
+                "blacklist" => match split_word(rest).and_then(|(m, _)| checked_alias_key(m)) {
                     Some(module) => {
                         self.blacklist.push(module);
                         true
@@ -290,10 +291,7 @@ impl ModprobeConfig {
         let (Some(pattern), Some(module)) = (words.next(), words.next()) else {
             return false;
         };
-        match (
-            normalize_config_name(pattern),
-            normalize_config_name(module),
-        ) {
+        match (checked_alias_key(pattern), checked_alias_key(module)) {
             (Some(pattern), Some(module)) => {
                 self.aliases.push((pattern, module));
                 true
@@ -308,7 +306,7 @@ impl ModprobeConfig {
             return false;
         };
         let words: Vec<&str> = words.collect();
-        let Some(module) = normalize_config_name(module).filter(|_| !words.is_empty()) else {
+        let Some(module) = checked_alias_key(module).filter(|_| !words.is_empty()) else {
             return false;
         };
         let mut softdep = Softdep {
@@ -341,7 +339,7 @@ impl ModprobeConfig {
             return false;
         };
         let deps: Vec<String> = words.map(str::to_string).collect();
-        match normalize_config_name(module) {
+        match checked_alias_key(module) {
             Some(module) if !deps.is_empty() => {
                 self.weakdeps.push((module, deps));
                 true
@@ -362,7 +360,7 @@ impl ModprobeConfig {
     ///   before any `.`, a `.` in PARAM, or a quote or whitespace in MODULE or PARAM makes kmod
     ///   ignore it silently. MODULE and PARAM may be empty (`.p=1` gives options for module
     ///   ``). Dots, `=` and quotes in VALUE are fine.
-    /// - MODULE is normalised ([`normalize_config_name`]); if that fails, `warn` gets `Ignoring
+    /// - MODULE is normalised ([`checked_alias_key`]); if that fails, `warn` gets `Ignoring
     ///   bad option on kernel command line while parsing module name: 'MODULE'` (kmod 30 logs it
     ///   as `libkmod: ERROR ../libkmod/libkmod-config.c:489 kcmdline_parse_result: ...`). PARAM
     ///   and VALUE are kept as written (`a-b.c-d=1` is `options a_b c-d=1`), tabs turned into
@@ -403,7 +401,7 @@ impl ModprobeConfig {
         if name.contains('.') || bad(name) || bad(module) {
             return;
         }
-        let Some(module) = normalize_config_name(module) else {
+        let Some(module) = checked_alias_key(module) else {
             report.error(format!(
                 "Ignoring bad option on kernel command line while parsing module name: '{module}'"
             ));
@@ -529,34 +527,9 @@ pub fn default_locations(ctx: &Context) -> Vec<PathBuf> {
     dirs
 }
 
-/// A module name or alias pattern in kmod's canonical form, or `None` if kmod rejects it:
-/// every '-' becomes '_' except between `[` and the next `]` (a bracket expression of a
-/// wildcard; `[` inside one is literal, `[]` is an empty one). A `]` outside brackets or a `[`
-/// never closed makes the name invalid. Observed from kmod 30: `a-[b-d]-e` -> `a_[b-d]_e`,
-/// `a[[]-b` -> `a[[]_b`, `a[]b` stays; `a]b`, `a[b`, `a[]]b` are rejected. kmod applies this
-/// to every module name and alias pattern in the files and to module names on the command line.
-pub fn normalize_config_name(name: &str) -> Option<String> {
-    let mut out = String::with_capacity(name.len());
-    let mut in_brackets = false;
-    for c in name.chars() {
-        match c {
-            '[' if !in_brackets => in_brackets = true,
-            ']' if in_brackets => in_brackets = false,
-            ']' => return None,
-            '-' if !in_brackets => {
-                out.push('_');
-                continue;
-            }
-            _ => {}
-        }
-        out.push(c);
-    }
-    (!in_brackets).then_some(out)
-}
-
 /// A name given to a lookup, normalised like the stored ones (plainly, if it isn't valid).
 fn lookup_name(module: &str) -> String {
-    normalize_config_name(module).unwrap_or_else(|| crate::name::normalize(module))
+    checked_alias_key(module).unwrap_or_else(|| crate::name::normalize(module))
 }
 
 fn first_command<'a>(list: &'a [(String, String)], module: &str) -> Option<&'a str> {
@@ -591,7 +564,7 @@ fn parse_rest(rest: &str) -> Option<(String, &str)> {
     let (module, rest) = split_word(rest)?;
     // The blank is ASCII, so slicing after it is on a character boundary.
     let text = rest.get(1..).filter(|t| !t.is_empty())?;
-    Some((normalize_config_name(module)?, text))
+    Some((checked_alias_key(module)?, text))
 }
 
 fn is_cmdline_space(c: char) -> bool {
@@ -726,11 +699,7 @@ mod tests {
             ("a-]-[-x", None),
         ];
         for &(name, want) in cases {
-            assert_eq!(
-                normalize_config_name(name).as_deref(),
-                want,
-                "name {name:?}"
-            );
+            assert_eq!(checked_alias_key(name).as_deref(), want, "name {name:?}");
         }
     }
 

@@ -497,7 +497,7 @@ const TEMP_ATTEMPTS: u32 = 16;
 /// is already there (a file left by a killed run whose pid this process reuses, or a planted
 /// symlink) is never followed, truncated or removed. It is then skipped for
 /// `.<name>.<pid>.<n>.<nanoseconds>.tmp`, a name nobody can plant in advance, up to
-/// [`TEMP_ATTEMPTS`] names in all. A run killed between creating and renaming its temporary file
+/// `TEMP_ATTEMPTS` (16) names in all. A run killed between creating and renaming its temporary file
 /// leaves it behind; nothing reads it, and later runs choose other names.
 pub fn write_atomic(path: &Path, data: &[u8]) -> Result<(), Error> {
     let dir = path.parent().unwrap_or(Path::new("."));

@@ -106,7 +106,7 @@ fn text(name: &'static str, s: String) -> OutputFile {
 }
 
 fn binary(name: &'static str, b: &IndexBuilder) -> Result<OutputFile, IndexError> {
-    Ok(binary_bytes(name, b.try_to_bytes()?))
+    Ok(binary_bytes(name, b.to_bytes()?))
 }
 
 fn binary_bytes(name: &'static str, data: Vec<u8>) -> OutputFile {

@@ -1,12 +1,10 @@
 //! modprobe's work: find what a name means (module, alias, symbol, built-in, install command),
-//! plan the loads or removals it takes, and carry them out or print them.
+//! and plan the loads or removals it takes (the modprobe tool carries them out or prints them).
 //!
-//! Lookup order, first that yields wins (`../shared/docs/kmod-compat.md`): configuration
+//! Lookup order, first that yields wins (`docs/kmod-facts.md`, "modprobe"): configuration
 //! `alias` lines; `modules.dep.bin` by module name; `modules.symbols.bin` for `symbol:` names;
 //! `install`/`remove` commands by exact name; `modules.alias.bin`; `modules.builtin.bin`;
 //! `modules.builtin.alias.bin`.
-
-pub mod indexes;
 
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -17,7 +15,7 @@ use crate::name;
 use crate::name::alias_key;
 use crate::pattern::fnmatch;
 
-use indexes::{IndexFileError, Indexes};
+use crate::index::lookup::{IndexFileError, Indexes};
 
 /// What a name resolved to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -153,7 +151,7 @@ impl Planner {
             return Ok(found(Target::Module(module_name), false));
         }
         // 5. Module aliases (a query with unbalanced brackets matches nothing, as with kmod).
-        if crate::config::modprobe::normalize_config_name(query).is_some() {
+        if name::checked_alias_key(query).is_some() {
             // Every match, duplicates included: kmod 30 lists a module matched by two
             // identical patterns twice.
             let mods = self.indexes.alias(&key)?;

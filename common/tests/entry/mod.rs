@@ -16,7 +16,7 @@ use common::elf::{self, ModuleElf, SparseError};
 use common::error::Error;
 use common::file::{decompress, Compression, DecompressError, ModuleFile};
 use common::index::bin::{Index, IndexBuilder, IndexError};
-use common::modprobe::indexes::Indexes;
+use common::index::lookup::Indexes;
 use common::modprobe::{PlanOptions, Planner};
 use common::pattern::fnmatch as our_fnmatch;
 use common::report::Collected;
@@ -286,7 +286,7 @@ pub fn index_roundtrip(data: &[u8]) {
             Err(e) => panic!("insert: {e}"),
         }
     }
-    let bytes = builder.try_to_bytes().expect("small indexes serialise");
+    let bytes = builder.to_bytes().expect("small indexes serialise");
     let index = Index::new(&bytes).expect("our own header");
     let entries = index.entries().expect("our own index reads back");
     // Expected: keys sorted; values by ascending priority, the newest first among equals.

@@ -18,7 +18,7 @@ pub struct IndexBuilder {
     rejected: usize,
 }
 
-/// A key and its values, as [`IndexBuilder::try_to_bytes`] walks them in key order.
+/// A key and its values, as [`IndexBuilder::to_bytes`] walks them in key order.
 type SortedEntry<'e> = (&'e [u8], &'e [(u32, String)]);
 
 /// A node of the trie being serialised: the keys `keys[lo..hi]`, which all share the node's key
@@ -93,23 +93,10 @@ impl IndexBuilder {
 
     /// Serialises in kmod 30's layout (see the module documentation).
     ///
-    /// # Panics
-    ///
-    /// If the index would exceed 256 MiB, which the format cannot address (a kernel's indexes
-    /// are a few MiB); [`IndexBuilder::try_to_bytes`] returns an error instead.
-    pub fn to_bytes(&self) -> Vec<u8> {
-        match self.try_to_bytes() {
-            Ok(bytes) => bytes,
-            Err(e) => panic!("{e}"),
-        }
-    }
-
-    /// Serialises in kmod 30's layout (see the module documentation).
-    ///
     /// # Errors
     ///
     /// [`IndexError::TooLarge`] if a node would start beyond offset [`OFFSET_MASK`].
-    pub fn try_to_bytes(&self) -> Result<Vec<u8>, IndexError> {
+    pub fn to_bytes(&self) -> Result<Vec<u8>, IndexError> {
         let entries: Vec<SortedEntry<'_>> = self
             .entries
             .iter()
@@ -163,7 +150,7 @@ impl IndexBuilder {
     ///
     /// The writer's errors, or [`io::ErrorKind::Other`] wrapping [`IndexError::TooLarge`].
     pub fn write_to(&self, w: &mut impl io::Write) -> io::Result<()> {
-        let bytes = self.try_to_bytes().map_err(io::Error::other)?;
+        let bytes = self.to_bytes().map_err(io::Error::other)?;
         w.write_all(&bytes)
     }
 }

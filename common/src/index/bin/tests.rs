@@ -47,7 +47,7 @@ fn build(model: &Model) -> Vec<u8> {
     for (k, v, p) in model {
         b.try_insert(k, v, *p).expect("valid entry");
     }
-    b.to_bytes()
+    b.to_bytes().expect("a small index")
 }
 
 /// Random keys over a small alphabet, so that prefixes are shared, keys are prefixes of
@@ -111,7 +111,7 @@ fn value_order_ascending_priority_newest_first() {
     for (v, p) in [("a", 5), ("b", 1), ("c", 5), ("d", 1), ("e", 3)] {
         b.insert("k", v, p);
     }
-    let bytes = b.to_bytes();
+    let bytes = b.to_bytes().expect("a small index");
     let idx = Index::new(&bytes).expect("header");
     let got: Vec<_> = idx
         .values_exact("k")
@@ -147,7 +147,7 @@ fn hand_checked_layout() {
     // 52: root: children 'a'..'a'
     want.extend_from_slice(b"aa");
     want.extend_from_slice(&(FLAG_CHILDS | FLAG_VALUES | 32).to_be_bytes());
-    assert_eq!(b.to_bytes(), want);
+    assert_eq!(b.to_bytes().expect("a small index"), want);
 
     // A lone key: the root keeps no prefix, its child takes the rest as prefix.
     let mut b = IndexBuilder::new();
@@ -159,7 +159,7 @@ fn hand_checked_layout() {
     want.extend_from_slice(b"af_key\0");
     want.extend_from_slice(b"nn");
     want.extend_from_slice(&(FLAG_PREFIX | FLAG_VALUES | 12).to_be_bytes());
-    assert_eq!(b.to_bytes(), want);
+    assert_eq!(b.to_bytes().expect("a small index"), want);
 }
 
 // The golden files: see tests-data/index/README.md. Produced by Debian's kmod 30:
@@ -250,7 +250,10 @@ fn golden_kmod_bytes() {
             expected_entries(&model)
         );
     }
-    assert_eq!(IndexBuilder::new().to_bytes(), GOLD_EMPTY_BIN);
+    assert_eq!(
+        IndexBuilder::new().to_bytes().expect("a small index"),
+        GOLD_EMPTY_BIN
+    );
 }
 
 #[test]
@@ -332,7 +335,7 @@ fn round_trip_random() {
                 again.insert(&k, v.value, v.priority);
             }
         }
-        assert_eq!(again.to_bytes(), bytes);
+        assert_eq!(again.to_bytes().expect("a small index"), bytes);
     }
 }
 
@@ -341,7 +344,7 @@ fn empty_key_and_empty_values() {
     let mut b = IndexBuilder::new();
     b.insert("", "root", 1);
     b.insert("x", "", 0);
-    let bytes = b.to_bytes();
+    let bytes = b.to_bytes().expect("a small index");
     let idx = Index::new(&bytes).expect("header");
     assert_eq!(idx.lookup_exact("").expect("ok"), Some("root"));
     assert_eq!(idx.lookup_exact("x").expect("ok"), Some(""));
@@ -359,7 +362,7 @@ fn rejects_unstorable_entries() {
     b.insert("\u{7f}\u{80}", "m", 0);
     assert_eq!(b.rejected(), 1);
     assert_eq!(b.len(), 1);
-    let bytes = b.to_bytes();
+    let bytes = b.to_bytes().expect("a small index");
     let idx = Index::new(&bytes).expect("header");
     assert_eq!(idx.lookup_exact("a").expect("ok"), Some("m\u{e9}"));
 }
@@ -370,7 +373,7 @@ fn write_to_matches_to_bytes() {
     b.insert("pci:v*", "m", 3);
     let mut out = Vec::new();
     b.write_to(&mut out).expect("write");
-    assert_eq!(out, b.to_bytes());
+    assert_eq!(out, b.to_bytes().expect("a small index"));
 }
 
 #[test]
@@ -385,7 +388,7 @@ fn long_and_deeply_nested_keys() {
     }
     let long = "x".repeat(100_000);
     b.insert(&long, "long", 0);
-    let bytes = b.to_bytes();
+    let bytes = b.to_bytes().expect("a small index");
     let idx = Index::new(&bytes).expect("header");
     assert_eq!(idx.entries().expect("ok").len(), 3001);
     assert_eq!(idx.lookup_exact(&key).expect("ok"), Some("v"));
@@ -411,7 +414,7 @@ fn wildcard_lookups() {
     for (k, v, p) in entries {
         b.insert(k, v, p);
     }
-    let bytes = b.to_bytes();
+    let bytes = b.to_bytes().expect("a small index");
     let idx = Index::new(&bytes).expect("header");
     let names = |q: &str| -> Vec<&str> {
         let vs = idx.lookup_wildcard(q).expect("ok");
@@ -460,7 +463,7 @@ fn wildcard_query_containing_wildcards_like_kmod() {
     {
         b.insert(k, &format!("m{}", i + 1), i as u32);
     }
-    let bytes = b.to_bytes();
+    let bytes = b.to_bytes().expect("a small index");
     let idx = Index::new(&bytes).expect("header");
     let names = |q: &str| -> Vec<&str> {
         let vs = idx.lookup_wildcard(q).expect("ok");
@@ -483,7 +486,7 @@ fn wildcard_query_containing_wildcards_like_kmod() {
         b.insert(&key, "star", i);
         b.insert(&format!("{key}x"), "x", i);
     }
-    let bytes = b.to_bytes();
+    let bytes = b.to_bytes().expect("a small index");
     let idx = Index::new(&bytes).expect("header");
     let found = idx.lookup_wildcard("******").expect("not a cycle");
     assert!(found.len() > 6);

@@ -1,6 +1,6 @@
-//! The module directory's indexes as modprobe reads them: the `.bin` tries looked up in place
-//! (each file mapped on first use, then only the nodes a lookup visits are read), with the text
-//! files as the fallback when a `.bin` file is missing, as kmod does.
+//! The module directory's indexes as modprobe and modinfo read them: the `.bin` tries looked up
+//! in place (each file mapped on first use, then only the nodes a lookup visits are read), with
+//! the text files as the fallback when a `.bin` file is missing, as kmod does.
 
 use std::cell::OnceCell;
 use std::fs;
@@ -272,7 +272,7 @@ mod tests {
             let line = format!("kernel/{name}.ko: kernel/jbd2.ko kernel/crc16.ko");
             b.insert(name, &line, i as u32);
         }
-        b.to_bytes()
+        b.to_bytes().expect("a small index")
     }
 
     fn alias_index() -> Vec<u8> {
@@ -281,7 +281,7 @@ mod tests {
         b.insert("pci:v00008086d*sv*sd*bc02sc00i*", "e1000", 3);
         b.insert("fs_ext4", "ext4", 0);
         b.insert("block_major_7_*", "loop", 5);
-        b.to_bytes()
+        b.to_bytes().expect("a small index")
     }
 
     fn lookups(idx: &Indexes) -> Vec<Result<String, IndexFileError>> {
