@@ -61,6 +61,21 @@ pub struct Opt<K: 'static> {
 }
 
 impl<K> Opt<K> {
+    /// `-V`, `--version`, as every tool has it.
+    pub const fn version(key: K) -> Opt<K> {
+        Opt::flag(
+            Some('V'),
+            Some("version"),
+            key,
+            "print the version and exit",
+        )
+    }
+
+    /// `-h`, `--help`, as every tool has it.
+    pub const fn help(key: K) -> Opt<K> {
+        Opt::flag(Some('h'), Some("help"), key, "print this help and exit")
+    }
+
     /// A flag `-s, --long`.
     pub const fn flag(
         short: Option<char>,

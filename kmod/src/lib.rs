@@ -83,20 +83,7 @@ pub enum Key {
 
 /// kmod's own options, before the command (options end at the command, as with kmod).
 pub const OPTIONS: Options<Key> = Options {
-    opts: &[
-        Opt::flag(
-            Some('h'),
-            Some("help"),
-            Key::Help,
-            "print this help and exit",
-        ),
-        Opt::flag(
-            Some('V'),
-            Some("version"),
-            Key::Version,
-            "print the version and exit",
-        ),
-    ],
+    opts: &[Opt::help(Key::Help), Opt::version(Key::Version)],
     order: Order::RequireOrder,
 };
 
@@ -139,12 +126,7 @@ pub const STATIC_NODES_OPTIONS: Options<StaticKey> = Options {
             "human (the default; not for parsing), tmpfiles (systemd-tmpfiles' tmpfiles.d(5)) or \
              devname (modules.devname's)",
         ),
-        Opt::flag(
-            Some('h'),
-            Some("help"),
-            StaticKey::Help,
-            "print this help and exit",
-        ),
+        Opt::help(StaticKey::Help),
     ],
     order: Order::Permute,
 };

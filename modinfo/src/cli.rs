@@ -98,18 +98,8 @@ pub const OPTIONS: Getopt<Key> = Getopt {
             Key::Basedir,
             "modules are in DIR/lib/modules",
         ),
-        Opt::flag(
-            Some('V'),
-            Some("version"),
-            Key::Version,
-            "print the version and exit",
-        ),
-        Opt::flag(
-            Some('h'),
-            Some("help"),
-            Key::Help,
-            "print this help and exit",
-        ),
+        Opt::version(Key::Version),
+        Opt::help(Key::Help),
     ],
     order: Order::Permute,
 };

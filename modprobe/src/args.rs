@@ -223,18 +223,8 @@ pub const OPTIONS: Options<Key> = Options {
             Key::Verbose,
             "print what is done",
         ),
-        Opt::flag(
-            Some('V'),
-            Some("version"),
-            Key::Version,
-            "print the version and exit",
-        ),
-        Opt::flag(
-            Some('h'),
-            Some("help"),
-            Key::Help,
-            "print this help and exit",
-        ),
+        Opt::version(Key::Version),
+        Opt::help(Key::Help),
         Opt::flag(
             None,
             Some("show-alias"),

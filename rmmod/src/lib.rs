@@ -49,18 +49,8 @@ pub const OPTIONS: Options<Key> = Options {
             Key::Verbose,
             "say what is removed",
         ),
-        Opt::flag(
-            Some('V'),
-            Some("version"),
-            Key::Version,
-            "print the version and exit",
-        ),
-        Opt::flag(
-            Some('h'),
-            Some("help"),
-            Key::Help,
-            "print this help and exit",
-        ),
+        Opt::version(Key::Version),
+        Opt::help(Key::Help),
     ],
     order: Order::Permute,
 };
