@@ -90,12 +90,15 @@ impl Invocation<'_> {
         1
     }
 
-    fn lookup(&self, name: &str) -> Option<Lookup> {
+    /// What `name` resolves to; when nothing (or an index can't be read), the reason is
+    /// reported and the exit code returned.
+    fn lookup(&self, name: &str) -> Result<Lookup, i32> {
         match self.planner.lookup(name) {
-            Ok(l) => Some(l),
+            Ok(l) if l.targets.is_empty() => Err(self.not_found(name)),
+            Ok(l) => Ok(l),
             Err(e) => {
                 self.report.error(e);
-                None
+                Err(1)
             }
         }
     }
@@ -119,12 +122,10 @@ impl Invocation<'_> {
     }
 
     pub(crate) fn load(&self, name: &str, params: &str) -> i32 {
-        let Some(found) = self.lookup(name) else {
-            return 1;
+        let found = match self.lookup(name) {
+            Ok(found) => found,
+            Err(code) => return code,
         };
-        if found.targets.is_empty() {
-            return self.not_found(name);
-        }
         let mut failed = false;
         for target in &found.targets {
             let module = match target {
@@ -242,12 +243,10 @@ impl Invocation<'_> {
     }
 
     pub(crate) fn remove(&self, name: &str) -> i32 {
-        let Some(found) = self.lookup(name) else {
-            return 1;
+        let found = match self.lookup(name) {
+            Ok(found) => found,
+            Err(code) => return code,
         };
-        if found.targets.is_empty() {
-            return self.not_found(name);
-        }
         let mut failed = false;
         for target in &found.targets {
             let module = match target {
