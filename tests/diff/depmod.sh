@@ -9,7 +9,7 @@
 #     (modules.symbols after sorting), every .bin byte-identical (cmp), with
 #     the same exit status and stderr;
 #   - kmod's modprobe reading our indexes answers `--show-depends X` and `-R X`
-#     exactly as it does reading kmod's, for ~300 names, aliases, symbols,
+#     exactly as it does reading kmod's, for about 260 names, aliases, symbols,
 #     built-ins, fs-/char-major- aliases and names that do not exist;
 #   - `-o OUTDIR` writes the same files into OUTDIR/lib/modules/<v> and nothing
 #     into the base tree (kmod 30 has no -o; a newer kmod is used as reference

@@ -4,8 +4,10 @@
 # indexed by kmod's own depmod (so only modprobe differs). Per tree:
 #   - `--show-depends X` and `-R X` (`-d ROOT -S VERSION`, an empty `-C` dir)
 #     print exactly what kmod prints, on stdout and on stderr, with the same
-#     exit status, for ~600 queries in categories: module names (and with
-#     '-'/'_' swapped), built-ins, built-in aliases, `symbol:` names, `fs-*`,
+#     exit status, for about 1,140 queries per tree (1141 on Debian's 6.1
+#     tree, 1144 on 6.12 when counted; about 2,300 calls) in categories:
+#     module names (and with '-'/'_' swapped), built-ins, built-in aliases,
+#     `symbol:` names, `fs-*`,
 #     `char-major-*`/`block-major-*`, `crypto-*`, other named aliases,
 #     modaliases instantiated from modules.alias patterns (wildcards filled
 #     minimally, and as real-looking full strings such as

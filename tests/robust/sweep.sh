@@ -24,7 +24,7 @@
 # (plus the depmod checks), and exits 1 if anything failed (2 if the setup failed). Failing
 # inputs are kept in $SWEEP_KEEP (default: a directory named on stderr).
 #
-# Usage: tests/robust/sweep.sh            (about 3 minutes on 2 cores)
+# Usage: tests/robust/sweep.sh            (1 to 3 minutes on 2 cores, with the load)
 # Environment: SEED (default 1), MODUTILS_CACHE (see tests/vm/README.md), SWEEP_KEEP.
 set -euo pipefail
 

@@ -11,7 +11,7 @@
 #                     kernels and per-run build output (initrd, serial logs)
 #   MODUTILS_VM_TOOLS dir with insmod/rmmod/lsmod (depmod) to test instead of building
 #                     ours (dynamic binaries get their libraries copied along)
-#   VM_TIMEOUT        seconds one guest may run (default 300)
+#   VM_TIMEOUT        seconds one guest may run (default 600)
 #   VM_ONLY           space-separated scenario names to run (default: all)
 set -euo pipefail
 
