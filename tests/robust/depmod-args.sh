@@ -10,7 +10,7 @@
 # Prints PASS/FAIL per check and `N passed, N failed`; exits 1 if a check failed, 2 if the setup
 # failed.
 #
-# Usage: tests/robust/depmod-args.sh          (about 20 seconds)
+# Usage: tests/robust/depmod-args.sh          (about 30 seconds)
 # Environment: MODUTILS_CACHE (see tests/vm/README.md); DEPMOD: the depmod to test (default:
 # `cargo build --release -p depmod`, target/release/depmod).
 set -euo pipefail
@@ -43,15 +43,13 @@ printf 'not a module\n' >"$SCR/corrupt.ko"
 PASSED=0
 FAILED=0
 
-# state: every path under the tree with its type and, for files, a checksum.
+# state: every path under the tree with its type and, for files, a checksum (the first 16 hex
+# digits of its SHA-256), sorted by path: `f ./PATH SUM`, `d ./PATH`, `l ./PATH`.
 state() {
-    (cd "$T" && find . -printf '%y %p\n' | LC_ALL=C sort | while read -r type path; do
-        if [ "$type" = f ]; then
-            echo "$type $path $(sha256sum <"$path" | cut -c1-16)"
-        else
-            echo "$type $path"
-        fi
-    done)
+    (cd "$T" && {
+        find . ! -type f -printf '%y %p\n'
+        find . -type f -print0 | xargs -0 -r sha256sum | awk '{ print "f " substr($0, 67) " " substr($1, 1, 16) }'
+    } | LC_ALL=C sort)
 }
 state >"$SCR/state.0"
 
