@@ -26,35 +26,15 @@
 # Prints `PASS`/`FAIL` per check and `N passed, N failed`; exits 1 on failure.
 # shellcheck disable=SC2191 # a lone = in the case tables is a word: "as bash gives"
 set -euo pipefail
-cd "$(dirname "$0")/.."
+# shellcheck source=tests/lib/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/lib.sh"
+cd "$ROOT"
 TOP=$PWD
 
-need=()
-[ -r /usr/share/bash-completion/bash_completion ] || need+=(bash-completion)
-command -v zsh >/dev/null || need+=(zsh)
-command -v fish >/dev/null || need+=(fish)
-command -v make >/dev/null || need+=(make)
-if [ ${#need[@]} -gt 0 ]; then
-    [ "${MODUTILS_APT_UPDATED:-0}" = 1 ] || apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+install_missing /usr/share/bash-completion/bash_completion=bash-completion zsh=zsh fish=fish make=make
 
-D=$(mktemp -d "${TMPDIR:-/tmp}/completions-test.XXXXXX")
-trap 'rm -rf "$D"' EXIT
-PASSED=0
-FAILED=0
-check() {
-    local name=$1 out=$D/check.out
-    shift
-    if "$@" >"$out" 2>&1; then
-        echo "PASS $name"
-        PASSED=$((PASSED + 1))
-    else
-        echo "FAIL $name"
-        head -n 40 "$out" | sed 's/^/    /'
-        FAILED=$((FAILED + 1))
-    fi
-}
+make_scratch completions-test
+D=$SCR
 # same WHAT EXPECTED GOT: words compared as sorted sets.
 same() {
     local want got
@@ -466,7 +446,6 @@ expected() {
     done
     echo /etc/bash_completion.d/modutils-rs
 }
-files() { (cd "$1" && find . ! -type d | sed 's|^\.||' | LC_ALL=C sort); }
 same_files() { diff <(expected "$2" | LC_ALL=C sort) <(files "$1"); }
 no_collision() {
     local f owner bad=0
@@ -606,13 +585,11 @@ dummy	module
     check "$tag: fish (default fish_complete_path) completes with ours" fish_ours
 
     make -s uninstall-completions DESTDIR="$S" "${args[@]}" >/dev/null
-    uninstalled() { [ -z "$(files "$S")" ] || { files "$S"; return 1; }; }
-    check "$tag: make uninstall-completions removes every file" uninstalled
+    check "$tag: make uninstall-completions removes every file" uninstalled "$S"
 }
 echo "== make install-completions PREFIX=/usr"
 layout /usr "PREFIX=/usr"
 echo "== make install-completions (PREFIX=/usr/local)"
 layout /usr/local "PREFIX=/usr/local"
 
-echo "$PASSED passed, $FAILED failed"
-[ "$FAILED" = 0 ]
+summary

@@ -14,35 +14,16 @@
 #   - `make uninstall` removes every file it installed.
 # Prints `PASS`/`FAIL` per check and `N passed, N failed`; exits 1 on failure.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+# shellcheck source=tests/lib/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/lib.sh"
+cd "$ROOT"
 
-need=()
-command -v man >/dev/null || need+=(man-db)
-command -v readelf >/dev/null || need+=(binutils)
-command -v make >/dev/null || need+=(make)
-if [ ${#need[@]} -gt 0 ]; then
-    [ "${MODUTILS_APT_UPDATED:-0}" = 1 ] || apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+install_missing man=man-db readelf=binutils make=make
 
-D=$(mktemp -d "${TMPDIR:-/tmp}/install-test.XXXXXX")
-trap 'rm -rf "$D"' EXIT
+make_scratch install-test
+D=$SCR
 VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 TOOLS=(insmod rmmod lsmod modprobe depmod modinfo)
-PASSED=0
-FAILED=0
-check() {
-    local name=$1 out=$D/check.out
-    shift
-    if "$@" >"$out" 2>&1; then
-        echo "PASS $name"
-        PASSED=$((PASSED + 1))
-    else
-        echo "FAIL $name"
-        head -n 40 "$out" | sed 's/^/    /'
-        FAILED=$((FAILED + 1))
-    fi
-}
 
 # expected ROOT PREFIX BINDIR SBINDIR: the file list `make install` should give (completions
 # where the Makefile puts them: see its comment and tests/completions.sh).
@@ -68,7 +49,6 @@ fish_dir() {
         *) echo "$1/share/fish/vendor_completions.d" ;;
     esac
 }
-files() { (cd "$1" && find . ! -type d | sed 's|^\.||' | LC_ALL=C sort); }
 same_files() { diff <(expected "$@") <(files "$1"); }
 
 # The first line is kmod's (the release whose behaviour we follow), the last ours.
@@ -146,8 +126,6 @@ static() {
     "$root/sbin/modprobe" --version
 }
 
-uninstalled() { [ -z "$(files "$1")" ] || { files "$1"; return 1; }; }
-
 echo "== make install DESTDIR=... PREFIX=/usr SBINDIR=/sbin"
 A=$D/a
 make -s install DESTDIR="$A" PREFIX=/usr SBINDIR=/sbin >"$D/make.log" 2>&1 || { cat "$D/make.log"; exit 2; }
@@ -179,5 +157,4 @@ make -s install STATIC=1 DESTDIR="$S" PREFIX=/usr SBINDIR=/sbin >"$D/make.log" 2
 check "STATIC=1: exactly the expected files" same_files "$S" /usr /usr/bin /sbin
 check "STATIC=1: every binary statically linked, and runs" static "$S"
 
-echo "$PASSED passed, $FAILED failed"
-[ "$FAILED" = 0 ]
+summary

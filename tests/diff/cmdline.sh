@@ -21,36 +21,32 @@
 #   unchanged             ours must leave the module tree byte for byte as it was.
 #
 # Usage: tests/diff/cmdline.sh          (root: it uses a private mount namespace)
-# Environment: MODUTILS_CACHE (see tests/vm/README.md); MODUTILS_VM_TOOLS: a directory with
-# our static tools (default: built as the QEMU harness builds them).
+# Environment: MODUTILS_CACHE (see tests/lib/lib.sh); MODUTILS_VM_TOOLS: a directory with
+# our static tools (default: built as the QEMU harness builds them, build_tools).
 # Prints `PASS`/`FAIL` per check and `N passed, N failed`; exits 1 if a check failed.
 set -euo pipefail
 
-# shellcheck source=tests/diff/lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=tests/lib/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
 
 if [ "${CMDLINE_IN_NS:-0}" != 1 ]; then
     ensure_packages
     ensure_trixie_root
     prepare_kernel 6.1
     build_tools
-    unshare -m true 2>/dev/null || die "cannot unshare a mount namespace (run as root)"
+    ns_ready
     exec unshare -m --propagation private env CMDLINE_IN_NS=1 MODUTILS_VM_TOOLS="$TOOLS_DIR" \
         MODUTILS_APT_UPDATED=1 "$0" "$@"
 fi
-# In the namespace: the same settings again, all cached by now.
-TRIXIE=$CACHE/trixie-root
+# In the namespace (the whole script's, for the bind mount below): the same settings again,
+# all cached by now.
+ensure_trixie_root
 prepare_kernel 6.1 >/dev/null
 build_tools
 V=$KVER
-TOOLS=(insmod rmmod lsmod modprobe depmod modinfo kmod)
 COMPAT_DOC=$ROOT/docs/compatibility.md
 
-mkdir -p "$WORK"
-SCR=$(mktemp -d "$WORK/cmdline.XXXXXX") # on the cache's filesystem: hard-linked trees
-trap 'rm -rf "$SCR"' EXIT
-PASSED=0
-FAILED=0
+make_scratch cmdline "$WORK" # on the cache's filesystem: hard-linked trees
 
 # The scratch directory at the same path inside the Debian 13 root.
 mkdir -p "$TRIXIE$SCR"
@@ -58,19 +54,18 @@ mount --bind "$SCR" "$TRIXIE$SCR"
 
 # ./TOOL in each directory: k30 -> the host's kmod, k34 -> the root's kmod (the link is
 # resolved inside the chroot), ours -> our static binaries, copied into the scratch directory.
-mkdir -p "$SCR/k30" "$SCR/k34" "$SCR/ours" "$SCR/bin"
-for t in "${TOOLS[@]}"; do
+mkdir -p "$SCR/ours" "$SCR/bin"
+for t in "${ALL_TOOLS[@]}"; do
     cp "$TOOLS_DIR/$t" "$SCR/bin/$t"
     ln -s "$SCR/bin/$t" "$SCR/ours/$t"
-    ln -s "$(command -v kmod)" "$SCR/k30/$t"
-    ln -s /usr/bin/kmod "$SCR/k34/$t"
 done
+tool_links "$SCR/k30" "$(command -v kmod)" "${ALL_TOOLS[@]}"
+tool_links "$SCR/k34" /usr/bin/kmod "${ALL_TOOLS[@]}"
 
 # R: Debian's 6.1 tree with kmod 30's indexes (read only). B: a small tree depmod writes to,
 # made afresh from $SCR/btpl before every run.
 R=$SCR/r
-mkdir -p "$R/lib/modules"
-cp -al "$KDIR/lib/modules/$V" "$R/lib/modules/$V"
+tree_copy "$R"
 "$SCR/k30/depmod" -b "$R" "$V"
 B=$SCR/b
 BT=$SCR/btpl/lib/modules/$V
@@ -510,4 +505,4 @@ c "kmod static-nodes --format=bogus" help kmod static-nodes --format=bogus
 c "kmod static-nodes --f= -o extra" - kmod static-nodes --f=devname -o /dev/null extra
 c "kmod static-nodes --=" - kmod static-nodes --=
 
-diff_summary
+summary

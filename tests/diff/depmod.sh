@@ -31,7 +31,7 @@
 # `N passed, N failed`; exits 1 if any check failed, 2 if the setup failed.
 #
 # Usage: tests/diff/depmod.sh [6.1|6.12|all]      (default: all)
-# Environment: MODUTILS_CACHE (see tests/vm/README.md); DEPMOD: the depmod to
+# Environment: MODUTILS_CACHE (see tests/lib/lib.sh); DEPMOD: the depmod to
 # test (default: `cargo build --release -p depmod`, target/release/depmod);
 # KEEP_SCRATCH=1 keeps the scratch trees (their path is logged).
 set -euo pipefail
@@ -44,15 +44,13 @@ diff_setup depmod "${1:-all}" modprobe
 INDEX_TEXT="modules.dep modules.alias modules.softdep modules.weakdep modules.symbols modules.devname"
 INDEX_BIN="modules.dep.bin modules.alias.bin modules.symbols.bin modules.builtin.bin modules.builtin.alias.bin"
 
-# fresh_tree DIR: DIR/lib/modules/$KVER = hard-linked copy of the cached tree,
-# without any index file (only the kernel's modules.order, .builtin and
-# .builtin.modinfo stay).
-fresh_tree() {
-    local d=$1/lib/modules f
-    rm -rf "$1"
-    mkdir -p "$d"
-    cp -al "$MDIR" "$d/"
-    for f in $INDEX_TEXT $INDEX_BIN; do rm -f "$d/$KVER/$f"; done
+# fresh_pair K O: fresh copies of the tree (tree_copy) at K for kmod's depmod and at O for ours;
+# sets KM and OM, their module directories.
+fresh_pair() {
+    tree_copy "$1"
+    tree_copy "$2"
+    KM=$1/lib/modules/$KVER
+    OM=$2/lib/modules/$KVER
 }
 
 # replace_file PATH: PATH becomes a private copy (no longer hard-linked to the
@@ -244,8 +242,8 @@ check_rc() { # PREFIX EXPECTED
 }
 
 # ------------------------------------------------- modprobe on both indexes
-# instantiate: modules.alias patterns -> concrete strings (* -> 0, ? -> a,
-# [class] -> its first character); negated classes are skipped.
+# make_queries MODDIR: the queries, one a line: names, aliases (patterns instantiated: see
+# tests/lib/aliases.sh), symbols, built-ins, names that do not exist.
 make_queries() {
     local m=$1 n
     {
@@ -256,25 +254,7 @@ make_queries() {
                             print b }' "$m/modules.order"
         # ~50 aliases, instantiated.
         n=$(($(grep -c '^alias ' "$m/modules.alias") / 50 + 1))
-        awk -v n="$n" '
-            function inst(p,   r, i, c, j, cls) {
-                r = ""
-                for (i = 1; i <= length(p); i++) {
-                    c = substr(p, i, 1)
-                    if (c == "*") r = r "0"
-                    else if (c == "?") r = r "a"
-                    else if (c == "[") {
-                        j = index(substr(p, i + 1), "]")
-                        if (j < 2) return ""
-                        cls = substr(p, i + 1, j - 1)
-                        if (cls ~ /^[!^]/) return ""
-                        r = r substr(cls, 1, 1)
-                        i += j
-                    } else r = r c
-                }
-                return r
-            }
-            /^alias / && ++k % n == 0 { q = inst($2); if (q != "") print q }' "$m/modules.alias"
+        awk -v n="$n" '/^alias / && ++k % n == 0 { print $2 }' "$m/modules.alias" | instantiate
         # fs-, char-major-, block-major-, devname: aliases (the first three of each).
         for pfx in fs- char-major- block-major- devname:; do
             awk -v p="$pfx" '$1 == "alias" && index($2, p) == 1 { print $2 }' "$m/modules.alias" |
@@ -320,14 +300,11 @@ check_modprobe_same() { # KOUT OOUT QUERIES
 test_tree() {
     local s=$1 K=$TREES/$1-kmod O=$TREES/$1-ours KM OM R
     MDIR=$KDIR/lib/modules/$KVER
-    KM=$K/lib/modules/$KVER
-    OM=$O/lib/modules/$KVER
     R=$SCR/$s
     log "$s ($KVER): $(wc -l <"$MDIR/modules.order") modules in modules.order"
 
     # -n on fresh trees: the same output, nothing written.
-    fresh_tree "$K"
-    fresh_tree "$O"
+    fresh_pair "$K" "$O"
     snapshot "$K" >"$R.snap.k0"
     snapshot "$O" >"$R.snap.o0"
     log "$s: depmod -n"
@@ -349,8 +326,8 @@ test_tree() {
     # -v: one "needs" line per dependency, in the same order.
     log "$s: depmod -v"
     local VK=$TREES/$s-v-kmod VO=$TREES/$s-v-ours
-    fresh_tree "$VK"
-    fresh_tree "$VO"
+    tree_copy "$VK"
+    tree_copy "$VO"
     pair "$R.v.k" "$R.v.o" -v -b "$VK" "$KVER" -- -v -b "$VO" "$KVER"
     sed "s|$VK||g" "$R.v.k.out" >"$R.v.k.norm"
     sed "s|$VO||g" "$R.v.o.out" >"$R.v.o.norm"
@@ -359,8 +336,8 @@ test_tree() {
     # Explicit module files: only those are indexed.
     log "$s: depmod VERSION FILES"
     local EK=$TREES/$s-files-kmod EO=$TREES/$s-files-ours f x files_k=() files_o=()
-    fresh_tree "$EK"
-    fresh_tree "$EO"
+    tree_copy "$EK"
+    tree_copy "$EO"
     for f in $(awk 'NR % 400 == 1' "$MDIR/modules.order"); do
         # modules.order names the .ko; the file may be compressed.
         for x in "" .xz .zst .gz; do [ -f "$MDIR/$f$x" ] && { f=$f$x; break; }; done
@@ -385,14 +362,14 @@ test_tree() {
     # -o OUTDIR: the same files there, nothing in the base tree.
     log "$s: depmod -o"
     local B=$TREES/$s-obase OUT=$SCR/$s-out KB=$TREES/$s-kobase KOUT=$SCR/$s-kout ref=$KM
-    fresh_tree "$B"
+    tree_copy "$B"
     snapshot "$B" >"$R.snap.b0"
     run_to "$R.o.k.probe" "$KDEPMOD" -o "$SCR/nonexistent" --version
     if grep -q "invalid option" "$R.o.k.probe.err"; then
         echo "    note: kmod ($($KDEPMOD --version | head -n 1)) has no -o: comparing with its depmod -b output"
         run_to "$R.o.o" "$OURS" -b "$B" -o "$OUT" "$KVER"
     else
-        fresh_tree "$KB"
+        tree_copy "$KB"
         pair "$R.o.k" "$R.o.o" -b "$KB" -o "$KOUT" "$KVER" -- -b "$B" -o "$OUT" "$KVER"
         check "$s depmod -o: same exit status and stderr" same_run "$R.o.k" "$R.o.o" "$KB" "$B"
         ref=$KOUT/lib/modules/$KVER
@@ -407,8 +384,8 @@ test_tree() {
     # Corrupted modules: ours on the tree with them, kmod on the tree without.
     log "$s: corrupted modules"
     local C=$TREES/$s-corrupt CR=$TREES/$s-corrupt-ref CM CRM f bad=()
-    fresh_tree "$C"
-    fresh_tree "$CR"
+    tree_copy "$C"
+    tree_copy "$CR"
     CM=$C/lib/modules/$KVER
     CRM=$CR/lib/modules/$KVER
     f=$(cd "$CM" && ls kernel/drivers/net/mii.ko*) # needed by ~30 modules
@@ -480,15 +457,11 @@ check_only_warnings() { # PREFIX RELPATH...
 # ------------------------------------------------------- -e -E / -e -F (6.1)
 test_errsyms() {
     local s=$1 K=$TREES/$1-ek O=$TREES/$1-eo R=$SCR/$1.e KM OM symvers map
-    MDIR=$KDIR/lib/modules/$KVER
     symvers=$KBUILD_DIR/Module.symvers
     map=$KDIR/boot/System.map-$KVER
     [ -f "$symvers" ] || die "no $symvers"
     [ -f "$map" ] || die "no $map"
-    fresh_tree "$K"
-    fresh_tree "$O"
-    KM=$K/lib/modules/$KVER
-    OM=$O/lib/modules/$KVER
+    fresh_pair "$K" "$O"
     rm -f "$KM"/kernel/drivers/net/mii.ko* "$OM"/kernel/drivers/net/mii.ko*
 
     # Module.symvers with the CRC of one vmlinux export (used by a few
@@ -534,11 +507,7 @@ check_stderr_has() { # PREFIX TEXT
 # -------------------------------------------------------------- -A (6.1)
 test_quick() {
     local s=$1 K=$TREES/$1-qk O=$TREES/$1-qo R=$SCR/$1.q KM OM f
-    MDIR=$KDIR/lib/modules/$KVER
-    fresh_tree "$K"
-    fresh_tree "$O"
-    KM=$K/lib/modules/$KVER
-    OM=$O/lib/modules/$KVER
+    fresh_pair "$K" "$O"
     log "$s: depmod -A"
     # No modules.dep yet: -A does the work.
     pair "$R.1.k" "$R.1.o" -A -b "$K" "$KVER" -- -A -b "$O" "$KVER"
@@ -618,15 +587,14 @@ test_cycle() {
 }
 
 # ------------------------------------------------------------------- main
-for s in "${SERIES[@]}"; do
-    prepare_kernel "$s"
-    scratch_for_trees
-    test_tree "$s"
-    if [ "$s" = 6.1 ]; then
-        test_errsyms "$s"
-        test_quick "$s"
-        test_cycle "$s"
+# test_series SERIES: every check of one tree (the costly -e, -A and cycle runs on 6.1 only).
+test_series() {
+    test_tree "$1"
+    if [ "$1" = 6.1 ]; then
+        test_errsyms "$1"
+        test_quick "$1"
+        test_cycle "$1"
     fi
-done
-
-diff_summary
+}
+each_tree test_series
+summary

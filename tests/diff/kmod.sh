@@ -28,76 +28,25 @@
 # `N passed, N failed`; exits 1 if any check failed, 2 if the setup failed.
 #
 # Usage: tests/diff/kmod.sh [6.1|6.12|all]      (default: all)
-# Environment: MODUTILS_CACHE (see tests/vm/README.md); KMOD_BIN: our kmod
+# Environment: MODUTILS_CACHE (see tests/lib/lib.sh); KMOD_BIN: our kmod
 # (default: `cargo build --release -p kmod -p lsmod`, target/release/kmod).
 set -euo pipefail
 
-# The harness's machinery, and check/diff_summary (PASS/FAIL reporting).
-# shellcheck source=tests/diff/lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=tests/lib/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
 CHECK_LINES=60
-
-case "${1:-all}" in
-    all) SERIES=(6.1 6.12) ;;
-    6.1 | 6.12) SERIES=("$1") ;;
-    *) die "usage: $0 [6.1|6.12|all]" ;;
-esac
+series_from "${1:-all}"
 
 ensure_packages
 THEIRS=$(command -v kmod) || die "kmod not found"
-unshare -m true 2>/dev/null || die "cannot unshare a mount namespace (run as root)"
-
-if [ -n "${KMOD_BIN:-}" ]; then
-    OURS=$(cd "$(dirname "$KMOD_BIN")" && pwd)/$(basename "$KMOD_BIN")
-else
-    log "cargo build --release -p kmod -p lsmod"
-    (cd "$ROOT" && cargo build --release --quiet -p kmod -p lsmod >&2) || die "cargo build -p kmod failed"
-    OURS=${CARGO_TARGET_DIR:-$ROOT/target}/release/kmod
-fi
-[ -x "$OURS" ] || die "no kmod at $OURS"
-
+ns_ready lib-modules
+OURS=$(our_tool KMOD_BIN "$RELEASE_DIR/kmod" cargo_release kmod lsmod)
 RELEASE=$(uname -r)
-mkdir -p "$WORK"
-SCR=$(mktemp -d "$WORK/kmod-diff.XXXXXX") # on the cache's filesystem: hard links
-MADE_LIB_MODULES=0
-cleanup() {
-    rm -rf "$SCR"
-    [ "$MADE_LIB_MODULES" = 0 ] || rmdir /lib/modules 2>/dev/null || true
-}
-trap cleanup EXIT
-# A mount point for the namespace's tmpfs; removed again if we made it.
-if [ ! -d /lib/modules ]; then
-    mkdir /lib/modules
-    MADE_LIB_MODULES=1
-fi
+make_scratch kmod-diff "$WORK" # on the cache's filesystem: hard links
 
 # Our binary through links named like kmod's (messages name argv[0]).
-mkdir -p "$SCR/obin" "$SCR/kbin"
-ln -s "$OURS" "$SCR/obin/kmod"
-ln -s "$OURS" "$SCR/obin/lsmod"
-ln -s "$THEIRS" "$SCR/kbin/kmod"
-ln -s "$THEIRS" "$SCR/kbin/lsmod"
-ln -s "$THEIRS" "$SCR/kbin/depmod"
-
-PASSED=0
-FAILED=0
-
-# in_ns DIR CMD...: CMD in a private mount namespace with DIR at
-# /lib/modules/$(uname -r) and an empty tmpfs on /run.
-in_ns() {
-    local dir=$1
-    shift
-    # shellcheck disable=SC2016 # expanded by the inner sh
-    unshare -m sh -c '
-        set -e
-        mount --make-rprivate /
-        mount -t tmpfs none /lib/modules
-        mkdir "/lib/modules/$1"
-        mount --bind "$2" "/lib/modules/$1"
-        mount -t tmpfs none /run
-        shift 2
-        exec "$@"' sh "$RELEASE" "$dir" "$@"
-}
+tool_links "$SCR/obin" "$OURS" kmod lsmod
+tool_links "$SCR/kbin" "$THEIRS" kmod lsmod depmod
 
 # transcript BIN ARGS...: (run in the namespace) stdout, stderr and status
 # of BIN/kmod ARGS, and for `-o`/`--output` files the file's bytes and mode.
@@ -134,8 +83,9 @@ same() {
         rm -rf "$SCR/cwd.$who" "$SCR/t.$who"
         mkdir -p "$SCR/t.$who"
         cp -a "$cwd" "$SCR/cwd.$who"
-        TMPDIR_T=$SCR/t.$who in_ns "$dir" "$SCR/transcript.sh" "$SCR/${who}bin" "$SCR/cwd.$who" \
-            "$outfile" "$@" >"$SCR/same.$who"
+        # The tree as the running kernel's; a tmpfs on /run.
+        TMPDIR_T=$SCR/t.$who in_ns --tree "$RELEASE" "$dir" --tmpfs /run -- "$SCR/transcript.sh" \
+            "$SCR/${who}bin" "$SCR/cwd.$who" "$outfile" "$@" >"$SCR/same.$who"
     done
     sed -i "s|$SCR/cwd.k|\$CWD|g" "$SCR/same.k"
     sed -i "s|$SCR/cwd.o|\$CWD|g" "$SCR/same.o"
@@ -158,8 +108,7 @@ test_tree() {
     local s=$1 T M
     T=$SCR/tree.$s
     log "$s: kmod's depmod on a hard-linked copy of $KVER"
-    mkdir -p "$T/lib/modules"
-    cp -al "$KDIR/lib/modules/$KVER" "$T/lib/modules/"
+    tree_copy "$T"
     "$SCR/kbin/depmod" -b "$T" "$KVER"
     M=$T/lib/modules/$KVER
     check "$s: modules.devname has device nodes" at_least 10 "$M/modules.devname" ' c[0-9]*:'
@@ -233,18 +182,12 @@ EOF
     mkdir -p "$S/builtin_thing/parameters"
     for who in kbin obin; do
         # shellcheck disable=SC2016 # expanded by the inner sh
-        unshare -m sh -c '
-            set -e
-            mount --make-rprivate /
-            mount -t tmpfs none /sys
-            mkdir /sys/module
-            mount --bind "$2" /sys/module
-            mount -t tmpfs none /proc
-            cp "$1/modules" /proc/modules
-            for c in "$3/kmod list" "$3/lsmod"; do
+        in_ns --tmpfs /sys --mkdir /sys/module --bind "$S" /sys/module --tmpfs /proc \
+            --copy "$P/modules" /proc/modules -- sh -c '
+            for c in "$1/kmod list" "$1/lsmod"; do
                 $c && rc=0 || rc=$?
                 echo "rc=$rc"
-            done' sh "$P" "$S" "$SCR/$who" >"$SCR/list.$who" 2>&1
+            done' sh "$SCR/$who" >"$SCR/list.$who" 2>&1
     done
     diff "$SCR/list.kbin" "$SCR/list.obin" || return 1
     at_least 7 "$SCR/list.obin" '^[a-z_]* *[0-9]*  [0-9]' || return 1
@@ -258,4 +201,4 @@ done
 crafted
 check "kmod list and lsmod on a made-up /proc/modules and /sys/module" list_check
 
-diff_summary
+summary

@@ -1,12 +1,14 @@
-# Shared by the differential scripts (tests/diff/<tool>.sh): the series argument, our tool built
-# (or taken from the environment), kmod's tools as argv[0] links, a scratch directory, and
-# PASS/FAIL reporting. Source it, then call `diff_setup TOOL "$@"`.
+# Shared by the differential scripts that compare one of our tools with kmod's on Debian's trees
+# (tests/diff/depmod.sh, modinfo.sh, modprobe.sh): the series argument, our tool built (or taken
+# from the environment), kmod's tools as argv[0] links, a scratch directory, the loop over the
+# trees. The general machinery (check/summary, packages, kernels, builds) is tests/lib/lib.sh.
+# Source it, then call `diff_setup TOOL "$@"`.
 #
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # settings for the scripts that source this
 
-# The package and kernel machinery of the QEMU harness.
-# shellcheck source=tests/vm/harness.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../vm/harness.sh"
+# shellcheck source=tests/lib/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
 DIFF_DIR=$ROOT/tests/diff
 
 # diff_setup TOOL [SERIES] [KMOD_TOOL...]: sets SERIES (6.1, 6.12 or both, from the script's
@@ -15,37 +17,20 @@ DIFF_DIR=$ROOT/tests/diff
 # and for each of TOOL and the KMOD_TOOLs a link $SCR/kbin/NAME to kmod with K<NAME> set to it
 # (KMODPROBE, KDEPMOD, ...), plus an empty config dir $SCR/empty.d.
 diff_setup() {
-    local tool=$1 series=${2:-all} var t
+    local tool=$1 t
+    series_from "${2:-all}"
     shift 2 || shift $#
-    case "$series" in
-        all) SERIES=(6.1 6.12) ;;
-        6.1 | 6.12) SERIES=("$series") ;;
-        *) die "usage: $0 [6.1|6.12|all]" ;;
-    esac
     ensure_packages
     KMOD=$(command -v kmod) || die "kmod not found"
-    var=${tool^^}
-    if [ -n "${!var:-}" ]; then
-        OURS=$(cd "$(dirname "${!var}")" && pwd)/$(basename "${!var}")
-    else
-        log "cargo build --release -p $tool"
-        (cd "$ROOT" && cargo build --release --quiet -p "$tool" >&2) || die "cargo build -p $tool failed"
-        OURS=${CARGO_TARGET_DIR:-$ROOT/target}/release/$tool
-    fi
-    [ -x "$OURS" ] || die "no $tool at $OURS"
-
-    SCR=$(mktemp -d "${TMPDIR:-/tmp}/$tool-diff.XXXXXX")
+    OURS=$(our_tool "${tool^^}" "$RELEASE_DIR/$tool" cargo_release "$tool")
+    make_scratch "$tool-diff"
     DIFF_TOOL=$tool
     TREES=
-    trap diff_cleanup EXIT
-    # kmod picks the tool from argv[0].
-    mkdir -p "$SCR/kbin" "$SCR/empty.d"
+    mkdir -p "$SCR/empty.d"
+    tool_links "$SCR/kbin" "$KMOD" "$tool" "$@"
     for t in "$tool" "$@"; do
-        ln -s "$KMOD" "$SCR/kbin/$t"
         printf -v "K${t^^}" '%s' "$SCR/kbin/$t"
     done
-    PASSED=0
-    FAILED=0
 }
 
 # scratch_for_trees: sets TREES, a dir on the same filesystem as $KDIR, for hard-linked copies
@@ -57,41 +42,19 @@ scratch_for_trees() {
     else
         mkdir -p "$WORK"
         TREES=$(mktemp -d "$WORK/$DIFF_TOOL-diff.XXXXXX")
+        at_exit remove_scratch "$TREES"
         log "$SCR is not on the cache's filesystem: scratch trees in $TREES"
     fi
     rm -f "$SCR/.linktest"
 }
 
-diff_cleanup() {
-    if [ "${KEEP_SCRATCH:-0}" = 1 ]; then
-        log "scratch kept: $SCR"
-    else
-        rm -rf "$SCR"
-        [ -z "$TREES" ] || [ "$TREES" = "$SCR" ] || rm -rf "$TREES"
-    fi
-}
-
-# check NAME CMD ARGS...: runs the check function CMD (its output = details); PASS if it returns
-# 0 (its lines starting with NOTE shown), else FAIL with the first $CHECK_LINES (default 40)
-# lines of its output.
-check() {
-    local name=$1 out=$SCR/check.out max=${CHECK_LINES:-40}
-    shift
-    if "$@" >"$out" 2>&1; then
-        echo "PASS $name"
-        grep -a '^NOTE' "$out" | sed 's/^/    /' || true
-        PASSED=$((PASSED + 1))
-    else
-        echo "FAIL $name"
-        head -n "$max" "$out" | sed 's/^/    /'
-        [ "$(wc -l <"$out")" -le "$max" ] || echo "    ... ($(wc -l <"$out") lines)"
-        FAILED=$((FAILED + 1))
-    fi
-}
-
-# diff_summary: the last line, `N passed, N failed`; fails if any check failed.
-diff_summary() {
-    log "done"
-    echo "$PASSED passed, $FAILED failed"
-    [ "$FAILED" = 0 ]
+# each_tree FUNC: for each of SERIES, that kernel prepared (KVER, KDIR, ...), TREES set, then
+# FUNC SERIES.
+each_tree() {
+    local s
+    for s in "${SERIES[@]}"; do
+        prepare_kernel "$s"
+        scratch_for_trees
+        "$1" "$s"
+    done
 }

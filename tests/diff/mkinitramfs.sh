@@ -5,7 +5,7 @@
 #
 # Each build runs in a private mount namespace (unshare -m; root only) where
 #   - a tmpfs covers /lib/modules, and a hard-linked copy of the extracted 6.1
-#     tree (tests/vm/harness.sh prepare_kernel 6.1; no index files, as the
+#     tree (tests/lib/kernels.sh prepare_kernel 6.1; no index files, as the
 #     package ships it) is bind-mounted at /lib/modules/<version>;
 #   - the kernel package's /boot (config-<version>) is bind-mounted on /boot;
 #   - for our build, our static kmod multi-call binary is bind-mounted over
@@ -35,14 +35,13 @@
 # `N passed, N failed`; exits 1 if any check failed, 2 if the setup failed.
 #
 # Usage: tests/diff/mkinitramfs.sh [most|dep|all]   (default: all)
-# Environment: MODUTILS_CACHE (see tests/vm/README.md); KMOD_BIN: our kmod,
+# Environment: MODUTILS_CACHE (see tests/lib/lib.sh); KMOD_BIN: our kmod,
 # statically linked (default: `make static`, the initramfs build);
 # KEEP_SCRATCH=1 keeps the scratch dir.
 set -euo pipefail
 
-# The harness's machinery, and check/diff_summary (PASS/FAIL reporting).
-# shellcheck source=tests/diff/lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=tests/lib/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
 CHECK_LINES=80
 
 case "${1:-all}" in
@@ -52,72 +51,34 @@ case "${1:-all}" in
 esac
 
 ensure_packages
-unshare -m true 2>/dev/null || die "cannot unshare a mount namespace (run as root)"
-if ! command -v mkinitramfs >/dev/null || ! command -v unmkinitramfs >/dev/null; then
-    apt_update_once
-    log "apt-get install initramfs-tools"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq initramfs-tools >&2
-fi
+ns_ready lib-modules
+install_missing mkinitramfs=initramfs-tools unmkinitramfs=initramfs-tools
 THEIRS=$(readlink -f "$(command -v kmod)") || die "kmod not found"
 [ "$THEIRS" = /usr/bin/kmod ] || die "kmod is $THEIRS, expected /usr/bin/kmod (Debian's layout)"
-
-if [ -n "${KMOD_BIN:-}" ]; then
-    OURS=$(cd "$(dirname "$KMOD_BIN")" && pwd)/$(basename "$KMOD_BIN")
-else
+make_static() {
     log "make static (our kmod, statically linked)"
-    make -s -C "$ROOT" static >&2 || die "make static failed"
-    OURS=${CARGO_TARGET_DIR:-$ROOT/target}/$TARGET/release/kmod
-fi
-[ -x "$OURS" ] || die "no kmod at $OURS"
+    make -s -C "$ROOT" static
+}
+OURS=$(our_tool KMOD_BIN "$STATIC_DIR/kmod" make_static)
 
 prepare_kernel 6.1
-mkdir -p "$WORK"
-SCR=$(mktemp -d "$WORK/mkinitramfs-diff.XXXXXX") # hard links to the cached tree
-MADE_LIB_MODULES=0
-cleanup() {
-    if [ "${KEEP_SCRATCH:-0}" = 1 ]; then
-        log "scratch kept: $SCR"
-    else
-        rm -rf "$SCR"
-    fi
-    [ "$MADE_LIB_MODULES" = 0 ] || rmdir /lib/modules 2>/dev/null || true
-}
-trap cleanup EXIT
-if [ ! -d /lib/modules ]; then
-    mkdir /lib/modules # the namespace's mount point; removed again at exit
-    MADE_LIB_MODULES=1
-fi
-
-PASSED=0
-FAILED=0
+make_scratch mkinitramfs-diff "$WORK" # hard links to the cached tree
 
 # build WHO MODE: mkinitramfs with kmod's tools (WHO=k) or ours (WHO=o);
 # image $SCR/img.WHO.MODE, unpacked in $SCR/x.WHO.MODE, messages in .log,
 # exit status in .rc, the tree's first indexes in $SCR/tree.WHO.MODE.
 build() {
     local who=$1 mode=$2 tree=$SCR/tree.$1.$2 conf=$SCR/conf.$2 img=$SCR/img.$1.$2 rc
-    rm -rf "$tree"
-    mkdir -p "$tree"
-    cp -al "$KDIR/lib/modules/$KVER" "$tree/"
+    tree_copy "$tree"
     if [ ! -d "$conf" ]; then
         cp -a /etc/initramfs-tools "$conf"
         sed -i -e "s/^MODULES=.*/MODULES=$mode/" -e 's/^COMPRESS=.*/COMPRESS=gzip/' "$conf/initramfs.conf"
     fi
-    local bind_ours='' t0
-    [ "$who" = k ] || bind_ours=$OURS
+    # The tree as the running kernel's, the package's /boot; ours over /usr/bin/kmod.
+    local steps=(--tree "$KVER" "$tree/lib/modules/$KVER" --bind "$KDIR/boot" /boot) t0
+    [ "$who" = k ] || steps+=(--bind "$OURS" /usr/bin/kmod)
     t0=$(date +%s.%N)
-    # shellcheck disable=SC2016 # expanded by the inner sh
-    unshare -m sh -c '
-        set -e
-        mount --make-rprivate /
-        mount -t tmpfs none /lib/modules
-        mkdir "/lib/modules/$1"
-        mount --bind "$2" "/lib/modules/$1"
-        mount --bind "$3" /boot
-        [ -z "$4" ] || mount --bind "$4" /usr/bin/kmod
-        shift 4
-        exec "$@"' sh "$KVER" "$tree/$KVER" "$KDIR/boot" "$bind_ours" \
-        mkinitramfs -d "$conf" -o "$img" "$KVER" >"$img.log" 2>&1 && rc=0 || rc=$?
+    in_ns "${steps[@]}" -- mkinitramfs -d "$conf" -o "$img" "$KVER" >"$img.log" 2>&1 && rc=0 || rc=$?
     echo "$rc" >"$img.rc"
     awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN { printf "%.1f\n", a - b }' >"$img.time"
     # The scratch paths differ between the two builds.
@@ -183,7 +144,7 @@ same_other_files() {
 }
 
 same_tree_indexes() {
-    local m=$1 f bad=0 n=0 k=$SCR/tree.k.$1/$KVER o=$SCR/tree.o.$1/$KVER
+    local m=$1 f bad=0 n=0 k=$SCR/tree.k.$1/lib/modules/$KVER o=$SCR/tree.o.$1/lib/modules/$KVER
     for f in "$k"/modules.*; do
         f=$(basename "$f")
         n=$((n + 1))
@@ -223,4 +184,4 @@ for m in "${MODES[@]}"; do
     check "MODULES=$m: the kmod in our image is ours, kmod's in kmod's" ran_ours "$m"
 done
 
-diff_summary
+summary

@@ -25,7 +25,7 @@
 # `N passed, N failed`; exits 1 if any check failed, 2 if the setup failed.
 #
 # Usage: tests/diff/modinfo.sh [6.1|6.12|all]      (default: all)
-# Environment: MODUTILS_CACHE (see tests/vm/README.md); MODINFO: the modinfo
+# Environment: MODUTILS_CACHE (see tests/lib/lib.sh); MODINFO: the modinfo
 # to test (default: `cargo build --release -p modinfo`, target/release/modinfo);
 # KEEP_SCRATCH=1 keeps the scratch trees (their path is logged).
 set -euo pipefail
@@ -67,45 +67,13 @@ same_modinfo() {
     return $bad
 }
 
-# instantiate: alias patterns on stdin -> concrete strings (* -> 0, ? -> a,
-# [class] -> its first character); negated classes are skipped.
-instantiate() {
-    awk '
-        function inst(p,   r, i, c, j, cls) {
-            r = ""
-            for (i = 1; i <= length(p); i++) {
-                c = substr(p, i, 1)
-                if (c == "*") r = r "0"
-                else if (c == "?") r = r "a"
-                else if (c == "[") {
-                    j = index(substr(p, i + 1), "]")
-                    if (j < 2) return ""
-                    cls = substr(p, i + 1, j - 1)
-                    if (cls ~ /^[!^]/) return ""
-                    r = r substr(cls, 1, 1)
-                    i += j
-                } else r = r c
-            }
-            return r
-        }
-        { q = inst($0); if (q != "") print q }'
-}
-
 # ------------------------------------------------------------ per kernel
 test_tree() {
     local s=$1 M f n
     local -a names paths sample unknown mixed aliases multi symbols builtins balias swapped dotko
     TROOT=$TREES/$s-root
     M=$TROOT/lib/modules/$KVER
-    rm -rf "$TROOT"
-    mkdir -p "$TROOT/lib/modules"
-    cp -al "$KDIR/lib/modules/$KVER" "$TROOT/lib/modules/"
-    for f in "$M"/modules.*; do
-        case "${f##*/}" in
-            modules.order | modules.builtin | modules.builtin.modinfo) ;;
-            *) rm -f "$f" ;;
-        esac
-    done
+    tree_copy "$TROOT"
     log "$s: kmod depmod -b (the indexes both modinfos read)"
     "$KDEPMOD" -b "$TROOT" "$KVER" || die "kmod depmod -b $TROOT $KVER failed"
 
@@ -252,10 +220,5 @@ test_bad_files() {
 }
 
 # ------------------------------------------------------------------- main
-for s in "${SERIES[@]}"; do
-    prepare_kernel "$s"
-    scratch_for_trees
-    test_tree "$s"
-done
-
-diff_summary
+each_tree test_tree
+summary

@@ -31,7 +31,7 @@
 # if the setup failed.
 #
 # Usage: tests/diff/modprobe.sh [6.1|6.12|all]      (default: all)
-# Environment: MODUTILS_CACHE (see tests/vm/README.md); MODPROBE: the modprobe
+# Environment: MODUTILS_CACHE (see tests/lib/lib.sh); MODPROBE: the modprobe
 # to test (default: `cargo build --release -p modprobe`,
 # target/release/modprobe); KEEP_SCRATCH=1 keeps the scratch dir.
 set -euo pipefail
@@ -43,8 +43,7 @@ diff_setup modprobe "${1:-all}" depmod
 command -v perl >/dev/null || die "perl not found"
 # Ours is run as .../obin/modprobe, so that getopt-style messages naming argv[0]
 # read the same once kmod's path is replaced.
-mkdir -p "$SCR/obin"
-ln -s "$OURS" "$SCR/obin/modprobe"
+tool_links "$SCR/obin" "$OURS" modprobe
 OMODPROBE=$SCR/obin/modprobe
 printf -- '-- stderr:\n' >"$SCR/sep"
 
@@ -72,8 +71,7 @@ run_batch() {
         printf '== %s\n' "${line//$'\t'/ }"
         if [ -n "$kcl" ]; then
             # FILE bind-mounted over /proc/cmdline in a private mount namespace.
-            unshare -m sh -c 'mount --bind "$1" /proc/cmdline && shift && exec "$@"' sh "$kcl" \
-                env "${e[@]}" "$tool" "${a[@]}" >"$t.o" 2>"$t.e" && rc=0 || rc=$?
+            in_ns --bind "$kcl" /proc/cmdline -- env "${e[@]}" "$tool" "${a[@]}" >"$t.o" 2>"$t.e" && rc=0 || rc=$?
         elif [ ${#e[@]} -gt 0 ] || [ -n "$cdir" ]; then
             (cd "${cdir:-.}" && exec env "${e[@]}" "$tool" "${a[@]}") >"$t.o" 2>"$t.e" && rc=0 || rc=$?
         else
@@ -364,20 +362,12 @@ EOF
 # ------------------------------------------------------------ per kernel
 test_tree() {
     local s=$1 T=$TREES/$1 M R D C C2 q f cat n
-    MDIR=$KDIR/lib/modules/$KVER
     M=$T/lib/modules/$KVER
     R=$SCR/$s
     C=$SCR/$s.conf1
     C2=$SCR/$s.conf2
     log "$s ($KVER): kmod's depmod indexes a copy of the tree"
-    rm -rf "$T"
-    mkdir -p "$T/lib/modules"
-    cp -al "$MDIR" "$T/lib/modules/"
-    for f in modules.dep modules.dep.bin modules.alias modules.alias.bin modules.softdep \
-        modules.weakdep modules.symbols modules.symbols.bin modules.builtin.bin \
-        modules.builtin.alias.bin modules.devname; do
-        rm -f "$M/$f"
-    done
+    tree_copy "$T"
     "$KDEPMOD" -b "$T" "$KVER" || die "kmod's depmod -b $T $KVER failed"
     D=(-d "$T" -S "$KVER")
 
@@ -616,10 +606,5 @@ split_transcript() {
 }
 
 # ------------------------------------------------------------------- main
-for s in "${SERIES[@]}"; do
-    prepare_kernel "$s"
-    scratch_for_trees
-    test_tree "$s"
-done
-
-diff_summary
+each_tree test_tree
+summary

@@ -31,52 +31,29 @@
 # `N passed, N failed`; exits 1 if any check failed, 2 if the setup failed.
 #
 # Usage: tests/diff/systemd-modprobe.sh
-# Environment: MODUTILS_CACHE (see tests/vm/README.md); MODPROBE: our
+# Environment: MODUTILS_CACHE (see tests/lib/lib.sh); MODPROBE: our
 # modprobe (default: `cargo build --release -p modprobe`).
 set -euo pipefail
 
-# The harness's machinery, and check/diff_summary (PASS/FAIL reporting).
-# shellcheck source=tests/diff/lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=tests/lib/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
 CHECK_LINES=60
 
 ensure_packages
-unshare -m true 2>/dev/null || die "cannot unshare a mount namespace (run as root)"
+ns_ready lib-modules
 THEIRS=$(command -v kmod) || die "kmod not found"
-if [ -n "${MODPROBE:-}" ]; then
-    OURS=$(cd "$(dirname "$MODPROBE")" && pwd)/$(basename "$MODPROBE")
-else
-    log "cargo build --release -p modprobe"
-    (cd "$ROOT" && cargo build --release --quiet -p modprobe >&2) || die "cargo build -p modprobe failed"
-    OURS=${CARGO_TARGET_DIR:-$ROOT/target}/release/modprobe
-fi
-[ -x "$OURS" ] || die "no modprobe at $OURS"
-
+OURS=$(our_tool MODPROBE "$RELEASE_DIR/modprobe" cargo_release modprobe)
 prepare_kernel 6.1
 RELEASE=$(uname -r)
-mkdir -p "$WORK"
-SCR=$(mktemp -d "$WORK/systemd-modprobe.XXXXXX")
-MADE_LIB_MODULES=0
-cleanup() {
-    rm -rf "$SCR"
-    [ "$MADE_LIB_MODULES" = 0 ] || rmdir /lib/modules 2>/dev/null || true
-}
-trap cleanup EXIT
-if [ ! -d /lib/modules ]; then
-    mkdir /lib/modules
-    MADE_LIB_MODULES=1
-fi
+make_scratch systemd-modprobe "$WORK" # on the cache's filesystem: hard links
 
 # Both as /sbin/modprobe would be: a program named modprobe.
-mkdir -p "$SCR/k" "$SCR/o"
-ln -s "$THEIRS" "$SCR/k/modprobe"
-ln -s "$THEIRS" "$SCR/k/depmod"
-ln -s "$OURS" "$SCR/o/modprobe"
+tool_links "$SCR/k" "$THEIRS" modprobe depmod
+tool_links "$SCR/o" "$OURS" modprobe
 
 log "kmod's depmod on a hard-linked copy of $KVER"
 T=$SCR/tree
-mkdir -p "$T/lib/modules"
-cp -al "$KDIR/lib/modules/$KVER" "$T/lib/modules/"
+tree_copy "$T"
 "$SCR/k/depmod" -b "$T" "$KVER"
 M=$T/lib/modules/$KVER
 BUILTIN=$(sed -n '1{s|.*/||; s|\.ko$||; p}' "$M/modules.builtin")
@@ -102,27 +79,14 @@ run() {
     local who=$1 rc
     shift
     echo "== modprobe $*"
-    # shellcheck disable=SC2016 # expanded by the inner sh
-    unshare -m sh -c '
-        set -e
-        mount --make-rprivate /
-        mount -t tmpfs none /lib/modules
-        mkdir "/lib/modules/$1"
-        mount --bind "$2" "/lib/modules/$1"
-        mount --bind "$3" /etc/modprobe.d
-        mount -t tmpfs none /sys/module
-        cp -a "$4"/. /sys/module/
-        shift 4
-        exec "$@"' sh "$RELEASE" "$M" "$SCR/modprobe.d" "$SCR/sys" \
+    in_ns --tree "$RELEASE" "$M" --bind "$SCR/modprobe.d" /etc/modprobe.d \
+        --tmpfs /sys/module --copy "$SCR/sys/." /sys/module/ -- \
         env ${ENVV:+"$ENVV"} "$SCR/$who/modprobe" "$@" >"$SCR/out" 2>"$SCR/err" && rc=0 || rc=$?
     cat "$SCR/out"
     echo "-- stderr:"
     cat "$SCR/err"
     echo "rc=$rc"
 }
-
-PASSED=0
-FAILED=0
 
 # both ARGS...: kmod's and our transcripts of one call, split into
 # $SCR/{k,o}.{rc,out,err}.
@@ -175,4 +139,4 @@ check "exit 0: an install command that succeeds" status 0 -abq ok-install
 check "exit 1: an unknown name" status 1 -abq no_such_module
 check "exit 1: a module the kernel refuses" status 1 -abq loop
 
-diff_summary
+summary

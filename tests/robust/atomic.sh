@@ -15,53 +15,30 @@
 # Prints the figures and PASS/FAIL per check; exits 1 if a check failed, 2 if the setup failed.
 #
 # Usage: tests/robust/atomic.sh [ITERATIONS]     (default 80; about a minute)
-# Environment: SEED (default 1), MODUTILS_CACHE (see tests/vm/README.md); DEPMOD: the depmod
+# Environment: SEED (default 1), MODUTILS_CACHE (see tests/lib/lib.sh); DEPMOD: the depmod
 # to test (default: `cargo build --release -p depmod`, target/release/depmod).
 set -euo pipefail
 
-# shellcheck source=tests/vm/harness.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../vm/harness.sh"
+# shellcheck source=tests/lib/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
+CHECK_LINES=30
 KILLER=$ROOT/tests/robust/killer.pl
 ITER=${1:-80}
 SEED=${SEED:-1}
 
 ensure_packages
 command -v perl >/dev/null || die "perl not found"
-if [ -n "${DEPMOD:-}" ]; then
-    DEPMOD=$(cd "$(dirname "$DEPMOD")" && pwd)/$(basename "$DEPMOD")
-else
-    log "cargo build --release -p depmod"
-    (cd "$ROOT" && cargo build --release --quiet -p depmod >&2) || die "cargo build failed"
-    DEPMOD=${CARGO_TARGET_DIR:-$ROOT/target}/release/depmod
-fi
-[ -x "$DEPMOD" ] || die "no depmod at $DEPMOD"
+DEPMOD=$(our_tool DEPMOD "$RELEASE_DIR/depmod" cargo_release depmod)
 
 prepare_kernel 6.1
-SCR=$(mktemp -d "${TMPDIR:-/tmp}/robust-atomic.XXXXXX")
-trap 'rm -rf "$SCR"' EXIT
+make_scratch robust-atomic
 T=$SCR/tree
 M=$T/lib/modules/$KVER
-mkdir -p "$T/lib/modules" "$SCR/aside"
-cp -al "$KDIR/lib/modules/$KVER" "$T/lib/modules/"
+mkdir -p "$SCR/aside"
+tree_copy "$T"
 TOGGLED=(kernel/drivers/net/mii.ko kernel/drivers/net/dummy.ko)
 FILES=(modules.dep modules.dep.bin modules.alias modules.alias.bin modules.softdep modules.symbols
     modules.symbols.bin modules.builtin.bin modules.builtin.alias.bin modules.devname)
-
-PASSED=0
-FAILED=0
-check() {
-    local name=$1 out=$SCR/check.out
-    shift
-    if "$@" >"$out" 2>&1; then
-        echo "PASS $name"
-        grep '^NOTE' "$out" | sed 's/^/    /' || true
-        PASSED=$((PASSED + 1))
-    else
-        echo "FAIL $name"
-        head -n 30 "$out" | sed 's/^/    /'
-        FAILED=$((FAILED + 1))
-    fi
-}
 
 STATE=A
 to_state() { # A | B
@@ -220,6 +197,4 @@ planted() {
 }
 check "symlinks planted at the temporary names: not followed, not removed, files written" planted
 
-log "done"
-echo "$PASSED passed, $FAILED failed"
-[ "$FAILED" = 0 ]
+summary

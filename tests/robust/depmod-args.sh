@@ -11,40 +11,29 @@
 # failed.
 #
 # Usage: tests/robust/depmod-args.sh          (about 30 seconds)
-# Environment: MODUTILS_CACHE (see tests/vm/README.md); DEPMOD: the depmod to test (default:
+# Environment: MODUTILS_CACHE (see tests/lib/lib.sh); DEPMOD: the depmod to test (default:
 # `cargo build --release -p depmod`, target/release/depmod).
 set -euo pipefail
 
-# shellcheck source=tests/diff/lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../diff/lib.sh"
+# shellcheck source=tests/lib/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
 
 ensure_packages
-if [ -n "${DEPMOD:-}" ]; then
-    DEPMOD=$(cd "$(dirname "$DEPMOD")" && pwd)/$(basename "$DEPMOD")
-else
-    log "cargo build --release -p depmod"
-    (cd "$ROOT" && cargo build --release --quiet -p depmod >&2) || die "cargo build failed"
-    DEPMOD=${CARGO_TARGET_DIR:-$ROOT/target}/release/depmod
-fi
-[ -x "$DEPMOD" ] || die "no depmod at $DEPMOD"
+DEPMOD=$(our_tool DEPMOD "$RELEASE_DIR/depmod" cargo_release depmod)
 
 prepare_kernel 6.1
-SCR=$(mktemp -d "${TMPDIR:-/tmp}/robust-depmod-args.XXXXXX")
-trap 'rm -rf "$SCR"' EXIT
+make_scratch robust-depmod-args
 T=$SCR/tree
 V=$KVER
 M=$T/lib/modules/$V
-mkdir -p "$T/lib/modules" "$SCR/bin"
-cp -al "$KDIR/lib/modules/$V" "$T/lib/modules/"
-ln -s "$DEPMOD" "$SCR/bin/depmod"
+tree_copy "$T"
+tool_links "$SCR/bin" "$DEPMOD" depmod
 printf 'not a module\n' >"$SCR/corrupt.ko"
 "$DEPMOD" -b "$T" "$V" 2>/dev/null || die "the first depmod run failed"
 [ -s "$M/modules.dep.bin" ] || die "no indexes after the first run"
-PASSED=0
-FAILED=0
 
 # state: every path under the tree with its type and, for files, a checksum (the first 16 hex
-# digits of its SHA-256), sorted by path: `f ./PATH SUM`, `d ./PATH`, `l ./PATH`.
+# digits of its SHA-256), one line each, sorted: `d ./PATH`, `f ./PATH SUM`, `l ./PATH`.
 state() {
     (cd "$T" && {
         find . ! -type f -printf '%y %p\n'
@@ -94,4 +83,4 @@ good_runs() {
 }
 check "two good runs after the mistakes leave the same tree" good_runs
 
-diff_summary
+summary

@@ -25,28 +25,24 @@
 # inputs are kept in $SWEEP_KEEP (default: a directory named on stderr).
 #
 # Usage: tests/robust/sweep.sh            (1 to 3 minutes on 2 cores, with the load)
-# Environment: SEED (default 1), MODUTILS_CACHE (see tests/vm/README.md), SWEEP_KEEP.
+# Environment: SEED (default 1), MODUTILS_CACHE (see tests/lib/lib.sh), SWEEP_KEEP.
 set -euo pipefail
 
-# shellcheck source=tests/vm/harness.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../vm/harness.sh"
-HERE_ROBUST=$ROOT/tests/robust
-MUTATE=$HERE_ROBUST/mutate.pl
+# shellcheck source=tests/lib/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
+CHECK_LINES=30
+MUTATE=$ROOT/tests/robust/mutate.pl
 SEED=${SEED:-1}
 
 ensure_packages
 command -v perl >/dev/null || die "perl not found"
 KMOD=$(command -v kmod) || die "kmod not found"
 
-log "cargo build --release -p modinfo -p modprobe -p depmod"
-(cd "$ROOT" && cargo build --release --quiet -p modinfo -p modprobe -p depmod >&2) ||
-    die "cargo build failed"
-BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release
+cargo_release modinfo modprobe depmod
+BIN=$RELEASE_DIR
 
-SCR=$(mktemp -d "${TMPDIR:-/tmp}/robust-sweep.XXXXXX")
+make_scratch robust-sweep
 KEEP=${SWEEP_KEEP:-$SCR.failures}
-cleanup() { rm -rf "$SCR"; }
-trap cleanup EXIT
 mkdir -p "$SCR/empty.d"
 
 # ------------------------------------------------------------------ running
@@ -55,8 +51,6 @@ REFUSED=0
 CRASHES=0
 HANGS=0
 SILENT=0
-FAILED_CHECKS=0
-PASSED_CHECKS=0
 
 # keep_input FILE...: copies the inputs of a failed run where they survive the cleanup.
 keep_input() {
@@ -103,21 +97,6 @@ run() {
     esac
     sed 's/^/    | /' "$SCR/err" | head -n 5
     keep_input "$input"
-}
-
-# check NAME FUNCTION ARGS...: a pass/fail check (output shown on failure).
-check() {
-    local name=$1 out=$SCR/check.out
-    shift
-    if "$@" >"$out" 2>&1; then
-        echo "PASS $name"
-        grep '^NOTE' "$out" | sed 's/^/    /' || true
-        PASSED_CHECKS=$((PASSED_CHECKS + 1))
-    else
-        echo "FAIL $name"
-        head -n 30 "$out" | sed 's/^/    /'
-        FAILED_CHECKS=$((FAILED_CHECKS + 1))
-    fi
 }
 
 # ------------------------------------------------------------------ modules
@@ -175,8 +154,8 @@ index_queries() {
             done
             ;;
         alias)
-            for q in $(awk '$1 == "alias" { print $2 }' "$m/modules.alias" | LC_ALL=C sort |
-                sed -e 's/\*/0/g' -e 's/?/a/g' -e 's/\[\([^]!^]\)[^]]*\]/\1/g' | grep -v '[][]' | first_last 2); do
+            for q in $(awk '$1 == "alias" { print $2 }' "$m/modules.alias" | LC_ALL=C sort | instantiate |
+                first_last 2); do
                 echo "mp -R $q"
                 echo "mp --show-depends $q"
                 echo "mi $q"
@@ -199,7 +178,7 @@ index_queries() {
             ;;
         builtin.alias)
             for q in $(tr '\0' '\n' <"$m/modules.builtin.modinfo" | sed -n 's/^[^.]*\.alias=//p' |
-                LC_ALL=C sort | sed -e 's/\*/0/g' -e 's/?/a/g' | grep -v '[][]' | first_last 2); do
+                LC_ALL=C sort | instantiate | first_last 2); do
                 echo "mp -R $q"
                 echo "mi $q"
             done
@@ -226,11 +205,10 @@ sweep_indexes() {
     local kind before f d
     # kmod's indexes of the 6.1 tree (module files hard-linked from the cache).
     IDX_REF=$SCR/idx-ref/lib/modules/$KVER
-    mkdir -p "$SCR/idx-ref/lib/modules"
-    cp -al "$MDIR" "$SCR/idx-ref/lib/modules/"
+    tree_copy "$SCR/idx-ref"
     log "kmod's depmod on $KVER"
-    ln -sf "$KMOD" "$SCR/depmod"
-    "$SCR/depmod" -b "$SCR/idx-ref" "$KVER" || die "kmod's depmod failed"
+    tool_links "$SCR/kbin" "$KMOD" depmod
+    "$SCR/kbin/depmod" -b "$SCR/idx-ref" "$KVER" || die "kmod's depmod failed"
     # The scratch module directory: the same files, one index at a time replaced.
     IDX_ROOT=$SCR/idx
     mkdir -p "$IDX_ROOT/lib/modules"
@@ -259,8 +237,7 @@ depmod_round() {
     local s=$1 round=$2 extra=${3:-} T M rel base f pick n=0 v limit=60
     T=$SCR/dm-$s-$round
     M=$T/lib/modules/$KVER
-    mkdir -p "$T/lib/modules"
-    cp -al "$MDIR" "$T/lib/modules/"
+    tree_copy "$T"
     : >"$SCR/damaged"
     # Every 97th module of modules.order, offset by the round, and 8 more chosen by the seed.
     {
@@ -361,8 +338,8 @@ MDIR=$KDIR/lib/modules/$KVER
 for m in "${MODS_612[@]}"; do sweep_module 6.12 "$m"; done
 depmod_round 6.12 1
 
-echo "runs $RUNS ($((RUNS - REFUSED - CRASHES - HANGS - SILENT)) exit 0, $REFUSED exit 1 with a message), crashes $CRASHES, hangs $HANGS, silent failures $SILENT; depmod checks: $PASSED_CHECKS passed, $FAILED_CHECKS failed (SEED=$SEED)"
-if [ $((CRASHES + HANGS + SILENT + FAILED_CHECKS)) != 0 ]; then
+echo "runs $RUNS ($((RUNS - REFUSED - CRASHES - HANGS - SILENT)) exit 0, $REFUSED exit 1 with a message), crashes $CRASHES, hangs $HANGS, silent failures $SILENT; depmod checks: $PASSED passed, $FAILED failed (SEED=$SEED)"
+if [ $((CRASHES + HANGS + SILENT + FAILED)) != 0 ]; then
     log "failing inputs kept in $KEEP"
     exit 1
 fi

@@ -14,11 +14,7 @@ set -euo pipefail
 # shellcheck source=tests/vm/harness.sh
 . "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
 
-case "${1:-all}" in
-    all) SERIES=(6.12 6.1) ;;
-    6.1 | 6.12) SERIES=("$1") ;;
-    *) die "usage: $0 [6.12|6.1|all]" ;;
-esac
+series_from "${1:-all}" 6.12 6.1
 
 # transcript LOG: the guest's part of the console, from the boot marker to the
 # result marker. The kernel's own messages are not in it: those of the boot

@@ -18,16 +18,9 @@ set -euo pipefail
 # shellcheck source=tests/vm/harness.sh
 . "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
 
-case "${1:-all}" in
-    all) SERIES=(6.1 6.12) ;;
-    6.1 | 6.12) SERIES=("$1") ;;
-    *) die "usage: $0 [6.1|6.12|all]" ;;
-esac
+series_from "${1:-all}"
 
 # ---------------------------------------------------------------- run + report
-PASSED=0
-FAILED=0
-
 boot_and_report() {
     local series=$1 out=$2 log=$2/serial.log rc name line status
     boot_guest "$out" "$log"
@@ -37,30 +30,26 @@ boot_and_report() {
         line=$(grep -a -m1 "^@@RESULT $name " "$log" || true)
         status=$(printf '%s\n' "$line" | awk '{print $3}')
         if [ "$status" = PASS ]; then
-            echo "PASS $series $name"
-            PASSED=$((PASSED + 1))
+            pass "$series $name"
         else
-            echo "FAIL $series $name"
+            fail "$series $name"
             [ -n "$line" ] || echo "    (scenario never reported a result)"
             # The scenario's output, from its BEGIN marker to its END marker.
             awk -v n="$name" '$0 == "@@BEGIN " n { on = 1; next }
                               $0 == "@@END " n { exit }
                               on { print "    | " $0 }' "$log"
-            FAILED=$((FAILED + 1))
         fi
     done
     if [ "$rc" = 0 ] && grep -aq '@@BOOTED' "$log" && grep -aq '^@@ALLDONE' "$log"; then
-        echo "PASS $series boot"
-        PASSED=$((PASSED + 1))
+        pass "$series boot"
     else
         if [ "$rc" = 124 ]; then
-            echo "FAIL $series boot (guest timed out after ${VM_TIMEOUT}s)"
+            fail "$series boot (guest timed out after ${VM_TIMEOUT}s)"
         else
-            echo "FAIL $series boot (qemu status $rc; guest did not boot or did not finish)"
+            fail "$series boot (qemu status $rc; guest did not boot or did not finish)"
         fi
         echo "    last lines of $log:"
         tail -n 30 "$log" | sed 's/^/    | /'
-        FAILED=$((FAILED + 1))
     fi
 }
 
@@ -75,6 +64,4 @@ for s in "${SERIES[@]}"; do
     boot_and_report "$s" "$out"
 done
 
-log "done"
-echo "$PASSED passed, $FAILED failed"
-[ "$FAILED" = 0 ]
+summary
