@@ -43,14 +43,24 @@ expect_rc() {
     if [ "$RC" = "$1" ]; then ok "exit status $1"; else bad "exit status $RC, expected $1"; fi
 }
 
-# expect_err_line LINE: stderr has LINE as one whole line.
-expect_err_line() {
-    if grep -qxF -- "$1" /tmp/run.err; then
-        ok "stderr has: $1"
+# expect_line err|out LINE: the last `run`'s stderr or stdout has LINE as one whole line;
+# expect_empty err|out: it is empty. expect_err_line, expect_out_line, expect_err_empty and
+# expect_out_empty say which.
+expect_line() {
+    if grep -qxF -- "$2" "/tmp/run.$1"; then
+        ok "$(stream_name "$1") has: $2"
     else
-        bad "stderr lacks the line: $1"
+        bad "$(stream_name "$1") lacks the line: $2"
     fi
 }
+expect_empty() {
+    if [ -s "/tmp/run.$1" ]; then bad "$(stream_name "$1") is not empty"; else ok "$(stream_name "$1") is empty"; fi
+}
+stream_name() { if [ "$1" = err ]; then echo stderr; else echo stdout; fi; }
+expect_err_line() { expect_line err "$1"; }
+expect_out_line() { expect_line out "$1"; }
+expect_err_empty() { expect_empty err; }
+expect_out_empty() { expect_empty out; }
 
 expect_err_contains() {
     if grep -qF -- "$1" /tmp/run.err; then
@@ -60,9 +70,6 @@ expect_err_contains() {
     fi
 }
 
-expect_err_empty() {
-    if [ -s /tmp/run.err ]; then bad "stderr is not empty"; else ok "stderr is empty"; fi
-}
 
 in_proc_modules() { grep -q "^$1 " /proc/modules; }
 
@@ -256,18 +263,6 @@ conf() {
     sed 's/^/    | /' "/etc/modprobe.d/$1.conf"
 }
 
-# expect_out_line LINE: stdout of the last `run` has LINE as one whole line.
-expect_out_line() {
-    if grep -qxF -- "$1" /tmp/run.out; then
-        ok "stdout has: $1"
-    else
-        bad "stdout lacks the line: $1"
-    fi
-}
-
-expect_out_empty() {
-    if [ -s /tmp/run.out ]; then bad "stdout is not empty"; else ok "stdout is empty"; fi
-}
 
 # expect_all_loaded / expect_none_loaded NAME...
 expect_all_loaded() {
