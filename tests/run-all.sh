@@ -2,30 +2,33 @@
 # Every test: formatting and lints, the hermetic unit tests, the differential tests against
 # Debian's kmod on this host (cargo test; tests/diff/depmod.sh, modinfo.sh, modprobe.sh and
 # kmod.sh on Debian's real module trees; tests/diff/cmdline.sh: every tool's command line
-# against kmod 30 and against kmod 34.2 in a Debian 13 root), real clients (systemd's `modprobe -abq`,
-# initramfs-tools' mkinitramfs: tests/diff/systemd-modprobe.sh, mkinitramfs.sh), the install
-# path (tests/install.sh), the shell completions (tests/completions.sh), the robustness sweeps (tests/robust/: damaged modules and
-# indexes, depmod killed while writing),
-# and the real-kernel tests in QEMU (Debian's 6.1 and 6.12 kernels).
+# against kmod 30 and against kmod 34.2 in a Debian 13 root), real clients (systemd's
+# `modprobe -abq`, initramfs-tools' mkinitramfs: tests/diff/systemd-modprobe.sh,
+# mkinitramfs.sh), the install path (tests/install.sh), the shell completions
+# (tests/completions.sh), the robustness sweeps (tests/robust/: damaged modules and indexes,
+# depmod killed while writing), and the real-kernel tests in QEMU (Debian's 6.1 and 6.12
+# kernels). This, with no argument, is the README's test command and CI's (.ci/run).
+#
+# tests/run-all.sh --quick: the tier for the edit-test loop: formatting, lints, cargo test, and
+# the differential tests on Debian's 6.1 tree only (depmod, modinfo, modprobe, kmod, systemd's
+# modprobe -abq).
+#
 # Installs what it needs on a fresh Debian machine (run as root). Downloads are cached in
 # ${MODUTILS_CACHE:-$HOME/.cache/modutils-rs}.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+# shellcheck source=tests/lib/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/lib.sh"
+cd "$ROOT"
 
-need=()
-command -v kmod >/dev/null || need+=(kmod)
-command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
-command -v cpio >/dev/null || need+=(cpio)
-[ -x /bin/busybox ] || need+=(busybox-static)
-command -v xz >/dev/null || need+=(xz-utils)
-command -v make >/dev/null || need+=(make)
-command -v gcc-12 >/dev/null || need+=(gcc-12)
-if [ ${#need[@]} -gt 0 ]; then
-  echo "== installing: ${need[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-  export MODUTILS_APT_UPDATED=1 # harness.sh: no second apt-get update
-fi
+case "${1:-}" in
+    "") QUICK=0 ;;
+    --quick) QUICK=1 ;;
+    *) die "usage: $0 [--quick]" ;;
+esac
+
+# Before cargo test: its differential tests run Debian's kmod. (After an apt-get update here,
+# MODUTILS_APT_UPDATED=1 spares the suites a second one.)
+ensure_packages
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
@@ -33,6 +36,15 @@ echo "== cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 echo "== cargo test (unit + differential against kmod)"
 cargo test --workspace --quiet
+if [ "$QUICK" = 1 ]; then
+    echo "== depmod, modinfo, modprobe, kmod, systemd's modprobe -abq against Debian's kmod on Debian's 6.1 tree"
+    tests/diff/depmod.sh 6.1
+    tests/diff/modinfo.sh 6.1
+    tests/diff/modprobe.sh 6.1
+    tests/diff/kmod.sh 6.1
+    tests/diff/systemd-modprobe.sh
+    exit 0
+fi
 echo "== depmod against Debian's kmod depmod on Debian's 6.1 and 6.12 module trees"
 tests/diff/depmod.sh all
 echo "== modinfo against Debian's kmod modinfo on Debian's 6.1 and 6.12 module trees"
