@@ -6,48 +6,28 @@
 
 use std::os::unix::fs::symlink;
 use std::path::Path;
-use std::process::Command;
 
 use common::elf::builder::ModuleBuilder;
 use common::elf::{Class, Endian, SIGNATURE_MAGIC};
-use tests::{kmod_tool, TempDir};
+use tests::{kmod_tool, Runner, TempDir};
 
 const MODINFO: &str = env!("CARGO_BIN_EXE_modinfo");
 
-/// Runs `bin args` in `dir`: (exit code, stdout, stderr).
-fn run(bin: &Path, dir: &Path, args: &[&str]) -> (i32, Vec<u8>, String) {
-    let out = Command::new(bin)
-        .args(args)
-        .current_dir(dir)
-        .env("LC_ALL", "C")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", bin.display()));
-    let code = out
-        .status
-        .code()
-        .unwrap_or_else(|| panic!("{} {args:?} was killed", bin.display()));
-    (
-        code,
-        out.stdout,
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 /// Ours and kmod's on the same arguments in `dir`: identical exit code, stdout and stderr.
 fn same(dir: &Path, args: &[&str]) {
-    let ours = run(Path::new(MODINFO), dir, args);
-    let kmod = run(&kmod_tool("modinfo"), dir, args);
+    let ours = Runner::new(Path::new(MODINFO)).in_dir(dir).raw(args);
+    let kmod = Runner::new(&kmod_tool("modinfo")).in_dir(dir).raw(args);
     assert!(
-        !ours.2.contains("panicked"),
+        !ours.stderr.contains("panicked"),
         "{args:?} panicked: {}",
-        ours.2
+        ours.stderr
     );
     assert_eq!(
-        (ours.0, String::from_utf8_lossy(&ours.1), &ours.2),
-        (kmod.0, String::from_utf8_lossy(&kmod.1), &kmod.2),
+        ours.text(),
+        kmod.text(),
         "modinfo {args:?}: (exit code, stdout, stderr), ours then kmod's"
     );
-    assert_eq!(ours.1, kmod.1, "modinfo {args:?}: stdout bytes");
+    assert_eq!(ours.stdout, kmod.stdout, "modinfo {args:?}: stdout bytes");
 }
 
 fn fixture(name: &str) -> Vec<u8> {

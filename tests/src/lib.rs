@@ -10,7 +10,7 @@ use std::process::Command;
 /// What a finished process printed and returned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
-    /// Exit code (`-1` when killed by a signal).
+    /// Exit code.
     pub code: i32,
     /// Standard output.
     pub stdout: String,
@@ -18,25 +18,86 @@ pub struct Outcome {
     pub stderr: String,
 }
 
-/// Runs `bin` with `args` and collects its outcome. argv\[0\] is `bin`'s file name, so that
-/// messages that show it (getopt's) read the same for our tool and kmod's. Panics (failing the
-/// test) if it can't start or dies from a signal: a tool must always exit.
-pub fn run(bin: &Path, args: &[&str]) -> Outcome {
-    let out = Command::new(bin)
-        .arg0(bin.file_name().unwrap_or(bin.as_os_str()))
-        .args(args)
-        .env("LC_ALL", "C")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", bin.display()));
-    let code = out
-        .status
-        .code()
-        .unwrap_or_else(|| panic!("{} {args:?} was killed: {:?}", bin.display(), out.status));
-    Outcome {
-        code,
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+/// The same, with standard output as the bytes printed (modinfo prints a module's strings as
+/// they are, not necessarily UTF-8).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawOutcome {
+    /// Exit code.
+    pub code: i32,
+    /// Standard output, byte for byte.
+    pub stdout: Vec<u8>,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl RawOutcome {
+    /// The outcome with standard output as text (invalid UTF-8 replaced).
+    pub fn text(&self) -> Outcome {
+        Outcome {
+            code: self.code,
+            stdout: String::from_utf8_lossy(&self.stdout).into_owned(),
+            stderr: self.stderr.clone(),
+        }
     }
+}
+
+/// How to run a tool: `Runner::new(bin)`, optionally `.in_dir(dir)`, then `.outcome(args)` or
+/// `.raw(args)`. argv\[0\] is `bin`'s file name, so that messages that show it (getopt's) read
+/// the same for our tool and kmod's; the environment has `LC_ALL=C`. A process that can't start
+/// or dies from a signal fails the test: a tool must always exit.
+#[derive(Debug, Clone, Copy)]
+pub struct Runner<'a> {
+    bin: &'a Path,
+    dir: Option<&'a Path>,
+}
+
+impl<'a> Runner<'a> {
+    /// Runs `bin` in the test's working directory.
+    pub fn new(bin: &'a Path) -> Self {
+        Runner { bin, dir: None }
+    }
+
+    /// Runs it in `dir` instead.
+    pub fn in_dir(self, dir: &'a Path) -> Self {
+        Runner {
+            dir: Some(dir),
+            ..self
+        }
+    }
+
+    /// Runs it with `args`; standard output as bytes.
+    pub fn raw(&self, args: &[&str]) -> RawOutcome {
+        let bin = self.bin;
+        let mut cmd = Command::new(bin);
+        cmd.arg0(bin.file_name().unwrap_or(bin.as_os_str()))
+            .args(args)
+            .env("LC_ALL", "C");
+        if let Some(dir) = self.dir {
+            cmd.current_dir(dir);
+        }
+        let out = cmd
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", bin.display()));
+        let code = out
+            .status
+            .code()
+            .unwrap_or_else(|| panic!("{} {args:?} was killed: {:?}", bin.display(), out.status));
+        RawOutcome {
+            code,
+            stdout: out.stdout,
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Runs it with `args`; standard output as text (invalid UTF-8 replaced).
+    pub fn outcome(&self, args: &[&str]) -> Outcome {
+        self.raw(args).text()
+    }
+}
+
+/// Runs `bin` with `args` and collects its outcome: `Runner::new(bin).outcome(args)`.
+pub fn run(bin: &Path, args: &[&str]) -> Outcome {
+    Runner::new(bin).outcome(args)
 }
 
 /// Debian kmod's tool `name` (`insmod`, `rmmod`, ...). Fails the test when kmod is missing: the
