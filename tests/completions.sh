@@ -86,7 +86,9 @@ FAKE_LOADED="dummy fat snd_hda_intel vfat"
 # ---- the options each tool takes, from its table in the sources ----
 cat >"$D/opts.pl" <<'EOF'
 # opts.pl FILE CONST: the options of `pub const CONST` in FILE, one per line (-x, --long),
-# without those marked .compat(); for CONST=COMMANDS the command names.
+# without those marked .compat(); for CONST=COMMANDS the command names. An entry is
+# Opt::flag(...), Opt::value(...) or one of common/src/getopt.rs's shorthands for a flag
+# (Opt::version(KEY), Opt::help(KEY): read there).
 my ($file, $const) = @ARGV;
 open my $fh, '<', $file or die "$file: $!";
 my $src = do { local $/; <$fh> };
@@ -99,9 +101,17 @@ if ($const eq 'COMMANDS') {
 my $str = qr/"(?:[^"\\]|\\[\s\S])*"/;
 my $args;
 $args = qr/\((?:$str|'(?:[^'\\]|\\.)'|[^()"']++|(??{$args}))*\)/;
+my %shorthand;
+{
+    open my $g, '<', 'common/src/getopt.rs' or die "common/src/getopt.rs: $!";
+    my $gs = do { local $/; <$g> };
+    $shorthand{$1} = $2 while $gs =~ /pub const fn (\w+)\(key: K\) -> Opt<K> \{\s*Opt::flag\s*($args)/g;
+}
 my $n = 0;
-while ($body =~ /Opt::(?:flag|value)\s*($args)(\s*\.compat\(\))?/g) {
-    my ($a, $compat) = ($1, $2);
+while ($body =~ /Opt::(\w+)\s*($args)(\s*\.compat\(\))?/g) {
+    my ($fn, $a, $compat) = ($1, $2, $3);
+    next unless $fn eq 'flag' || $fn eq 'value' || exists $shorthand{$fn};
+    $a = $shorthand{$fn} if exists $shorthand{$fn};
     $n++;
     next if $compat;
     $a =~ /^\(\s*(None|Some\('(.)'\))\s*,\s*(None|Some\("([^"]+)"\))/ or die "$file: cannot read $a\n";
@@ -110,17 +120,19 @@ while ($body =~ /Opt::(?:flag|value)\s*($args)(\s*\.compat\(\))?/g) {
 }
 $n or die "$file: no option in $const\n";
 EOF
-table() { perl "$D/opts.pl" "$1" "$2" | tr '\n' ' '; }
+# table CRATE CONST: the options of `pub const CONST` in the crate's sources, wherever it is.
+table() {
+    local file
+    file=$(grep -rlE "pub const $2\b" "$1/src" | head -n 1)
+    [ -n "$file" ] || die "no pub const $2 in $1/src"
+    perl "$D/opts.pl" "$file" "$2" | tr '\n' ' '
+}
 declare -A OPTS
-OPTS[insmod]=$(table insmod/src/lib.rs OPTIONS)
-OPTS[rmmod]=$(table rmmod/src/lib.rs OPTIONS)
-OPTS[lsmod]=$(table lsmod/src/lib.rs OPTIONS)
-OPTS[modprobe]=$(table modprobe/src/lib.rs OPTIONS)
-OPTS[depmod]=$(table depmod/src/lib.rs OPTIONS)
-OPTS[modinfo]=$(table modinfo/src/cli.rs OPTIONS)
-OPTS[kmod]=$(table kmod/src/lib.rs OPTIONS)
-OPTS[static-nodes]=$(table kmod/src/lib.rs STATIC_NODES_OPTIONS)
-COMMANDS=$(table kmod/src/lib.rs COMMANDS)
+for t in insmod rmmod lsmod modprobe depmod modinfo kmod; do
+    OPTS[$t]=$(table "$t" OPTIONS)
+done
+OPTS[static-nodes]=$(table kmod STATIC_NODES_OPTIONS)
+COMMANDS=$(table kmod COMMANDS)
 # What the tables say, so that a broken extraction fails here rather than passing silently.
 tables_read() {
     [[ " ${OPTS[modprobe]} " == *" --show-depends "* && " ${OPTS[modprobe]} " == *" -S "* ]] &&
