@@ -64,7 +64,7 @@ MAN5 := modprobe.d depmod.d modules.dep modules.dep.bin
 PACKAGES := $(addprefix -p ,$(PROGRAMS))
 COMPLETIONS := target/completions
 
-# The static recipe of the QEMU harness (tests/vm/harness.sh): crt-static with an explicit
+# The static recipe of the test harness (cargo_static in tests/lib/build.sh): crt-static with an explicit
 # --target, so RUSTFLAGS reach the tools but not build scripts or proc macros.
 STATIC_FLAGS := -C target-feature=+crt-static
 ifeq ($(STATIC),1)

@@ -8,7 +8,7 @@
 # (kept between runs, not committed); crashes land in fuzz/artifacts/TARGET/. A crashing input
 # belongs in common/tests-data/fuzz-regressions/TARGET/ once fixed (see README.md).
 # Seeds: small synthetic modules (fuzz/examples/builder_seeds.rs), the test data of common/, and,
-# when the kernel cache of tests/vm/harness.sh is there, a few small Debian modules.
+# when the kernel cache of tests/lib/kernels.sh is there, a few small Debian modules.
 set -euo pipefail
 cd "$(dirname "$0")"
 FUZZ=$PWD
