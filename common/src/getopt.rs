@@ -76,6 +76,16 @@ impl<K> Opt<K> {
         Opt::flag(Some('h'), Some("help"), key, "print this help and exit")
     }
 
+    /// `-s`, `--syslog`, as insmod, rmmod, lsmod and modprobe have it.
+    pub const fn syslog(key: K) -> Opt<K> {
+        Opt::flag(
+            Some('s'),
+            Some("syslog"),
+            key,
+            "report errors to syslog, not stderr",
+        )
+    }
+
     /// A flag `-s, --long`.
     pub const fn flag(
         short: Option<char>,

@@ -37,12 +37,7 @@ pub const OPTIONS: Options<Key> = Options {
             Key::Force,
             "load even when the version magic or symbol versions don't match (dangerous)",
         ),
-        Opt::flag(
-            Some('s'),
-            Some("syslog"),
-            Key::Syslog,
-            "report errors to syslog, not stderr",
-        ),
+        Opt::syslog(Key::Syslog),
         Opt::flag(
             Some('v'),
             Some("verbose"),

@@ -26,12 +26,7 @@ pub enum Key {
 /// usage error).
 pub const OPTIONS: Options<Key> = Options {
     opts: &[
-        Opt::flag(
-            Some('s'),
-            Some("syslog"),
-            Key::Syslog,
-            "report errors to syslog, not stderr",
-        ),
+        Opt::syslog(Key::Syslog),
         Opt::flag(
             Some('v'),
             Some("verbose"),

@@ -210,12 +210,7 @@ pub const OPTIONS: Options<Key> = Options {
             Key::SetVersion,
             "use kernel VERSION, not `uname -r`",
         ),
-        Opt::flag(
-            Some('s'),
-            Some("syslog"),
-            Key::Syslog,
-            "report errors to syslog, not stderr",
-        ),
+        Opt::syslog(Key::Syslog),
         Opt::flag(Some('q'), Some("quiet"), Key::Quiet, "print no messages"),
         Opt::flag(
             Some('v'),

@@ -37,12 +37,7 @@ pub const OPTIONS: Options<Key> = Options {
             Key::Force,
             "remove even a module in use (needs CONFIG_MODULE_FORCE_UNLOAD; dangerous)",
         ),
-        Opt::flag(
-            Some('s'),
-            Some("syslog"),
-            Key::Syslog,
-            "report errors to syslog, not stderr",
-        ),
+        Opt::syslog(Key::Syslog),
         Opt::flag(
             Some('v'),
             Some("verbose"),
