@@ -52,7 +52,7 @@ fish_dir() {
 same_files() { diff <(expected "$@") <(files "$1"); }
 
 # The first line is kmod's (the release whose behaviour we follow), the last ours.
-version_ok() { [ "$(sed -n 1p <<<"$1")" = "kmod version 30" ] && [ "$(sed -n 3p <<<"$1")" = "modutils-rs $VERSION" ]; }
+version_ok() { [ "$(sed -n 1p <<<"$1")" = "kmod version 34.2" ] && [ "$(sed -n 3p <<<"$1")" = "modutils-rs $VERSION" ]; }
 
 tools_run() {
     local root=$1 b=$2 s=$3 t out

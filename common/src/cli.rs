@@ -8,12 +8,12 @@ use std::os::unix::net::UnixDatagram;
 use crate::report::{Level, Report, ReportExt};
 
 /// The kmod release whose behaviour the tools follow, for the first line of `-V`.
-pub const KMOD_VERSION: &str = "30";
+pub const KMOD_VERSION: &str = "34.2";
 
-/// What this build supports, in kmod's notation (kmod 30's second line of `-V`): module
+/// What this build supports, in kmod 34.2's notation (its second line of `-V`): module
 /// compression with zstd, xz and gzip (zlib), and signatures read (kmod reads them with
-/// libcrypto); kmod 30's experimental commands are not built.
-pub const FEATURES: &str = "+ZSTD +XZ +ZLIB +LIBCRYPTO -EXPERIMENTAL";
+/// OpenSSL).
+pub const FEATURES: &str = "+ZSTD +XZ +ZLIB +OPENSSL";
 
 /// `-V` / `--version` of every tool: kmod's two lines (scripts read the version from the first
 /// and the features from the second), then our own name and version.

@@ -16,11 +16,12 @@ fn link(dir: &TempDir, name: &str) -> PathBuf {
     path
 }
 
-/// `-V` of every tool: kmod's first line (the kmod release followed), the features of this
-/// build in kmod's notation, then our name and version.
+/// `-V` of every tool: kmod 34.2's first line (the kmod release followed; tests/diff/cmdline.sh
+/// compares it with kmod 34.2's own), the features of this build in kmod's notation, then our
+/// name and version.
 fn version_text() -> String {
     format!(
-        "kmod version 30\n+ZSTD +XZ +ZLIB +LIBCRYPTO -EXPERIMENTAL\nmodutils-rs {}\n",
+        "kmod version 34.2\n+ZSTD +XZ +ZLIB +OPENSSL\nmodutils-rs {}\n",
         env!("CARGO_PKG_VERSION")
     )
 }
@@ -28,7 +29,6 @@ fn version_text() -> String {
 #[test]
 fn each_link_is_its_tool() {
     let dir = TempDir::new("kmod-multicall");
-    let kmod_first_line = run(&kmod_tool("kmod"), &["--version"]);
     for tool in kmod::TOOLS {
         let path = link(&dir, tool.name);
         let out = run(&path, &["--version"]);
@@ -37,11 +37,6 @@ fn each_link_is_its_tool() {
             (0, &version_text()),
             "{} --version",
             tool.name
-        );
-        assert_eq!(
-            out.stdout.lines().next(),
-            kmod_first_line.stdout.lines().next(),
-            "kmod 30's first line"
         );
         let help = run(&path, &["--help"]);
         assert!(

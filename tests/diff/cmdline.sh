@@ -186,16 +186,16 @@ helpish() {
     if [ ! -s "$k.out" ] && [ -s "$o.out" ]; then echo "ours printed on stdout, kmod nothing"; return 1; fi
 }
 
-# versionish KMOD OURS SIDE: -V: status and stderr as kmod's; our three lines; on the kmod 30
+# versionish KMOD OURS SIDE: -V: status and stderr as kmod's; our three lines; on the kmod 34.2
 # side, its first line is ours.
 versionish() {
     local k=$SCR/res/$1 o=$SCR/res/$2
     cmp -s "$k.rc" "$o.rc" || { echo "status differs"; return 1; }
     cmp -s "$k.err" "$o.err" || { diff "$k.err" "$o.err"; return 1; }
     if [ "$(cat "$o.rc")" = 0 ]; then
-        printf 'kmod version 30\n+ZSTD +XZ +ZLIB +LIBCRYPTO -EXPERIMENTAL\nmodutils-rs %s\n' \
+        printf 'kmod version 34.2\n+ZSTD +XZ +ZLIB +OPENSSL\nmodutils-rs %s\n' \
             "$(sed -n 's/^version = "\(.*\)"/\1/p' "$ROOT/Cargo.toml" | head -n 1)" | diff - "$o.out" || return 1
-        if [ "$3" = 30 ]; then
+        if [ "$3" = 34 ]; then
             [ "$(head -n 1 "$k.out")" = "$(head -n 1 "$o.out")" ] || { echo "first line differs"; return 1; }
         fi
     fi
