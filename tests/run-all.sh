@@ -3,11 +3,12 @@
 # Debian's kmod on this host (cargo test; tests/diff/depmod.sh, modinfo.sh, modprobe.sh and
 # kmod.sh on Debian's real module trees; tests/diff/cmdline.sh: every tool's command line
 # against kmod 30 and against kmod 34.2 in a Debian 13 root), real clients (systemd's
-# `modprobe -abq`, initramfs-tools' mkinitramfs: tests/diff/systemd-modprobe.sh,
-# mkinitramfs.sh), the install path (tests/install.sh), the shell completions
-# (tests/completions.sh), the robustness sweeps (tests/robust/: damaged modules and indexes,
-# depmod killed while writing), and the real-kernel tests in QEMU (Debian's 6.1 and 6.12
-# kernels). This, with no argument, is the README's test command and CI's (.ci/run).
+# `modprobe -abq`, initramfs-tools' mkinitramfs on Debian 12 and in the Debian 13 root:
+# tests/diff/systemd-modprobe.sh, mkinitramfs.sh), the install path (tests/install.sh), the
+# shell completions (tests/completions.sh), the robustness sweeps (tests/robust/: damaged
+# modules and indexes, depmod killed while writing), and the real-kernel tests in QEMU
+# (Debian's 6.1 and 6.12 kernels). This, with no argument, is the README's test command and
+# CI's (.ci/run).
 #
 # tests/run-all.sh --quick: the tier for the edit-test loop: formatting, lints, cargo test, and
 # the differential tests on Debian's 6.1 tree only (depmod, modinfo, modprobe, kmod, systemd's
@@ -57,8 +58,8 @@ echo "== kmod static-nodes and kmod list against Debian's kmod (6.1 and 6.12 tre
 tests/diff/kmod.sh all
 echo "== systemd's modprobe@.service command line (modprobe -abq) against Debian's kmod"
 tests/diff/systemd-modprobe.sh
-echo "== initramfs-tools' mkinitramfs with our modprobe, depmod and modinfo, against kmod's"
-tests/diff/mkinitramfs.sh all
+echo "== initramfs-tools' mkinitramfs with our modprobe, depmod and modinfo, against kmod's (Debian 12: kmod 30, 6.1; Debian 13 root: kmod 34.2, 6.12)"
+tests/diff/mkinitramfs.sh all all
 echo "== make install / uninstall (DESTDIR, PREFIX, SBINDIR, MULTICALL, STATIC)"
 tests/install.sh
 echo "== bash, zsh and fish completions, and where make install puts them"

@@ -63,12 +63,35 @@ ensure_packages() {
     fi
 }
 
-# ensure_trixie_root: sets TRIXIE, a Debian 13 root with kmod (debootstrap --variant=minbase,
-# from the mirror this machine's apt uses), made once and kept in the cache: the kmod 34.2
-# oracle, run with chroot. A root whose debootstrap didn't finish is made again.
+# The Debian 13 root's packages: kmod (34.2, the oracle), and initramfs-tools with what Debian
+# 13 recommends for it, busybox and zstd (the real client of tests/diff/mkinitramfs.sh). A new
+# root gets them from debootstrap (--include, with their dependencies); a root made before this
+# list grew gets what it lacks with apt-get in the root.
+TRIXIE_PACKAGES=(kmod initramfs-tools busybox zstd)
+
+# ensure_trixie_root: sets TRIXIE, a Debian 13 root with $TRIXIE_PACKAGES (debootstrap
+# --variant=minbase, from the mirror this machine's apt uses), made once and kept in the cache:
+# kmod 34.2 and Debian 13's clients, run with chroot. A root whose debootstrap didn't finish is
+# made again; a package missing from a root made before is installed into it (`apt-get update`
+# and `apt-get install --no-install-recommends` in the root; what is installed stays as it
+# is). Suites run at the same time: one at a time checks, makes or extends the root, holding
+# an exclusive flock on $CACHE/trixie-root.lock; the others wait. Running tools in the root needs
+# no lock: installing packages leaves kmod alone.
 ensure_trixie_root() {
     TRIXIE=$CACHE/trixie-root
-    [ -f "$TRIXIE/.stamp" ] && [ -x "$TRIXIE/usr/bin/kmod" ] && return 0
+    mkdir -p "$CACHE"
+    local lock
+    exec {lock}>"$CACHE/trixie-root.lock"
+    flock "$lock"
+    if [ ! -f "$TRIXIE/.stamp" ] || [ ! -x "$TRIXIE/usr/bin/kmod" ]; then
+        trixie_debootstrap
+    fi
+    trixie_install_missing
+    exec {lock}>&-
+}
+
+# trixie_debootstrap: makes $TRIXIE afresh (ensure_trixie_root, holding the lock).
+trixie_debootstrap() {
     install_missing debootstrap=debootstrap
     local mirror
     mirror=$(awk '$1 == "URIs:" && $2 ~ /\/debian\/?$/ { print $2; exit }' \
@@ -76,11 +99,34 @@ ensure_trixie_root() {
     [ -n "$mirror" ] || mirror=$(awk '$1 == "deb" && $3 !~ /security/ { print $2; exit }' \
         /etc/apt/sources.list 2>/dev/null || true)
     mirror=${mirror:-http://deb.debian.org/debian}
-    log "debootstrap trixie (kmod 34.2) from $mirror"
+    log "debootstrap trixie (${TRIXIE_PACKAGES[*]}) from $mirror"
     rm -rf "$TRIXIE"
-    mkdir -p "$CACHE"
-    debootstrap --variant=minbase --include=kmod trixie "$TRIXIE" "$mirror" >"$CACHE/trixie-debootstrap.log" 2>&1 ||
+    debootstrap --variant=minbase --include="$(IFS=,; echo "${TRIXIE_PACKAGES[*]}")" trixie \
+        "$TRIXIE" "$mirror" >"$CACHE/trixie-debootstrap.log" 2>&1 ||
         die "debootstrap trixie failed (log: $CACHE/trixie-debootstrap.log)"
     chroot "$TRIXIE" kmod --version | head -n 1 >"$TRIXIE/.stamp"
     log "trixie root: $(cat "$TRIXIE/.stamp")"
+}
+
+# trixie_install_missing: installs the packages of $TRIXIE_PACKAGES that $TRIXIE lacks
+# (ensure_trixie_root, holding the lock). A policy-rc.d that says no keeps the packages'
+# scripts from starting services.
+trixie_install_missing() {
+    local missing=() p
+    for p in "${TRIXIE_PACKAGES[@]}"; do
+        [ "$(chroot "$TRIXIE" dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null)" = installed ] ||
+            missing+=("$p")
+    done
+    [ ${#missing[@]} -gt 0 ] || return 0
+    log "installing into the Debian 13 root: ${missing[*]}"
+    if [ ! -e "$TRIXIE/usr/sbin/policy-rc.d" ]; then
+        printf '#!/bin/sh\nexit 101\n' >"$TRIXIE/usr/sbin/policy-rc.d"
+        chmod 755 "$TRIXIE/usr/sbin/policy-rc.d"
+    fi
+    {
+        chroot "$TRIXIE" apt-get update -qq &&
+            chroot "$TRIXIE" env DEBIAN_FRONTEND=noninteractive \
+                apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    } >"$CACHE/trixie-apt.log" 2>&1 || die "apt-get install ${missing[*]} in $TRIXIE failed (log: $CACHE/trixie-apt.log)"
+    log "installed into the Debian 13 root: ${missing[*]}"
 }
