@@ -7,7 +7,7 @@ use common::cli::{print_text, print_version, Reporter};
 use common::context::Context;
 use common::file::ModuleFile;
 use common::getopt::{Opt, Options, Order};
-use common::kernel::load::{insert, ForceOptions};
+use common::kernel::load::{insert, ForceOptions, LoadOptions, Trace};
 use common::report::ReportExt;
 use nix::errno::Errno;
 
@@ -118,12 +118,15 @@ fn run(args: &Args, report: &Reporter) -> i32 {
             return 1;
         }
     };
-    let force = ForceOptions {
-        modversions: args.force,
-        vermagic: args.force,
+    let opts = LoadOptions {
+        force: ForceOptions {
+            modversions: args.force,
+            vermagic: args.force,
+        },
+        trace: Trace::Methods,
     };
     let params = common::params::join(&args.params);
-    match insert(&Context::system(), &module, &params, force, report) {
+    match insert(&Context::system(), &module, &params, opts, report) {
         Ok(_) => 0,
         Err(e) => {
             if e.errno() == Some(Errno::ENOENT) {

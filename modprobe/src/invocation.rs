@@ -12,12 +12,12 @@ use common::command_chain::{CommandChain, CommandKind};
 use common::context::Context;
 use common::error::errno_text;
 use common::file::ModuleFile;
-use common::kernel::load::{insert, ForceOptions, LoadError};
+use common::kernel::load::{insert, ForceOptions, LoadError, LoadOptions, Trace};
 use common::kernel::state::{holders, initstate, refcnt, InitState};
 use common::kernel::syscall::delete_module;
 use common::modprobe::{Lookup, Planner, Step, Target};
 use common::name;
-use common::report::{Discard, ReportExt};
+use common::report::ReportExt;
 use nix::errno::Errno;
 
 use crate::args::Args;
@@ -166,9 +166,14 @@ impl Invocation<'_> {
     /// Carries a load plan out: each step unless its module is already in the kernel.
     fn execute(&self, target: &str, plan: &[Step]) -> i32 {
         let args = self.args;
-        let force = ForceOptions {
-            modversions: args.force || args.force_modversion,
-            vermagic: args.force || args.force_vermagic,
+        // Of the load path's messages, only a fallback to user-space decompression is said
+        // (under -v): kmod's -v lines are the rest.
+        let opts = LoadOptions {
+            force: ForceOptions {
+                modversions: args.force || args.force_modversion,
+                vermagic: args.force || args.force_vermagic,
+            },
+            trace: Trace::FallbackOnly,
         };
         let needed: HashSet<String> = match self.planner.indexes.dep(target) {
             Ok(Some(entry)) => entry.deps.iter().map(|d| name::from_path(d)).collect(),
@@ -215,7 +220,7 @@ impl Invocation<'_> {
                 Step::Insmod { path, options, .. } => match ModuleFile::open(path) {
                     Err(e) => Some(e.reason()),
                     Ok(file) => {
-                        match insert(&self.ctx, &file, options.trim_end(), force, &Discard) {
+                        match insert(&self.ctx, &file, options.trim_end(), opts, self.report) {
                             Ok(_) => None,
                             // Loaded by someone else meanwhile (udev does this at boot): fine.
                             Err(e)

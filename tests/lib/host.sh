@@ -40,7 +40,7 @@ install_missing() {
 
 # ensure_packages: what the kernel-tree and QEMU suites need, all of it installed when any is
 # missing: QEMU, cpio, static busybox (the initramfs needs the static binary, not just any
-# busybox), gcc-12 and make (test modules), xz, Debian's kmod (the oracle, also packed into the
+# busybox), gcc-12 and make (test modules), xz and zstd (the VM's recompressed modules), Debian's kmod (the oracle, also packed into the
 # guest), binutils, and the libraries linux-kbuild's prebuilt tools (modpost, objtool) link.
 ensure_packages() {
     local missing=() p
@@ -49,6 +49,7 @@ ensure_packages() {
     command -v gcc-12 >/dev/null || missing+=(gcc-12)
     command -v make >/dev/null || missing+=(make)
     command -v xz >/dev/null || missing+=(xz-utils)
+    command -v zstd >/dev/null || missing+=(zstd)
     command -v modinfo >/dev/null || missing+=(kmod)
     command -v kmod >/dev/null || missing+=(kmod)
     command -v depmod >/dev/null || missing+=(kmod)
@@ -58,7 +59,7 @@ ensure_packages() {
     done
     if [ ${#missing[@]} -gt 0 ]; then
         log "missing: ${missing[*]}"
-        apt_install qemu-system-x86 cpio busybox-static gcc-12 make xz-utils kmod binutils \
+        apt_install qemu-system-x86 cpio busybox-static gcc-12 make xz-utils zstd kmod binutils \
             libelf1 libssl3 zlib1g
     fi
 }

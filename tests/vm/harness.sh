@@ -103,6 +103,45 @@ add_kmod_oracle() {
     done
 }
 
+# add_fallback_modules SRC MODS: /testmods/fallback/, for compressed_fallback (6.12): modules
+# compressed the ways the kernel's own decoder may refuse, from SRC (Debian's dummy.ko.xz) and
+# MODS/mt_params.ko, each checked with xz -lvv / zstd -lv; the checks go to lvv.txt.
+#   dummy.ko.xz               `xz -d`, then `xz` with its defaults (CRC64, dict=8MiB), as DKMS
+#                             and people compressing by hand make them
+#   dummy-crc64-1m.ko.xz      CRC64 with the kernel build's 1 MiB dictionary (the check alone)
+#   dummy-crc32-64m.ko.xz     CRC32 with a 64 MiB dictionary (`xz -C crc32 -9`: the dict alone)
+#   dummy.ko.zst              `zstd --long=27` from a pipe: a 128 MiB window in the header
+#   mt_params.ko.xz           `xz` defaults
+#   mt_params-cut.ko.xz       its first half: corrupt for the kernel and user space alike
+add_fallback_modules() {
+    local src=$1 mods=$2 d=$STAGE/testmods/fallback f
+    mkdir -p "$d"
+    xz -dc "$src" >"$d/dummy.ko"
+    cp "$d/dummy.ko" "$d/plain.ko"
+    xz "$d/dummy.ko"
+    xz -C crc64 --lzma2=dict=1MiB -c "$d/plain.ko" >"$d/dummy-crc64-1m.ko.xz"
+    xz -C crc32 -9 -c "$d/plain.ko" >"$d/dummy-crc32-64m.ko.xz"
+    zstd -q --long=27 -c <"$d/plain.ko" >"$d/dummy.ko.zst"
+    cp "$mods/mt_params.ko" "$d/mt_params.ko"
+    xz "$d/mt_params.ko"
+    head -c "$(($(stat -c %s "$d/mt_params.ko.xz") / 2))" "$d/mt_params.ko.xz" >"$d/mt_params-cut.ko.xz"
+    rm "$d/plain.ko"
+    : >"$d/lvv.txt"
+    for f in dummy.ko.xz dummy-crc64-1m.ko.xz dummy-crc32-64m.ko.xz mt_params.ko.xz; do
+        printf '%s: %s, %s\n' "$f" \
+            "$(xz -lvv "$d/$f" | awk '$1 == "Check:" { print $2; exit }')" \
+            "$(xz -lvv "$d/$f" | grep -o -- '--lzma2=[^ ]*' | head -1)" >>"$d/lvv.txt"
+    done
+    printf 'dummy.ko.zst: window %s\n' \
+        "$(zstd -lv "$d/dummy.ko.zst" 2>&1 | sed -n 's/^Window Size: *//p')" >>"$d/lvv.txt"
+    grep -q '^dummy.ko.xz: CRC64, --lzma2=dict=8MiB$' "$d/lvv.txt" &&
+        grep -q '^mt_params.ko.xz: CRC64,' "$d/lvv.txt" &&
+        grep -q '^dummy-crc64-1m.ko.xz: CRC64, --lzma2=dict=1MiB$' "$d/lvv.txt" &&
+        grep -q '^dummy-crc32-64m.ko.xz: CRC32, --lzma2=dict=64MiB$' "$d/lvv.txt" &&
+        grep -q '^dummy.ko.zst: window 128 MiB' "$d/lvv.txt" ||
+        die "fallback modules not compressed as intended: $(cat "$d/lvv.txt")"
+}
+
 # build_initramfs SERIES OUT MODS [INIT]: packs OUT/initrd.gz with INIT
 # (default: $HERE/init) as /init.
 build_initramfs() {
@@ -173,6 +212,7 @@ build_initramfs() {
         6.12)
             [[ "$plain" == *.ko.xz ]] || die "$REAL_MOD is not a .ko.xz on $KVER"
             xz=$plain
+            add_fallback_modules "$STAGE$plain" "$mods"
             ;;
     esac
 
