@@ -137,9 +137,8 @@ pub fn run(
     let resolution = resolve(&modules);
     let cycles = resolution.cycles();
     if !cycles.is_empty() {
-        let mut count = 0;
+        let count = crate::resolve::Resolution::cycle_module_count(&cycles);
         for c in &cycles {
-            count += c.len() - 1;
             let names: Vec<&str> = c.iter().map(|&i| modules[i].name.as_str()).collect();
             report.error(format_args!("Cycle detected: {}", names.join(" -> ")));
         }
