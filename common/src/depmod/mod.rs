@@ -548,14 +548,18 @@ mod tests {
         dir
     }
 
-    /// Writes a tree of synthetic modules (`path`, exports, undefined symbols, modinfo pairs)
+    /// A synthetic module: its path in the tree, exports, undefined symbols, modinfo pairs.
+    type Spec<'a> = (
+        &'a str,
+        &'a [&'a str],
+        &'a [&'a str],
+        &'a [(&'a str, &'a str)],
+    );
+
+    /// Writes a tree of synthetic modules
     /// with `order` as its modules.order, runs depmod on it with an empty configuration and
     /// returns the module directory.
-    fn run_tree(
-        tag: &str,
-        modules: &[(&str, &[&str], &[&str], &[(&str, &str)])],
-        order: &str,
-    ) -> PathBuf {
+    fn run_tree(tag: &str, modules: &[Spec<'_>], order: &str) -> PathBuf {
         use crate::elf::builder::ModuleBuilder;
         use crate::elf::{Class, Endian};
         let root = scratch(tag);
