@@ -63,12 +63,15 @@ DUMP=$(our_tool INDEX_DUMP "$RELEASE_DIR/index-dump" cargo_release tests)
 cp "$OURS" "$SCR/ours-depmod"
 OURS34=$SCR/ours-depmod
 IN_TRIXIE=()
-# bind_into_trixie DIR: DIR at the same path inside the Debian 13 root (once).
+# bind_into_trixie DIR: DIR at the same path inside the Debian 13 root (once; the mount
+# point is removed at exit).
 bind_into_trixie() {
     local d
     for d in "${IN_TRIXIE[@]}"; do [ "$d" != "$1" ] || return 0; done
     mkdir -p "$TRIXIE$1"
+    at_exit rmdir "$TRIXIE$1"
     mount --bind "$1" "$TRIXIE$1"
+    at_exit umount "$TRIXIE$1"
     IN_TRIXIE+=("$1")
 }
 bind_into_trixie "$SCR"
