@@ -1,15 +1,27 @@
 #!/usr/bin/env bash
-# Differential test of our depmod against Debian's kmod 30 depmod, on Debian's
-# real module trees: Linux 6.1 (plain .ko, ~4000 modules) and 6.12 (.ko.xz).
-# For each tree, on scratch copies (`cp -al`: depmod replaces files by rename,
-# so the hard-linked module files are never written):
+# Differential test of our depmod against Debian's kmod 30 depmod (the host's)
+# and Debian 13's kmod 34.2 (in the Debian 13 root, ensure_trixie_root), on
+# Debian's real module trees: Linux 6.1 (plain .ko, ~4000 modules) and 6.12
+# (.ko.xz). Ours follows kmod 34.2 (docs/compatibility.md).
+# Against kmod 34.2, for each tree, both depmods run in the Debian 13 root on
+# scratch trees bound into it at the same path:
+#   - `depmod -n`: the same stdout (symbols section sorted: `symbols-order`),
+#     stderr and exit status;
+#   - `depmod -b` and `depmod -o`: every output file byte-identical, the .bin
+#     files and modules.weakdep included (modules.symbols after sorting).
+# Against kmod 30, for each tree, on scratch copies (`cp -al`: depmod replaces
+# files by rename, so the hard-linked module files are never written):
 #   - `depmod -n` prints what kmod prints (modules.symbols' section compared
-#     sorted: its order is free) and writes nothing;
-#   - `depmod -b` writes the same set of files, the text ones byte-identical
-#     (modules.symbols after sorting), every .bin byte-identical (cmp), with
-#     the same exit status and stderr;
-#   - kmod's modprobe reading our indexes answers `--show-depends X` and `-R X`
-#     exactly as it does reading kmod's, for about 260 names, aliases, symbols,
+#     sorted: its order is free; our modules.weakdep section, which kmod 30
+#     lacks, must be its header alone: `weakdep-file`) and writes nothing;
+#   - `depmod -b` writes the same set of files but modules.weakdep, the text
+#     ones byte-identical (modules.symbols after sorting), every .bin with the
+#     same content (both dumped by index-dump, tests/src/bin) in another node
+#     order (`bin-layout`: kmod 34's, checked above), with the same exit status
+#     and stderr;
+#   - kmod 30's modprobe reading our indexes (kmod 34's layout) answers
+#     `--show-depends X` and `-R X`, and its modinfo `-F filename X`, exactly
+#     as they do reading kmod 30's, for about 260 names, aliases, symbols,
 #     built-ins, fs-/char-major- aliases and names that do not exist;
 #   - `-o OUTDIR` writes the same files into OUTDIR/lib/modules/<v> and nothing
 #     into the base tree (kmod 30 has no -o; a newer kmod is used as reference
@@ -38,7 +50,33 @@ set -euo pipefail
 
 # shellcheck source=tests/diff/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-diff_setup depmod "${1:-all}" modprobe
+if [ "${DEPMOD_DIFF_IN_NS:-0}" != 1 ]; then
+    # The whole script in a private mount namespace, for the bind mounts into the Debian 13 root.
+    ensure_trixie_root
+    ns_ready
+    exec unshare -m --propagation private env DEPMOD_DIFF_IN_NS=1 "$0" "$@"
+fi
+ensure_trixie_root
+diff_setup depmod "${1:-all}" modprobe modinfo
+DUMP=$(our_tool INDEX_DUMP "$RELEASE_DIR/index-dump" cargo_release tests)
+# Our depmod at a path inside the Debian 13 root too.
+cp "$OURS" "$SCR/ours-depmod"
+OURS34=$SCR/ours-depmod
+IN_TRIXIE=()
+# bind_into_trixie DIR: DIR at the same path inside the Debian 13 root (once; the mount
+# point is removed at exit).
+bind_into_trixie() {
+    local d
+    for d in "${IN_TRIXIE[@]}"; do [ "$d" != "$1" ] || return 0; done
+    mkdir -p "$TRIXIE$1"
+    at_exit rmdir "$TRIXIE$1"
+    mount --bind "$1" "$TRIXIE$1"
+    at_exit umount "$TRIXIE$1"
+    IN_TRIXIE+=("$1")
+}
+bind_into_trixie "$SCR"
+# REF: the kmod the index checks compare with (30: .bin by content, no modules.weakdep).
+REF=30
 
 # ------------------------------------------------------------------ helpers
 INDEX_TEXT="modules.dep modules.alias modules.softdep modules.weakdep modules.symbols modules.devname"
@@ -87,7 +125,8 @@ pair() {
 # listing DIR [index]: names of the files in DIR (one level), sorted; with
 # `index`, only depmod's outputs (modules.* but the kernel's three).
 listing() {
-    (cd "$1" && LC_ALL=C ls -A) | if [ "${2:-}" = index ]; then
+    (cd "$1" && LC_ALL=C ls -A) | if [ "$REF" = 30 ]; then { grep -vx modules.weakdep || true; }; else cat; fi |
+        if [ "${2:-}" = index ]; then
         grep '^modules\.' | grep -vx -e modules.order -e modules.builtin -e modules.builtin.modinfo
     else
         cat
@@ -96,6 +135,20 @@ listing() {
 
 # snapshot DIR: name, inode, size and mtime of every file under DIR.
 snapshot() { (cd "$1" && find . -printf '%p %i %s %T@\n' | LC_ALL=C sort); }
+
+# same_content A B: two .bin indexes with the same entries (index-dump, every key, priority
+# and value in order); says whether the bytes are the same too (against kmod 30 they are not:
+# kmod 34's node order, `bin-layout`).
+same_content() {
+    [ -e "$1" ] || { echo "kmod's tree lacks $(basename "$1")"; return 1; }
+    [ -e "$2" ] || { echo "ours lacks $(basename "$2")"; return 1; }
+    # kmod writes an empty file for a missing source (modules.builtin, .builtin.modinfo).
+    if [ ! -s "$1" ] || [ ! -s "$2" ]; then cmp "$1" "$2"; return; fi
+    "$DUMP" "$1" >"$SCR/da" || return 1
+    "$DUMP" "$2" >"$SCR/db" || return 1
+    cmp "$SCR/da" "$SCR/db" || { diff "$SCR/da" "$SCR/db" | head -n 20; return 1; }
+    echo "$(wc -l <"$SCR/da") values; bytes: $(cmp -s "$1" "$2" && echo same || echo 'differ (layout)')"
+}
 
 # same_file A B [sorted]: byte-identical (or after sorting both).
 same_file() {
@@ -130,14 +183,21 @@ same_index_files() {
     local label=$1 kd=$2 od=$3 mode=${4:-} f
     for f in $INDEX_TEXT; do
         [ -e "$kd/$f" ] || [ -e "$od/$f" ] || continue
-        if [ "$f" = modules.symbols ]; then
+        if [ "$REF" = 30 ] && [ "$f" = modules.weakdep ]; then
+            # kmod 30 writes none (`weakdep-file`): ours is checked against kmod 34.2's.
+            continue
+        elif [ "$f" = modules.symbols ]; then
             check "$label $f same after sorting" same_file "$kd/$f" "$od/$f" sorted
         else
             check "$label $f byte-identical" same_file "$kd/$f" "$od/$f"
         fi
     done
     for f in $INDEX_BIN; do
-        check "$label $f byte-identical" same_file "$kd/$f" "$od/$f"
+        if [ "$REF" = 30 ]; then
+            check "$label $f same content (kmod 34's layout: bin-layout)" same_content "$kd/$f" "$od/$f"
+        else
+            check "$label $f byte-identical" same_file "$kd/$f" "$od/$f"
+        fi
     done
     if [ "$mode" = index ]; then
         check "$label same set of index files" check_same_files "$kd" "$od" index
@@ -213,6 +273,15 @@ check_dry_run() {
     same_run "$pk" "$po" "$3" "$4" || bad=1
     split_dry_run "$pk.out" "$pk.n"
     split_dry_run "$po.out" "$po.n"
+    if [ "$REF" = 30 ] && ! grep -qx weakdep "$pk.n.sections"; then
+        # kmod 30 has no modules.weakdep (`weakdep-file`): ours, its header alone on these trees.
+        if [ "$(cat "$po.n.weakdep")" != "# Weak dependencies extracted from modules themselves." ]; then
+            echo "our weakdep section is not the header alone"
+            bad=1
+        fi
+        grep -vx weakdep "$po.n.sections" >"$po.n.sections.30"
+        mv "$po.n.sections.30" "$po.n.sections"
+    fi
     if ! diff "$pk.n.sections" "$po.n.sections"; then
         echo "sections differ (< kmod, > ours)"
         bad=1
@@ -276,7 +345,8 @@ make_queries() {
 }
 
 # modprobe_loop ROOT QUERIES OUT: --show-depends and -R of every query with
-# kmod's modprobe on ROOT's indexes (no config), ROOT replaced by "ROOT".
+# kmod's modprobe on ROOT's indexes (no config), and `modinfo -F filename` with
+# kmod's modinfo, ROOT replaced by "ROOT".
 modprobe_loop() {
     local root=$1 q
     while IFS= read -r q; do
@@ -284,6 +354,8 @@ modprobe_loop() {
         "$KMODPROBE" -C "$SCR/empty.d" -d "$root" -S "$KVER" --show-depends -- "$q" 2>&1 && echo "rc=0" || echo "rc=$?"
         printf '== -R %s\n' "$q"
         "$KMODPROBE" -C "$SCR/empty.d" -d "$root" -S "$KVER" -R -- "$q" 2>&1 && echo "rc=0" || echo "rc=$?"
+        printf '== modinfo -F filename %s\n' "$q"
+        "$KMODINFO" -b "$root" -k "$KVER" -F filename -- "$q" 2>&1 && echo "rc=0" || echo "rc=$?"
     done <"$2" | sed "s|$root|ROOT|g" >"$3"
 }
 
@@ -291,7 +363,7 @@ check_modprobe_same() { # KOUT OOUT QUERIES
     local n hits
     n=$(wc -l <"$3")
     hits=$(grep -c '^rc=0$' "$1" || true)
-    echo "$n queries, $hits of $((2 * n)) modprobe calls succeeded"
+    echo "$n queries, $hits of $((3 * n)) modprobe and modinfo calls succeeded"
     diff "$1" "$2" | head -n 30 || true
     cmp -s "$1" "$2"
 }
@@ -356,7 +428,7 @@ test_tree() {
     local pid=$!
     modprobe_loop "$O" "$R.queries" "$R.mp.o"
     wait "$pid"
-    check "$s modprobe --show-depends/-R on our indexes == on kmod's ($(wc -l <"$R.queries") queries, $(grep -c '^rc=0$' "$R.mp.k" || true) calls of $((2 * $(wc -l <"$R.queries"))) succeed)" \
+    check "$s kmod 30's modprobe --show-depends/-R and modinfo -F filename on our indexes == on kmod 30's ($(wc -l <"$R.queries") queries, $(grep -c '^rc=0$' "$R.mp.k" || true) calls of $((3 * $(wc -l <"$R.queries"))) succeed)" \
         check_modprobe_same "$R.mp.k" "$R.mp.o" "$R.queries"
 
     # -o OUTDIR: the same files there, nothing in the base tree.
@@ -548,8 +620,10 @@ check_same_rewrites() {
     echo "(< changed by kmod, > changed by ours)"
     return 1
 }
-changed_files() { # BEFORE AFTER: paths whose inode changed or that are new
-    awk 'NR == FNR { ino[$1] = $2; next } !($1 in ino) || ino[$1] != $2 { print $1 }' "$1" "$2"
+changed_files() { # BEFORE AFTER: paths whose inode changed or that are new (against kmod 30,
+    # modules.weakdep left out: `weakdep-file`)
+    awk 'NR == FNR { ino[$1] = $2; next } !($1 in ino) || ino[$1] != $2 { print $1 }' "$1" "$2" |
+        if [ "$REF" = 30 ]; then grep -v '/modules\.weakdep$' || true; else cat; fi
 }
 
 # --------------------------------------------------------- cycles (6.1)
@@ -586,9 +660,49 @@ test_cycle() {
     rm -rf "$K" "$O"
 }
 
+# ------------------------------------------------------ kmod 34.2 (per kernel)
+# pair34 PREFIX_K PREFIX_O ARGS...: kmod 34.2's depmod and ours at the same time, both in the
+# Debian 13 root, with ARGS where @T@ is kmod's tree ($K4) for kmod, ours ($O4) for ours.
+pair34() {
+    local pk=$1 po=$2 ka=() oa=() a
+    shift 2
+    for a; do ka+=("${a//@T@/$K4}"); oa+=("${a//@T@/$O4}"); done
+    run_to "$pk" chroot "$TRIXIE" /usr/bin/env -i PATH=/usr/sbin:/usr/bin depmod "${ka[@]}" &
+    local pid=$!
+    run_to "$po" chroot "$TRIXIE" /usr/bin/env -i PATH=/usr/sbin:/usr/bin "$OURS34" "${oa[@]}"
+    wait "$pid"
+}
+
+test_tree34() {
+    local s=$1 K4=$TREES/$1-k34 O4=$TREES/$1-o34 R=$SCR/$1.34 KO=$SCR/$1-k34out OO=$SCR/$1-o34out
+    bind_into_trixie "$TREES"
+    REF=34
+    fresh_pair "$K4" "$O4"
+    log "$s: kmod 34.2: depmod -n"
+    pair34 "$R.n.k" "$R.n.o" -n -b @T@ "$KVER"
+    check "$s kmod 34.2 depmod -n: same stdout (symbols section sorted), stderr, exit status" \
+        check_dry_run "$R.n.k" "$R.n.o" "$K4" "$O4"
+    log "$s: kmod 34.2: depmod -b"
+    pair34 "$R.b.k" "$R.b.o" -b @T@ "$KVER"
+    check "$s kmod 34.2 depmod -b: same exit status and stderr" same_run "$R.b.k" "$R.b.o" "$K4" "$O4"
+    check "$s kmod 34.2 depmod -b: exit status 0" check_rc "$R.b.o" 0
+    same_index_files "$s kmod 34.2 depmod -b:" "$KM" "$OM"
+    log "$s: kmod 34.2: depmod -o"
+    rm -rf "$KO" "$OO"
+    run_to "$R.o.k" chroot "$TRIXIE" /usr/bin/env -i PATH=/usr/sbin:/usr/bin depmod -b "$K4" -o "$KO" "$KVER" &
+    local pid=$!
+    run_to "$R.o.o" chroot "$TRIXIE" /usr/bin/env -i PATH=/usr/sbin:/usr/bin "$OURS34" -b "$O4" -o "$OO" "$KVER"
+    wait "$pid"
+    check "$s kmod 34.2 depmod -o: same exit status and stderr" same_run "$R.o.k" "$R.o.o" "$K4" "$O4"
+    same_index_files "$s kmod 34.2 depmod -o:" "$KO/lib/modules/$KVER" "$OO/lib/modules/$KVER" index
+    REF=30
+    rm -rf "$K4" "$O4" "$KO" "$OO"
+}
+
 # ------------------------------------------------------------------- main
 # test_series SERIES: every check of one tree (the costly -e, -A and cycle runs on 6.1 only).
 test_series() {
+    test_tree34 "$1"
     test_tree "$1"
     if [ "$1" = 6.1 ]; then
         test_errsyms "$1"

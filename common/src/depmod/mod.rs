@@ -137,9 +137,8 @@ pub fn run(
     let resolution = resolve(&modules);
     let cycles = resolution.cycles();
     if !cycles.is_empty() {
-        let mut count = 0;
+        let count = crate::resolve::Resolution::cycle_module_count(&cycles);
         for c in &cycles {
-            count += c.len() - 1;
             let names: Vec<&str> = c.iter().map(|&i| modules[i].name.as_str()).collect();
             report.error(format_args!("Cycle detected: {}", names.join(" -> ")));
         }
@@ -547,6 +546,136 @@ mod tests {
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).expect("mkdir");
         dir
+    }
+
+    /// A synthetic module: its path in the tree, exports, undefined symbols, modinfo pairs.
+    type Spec<'a> = (
+        &'a str,
+        &'a [&'a str],
+        &'a [&'a str],
+        &'a [(&'a str, &'a str)],
+    );
+
+    /// Writes a tree of synthetic modules
+    /// with `order` as its modules.order, runs depmod on it with an empty configuration and
+    /// returns the module directory.
+    fn run_tree(tag: &str, modules: &[Spec<'_>], order: &str) -> PathBuf {
+        use crate::elf::builder::ModuleBuilder;
+        use crate::elf::{Class, Endian};
+        let root = scratch(tag);
+        let dir = root.join("lib/modules/1.0");
+        for (path, exports, undefined, modinfo) in modules {
+            let mut b = ModuleBuilder::new(Class::Elf64, Endian::Little).modinfo("license", "GPL");
+            for e in *exports {
+                b = b.export(e, None);
+            }
+            for u in *undefined {
+                b = b.undefined(u);
+            }
+            for (k, v) in *modinfo {
+                b = b.modinfo(k, v);
+            }
+            let file = dir.join(path);
+            fs::create_dir_all(file.parent().expect("parent")).expect("mkdir");
+            fs::write(&file, b.build()).expect("write module");
+        }
+        fs::write(dir.join("modules.order"), order).expect("write order");
+        let conf = root.join("empty.d");
+        fs::create_dir_all(&conf).expect("mkdir");
+        let opts = Options {
+            config: vec![conf],
+            threads: 1,
+            ..Options::default()
+        };
+        let ctx = Context::new(&root, "1.0");
+        run(&ctx, &opts, &crate::report::Discard).expect("depmod runs");
+        dir
+    }
+
+    fn read_text(dir: &Path, name: &str) -> String {
+        fs::read_to_string(dir.join(name)).expect("read output")
+    }
+
+    /// modules.weakdep from `weakdep=` keys, in module order and file order: kmod 34.2 wrote
+    /// exactly this for two real modules given these keys (objcopy'd `.modinfo`), and the
+    /// header alone for a tree without any (and for Debian's 6.1 and 6.12 trees).
+    #[test]
+    fn weakdep_file_like_kmod_34() {
+        let dir = run_tree(
+            "weakdep",
+            &[
+                (
+                    "kernel/af_key.ko",
+                    &[],
+                    &["xfrm_sym"],
+                    &[("weakdep", "zz_mod"), ("weakdep", "aa-mod")],
+                ),
+                (
+                    "kernel/xfrm_algo.ko",
+                    &["xfrm_sym"],
+                    &[],
+                    &[("weakdep", "foo")],
+                ),
+            ],
+            "kernel/xfrm_algo.ko\nkernel/af_key.ko\n",
+        );
+        assert_eq!(
+            read_text(&dir, "modules.weakdep"),
+            "# Weak dependencies extracted from modules themselves.\n\
+             weakdep xfrm_algo foo\n\
+             weakdep af_key zz_mod\n\
+             weakdep af_key aa-mod\n"
+        );
+        let dir = run_tree(
+            "weakdep-none",
+            &[("kernel/a.ko", &[], &[], &[])],
+            "kernel/a.ko\n",
+        );
+        assert_eq!(
+            read_text(&dir, "modules.weakdep"),
+            "# Weak dependencies extracted from modules themselves.\n"
+        );
+        // Like both kmods: without modules.builtin, an empty (0-byte) modules.builtin.bin.
+        assert_eq!(
+            fs::read(dir.join("modules.builtin.bin"))
+                .expect("read")
+                .len(),
+            0
+        );
+        assert_eq!(
+            fs::read(dir.join("modules.builtin.alias.bin"))
+                .expect("read")
+                .len(),
+            0
+        );
+        let _ = fs::remove_dir_all(dir.join("../../.."));
+    }
+
+    /// modules.order `b a b c a`: kmod 34.2 takes each module's first line (b, a, c; kmod 30
+    /// its last: b, c, a). Modules it doesn't list come after the listed ones, sorted by path
+    /// (kmod: in directory-walk order, which depends on the filesystem).
+    #[test]
+    fn order_duplicates_and_unlisted_modules() {
+        let m = |p| (p, &[][..], &[][..], &[][..]);
+        let dir = run_tree(
+            "order",
+            &[
+                m("kernel/a.ko"),
+                m("kernel/b.ko"),
+                m("kernel/c.ko"),
+                m("kernel/z.ko"),
+                m("updates/u2.ko"),
+                m("updates/u0.ko"),
+                m("extra/u1.ko"),
+            ],
+            "kernel/b.ko\nkernel/a.ko\nkernel/b.ko\nkernel/c.ko\nkernel/a.ko\n",
+        );
+        assert_eq!(
+            read_text(&dir, "modules.dep"),
+            "kernel/b.ko:\nkernel/a.ko:\nkernel/c.ko:\n\
+             extra/u1.ko:\nkernel/z.ko:\nupdates/u0.ko:\nupdates/u2.ko:\n"
+        );
+        let _ = fs::remove_dir_all(dir.join("../../.."));
     }
 
     /// A symlink planted at the temporary name is neither followed nor removed, and the file is

@@ -65,16 +65,11 @@ pub fn generate(inp: &Inputs<'_>) -> Result<Vec<OutputFile>, IndexError> {
             modinfo_lines(inp.modules, "softdep", SOFTDEP_HEADER),
         ),
     ];
-    let weakdeps = inp
-        .modules
-        .iter()
-        .any(|m| m.modinfo_values("weakdep").next().is_some());
-    if weakdeps {
-        out.push(text(
-            files::MODULES_WEAKDEP,
-            modinfo_lines(inp.modules, "weakdep", WEAKDEP_HEADER),
-        ));
-    }
+    // Like kmod 34.2, even with no weak dependency (the header alone); kmod 30 has no such file.
+    out.push(text(
+        files::MODULES_WEAKDEP,
+        modinfo_lines(inp.modules, "weakdep", WEAKDEP_HEADER),
+    ));
     out.push(text(files::MODULES_SYMBOLS, symbols.0));
     out.push(binary(files::MODULES_SYMBOLS_BIN, &symbols.1)?);
     // Like kmod, an empty file (not an empty index) when the source file is missing.

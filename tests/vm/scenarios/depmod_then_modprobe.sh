@@ -33,18 +33,23 @@ expect_indexes() {
 }
 
 # expect_same_as_kmod_depmod OURS KMOD: same files, same bytes (modules.symbols
-# compared sorted: its order is free).
+# compared sorted: its order is free). The guest's kmod is kmod 30: ours writes
+# modules.weakdep as kmod 34.2 does (`weakdep-file` in docs/compatibility.md),
+# and the .bin files in kmod 34's node order (`bin-layout`): those are compared
+# by content in tests/diff/depmod.sh, here only by kmod 30's modprobe reading
+# them below.
 expect_same_as_kmod_depmod() {
-    (cd "$1/$M" && ls) >/tmp/ls.ours
-    (cd "$2/$M" && ls) >/tmp/ls.kmod
+    (cd "$1/$M" && ls | grep -vx modules.weakdep) >/tmp/ls.ours
+    (cd "$2/$M" && ls | grep -vx modules.weakdep) >/tmp/ls.kmod
     if cmp -s /tmp/ls.kmod /tmp/ls.ours; then
         ok "same files as kmod's depmod"
     else
         bad "not the same files as kmod's depmod"
         diff /tmp/ls.kmod /tmp/ls.ours | sed 's/^/    /'
     fi
-    for f in $INDEXES modules.weakdep; do
+    for f in $INDEXES; do
         [ -f "$2/$M/$f" ] || [ -f "$1/$M/$f" ] || continue
+        case $f in *.bin) continue ;; esac
         if [ "$f" = modules.symbols ]; then
             sort "$2/$M/$f" >/tmp/sym.kmod 2>/dev/null
             sort "$1/$M/$f" >/tmp/sym.ours 2>/dev/null

@@ -1,5 +1,5 @@
 //! Writing a `.bin` index: [`IndexBuilder`] collects entries in memory and serialises them in
-//! kmod 30's layout, byte for byte (described in [`super::format`]).
+//! kmod 34's layout (or kmod 30's), byte for byte (both described in [`super::format`]).
 
 use std::collections::BTreeMap;
 use std::io;
@@ -9,7 +9,17 @@ use super::format::{
     VERSION,
 };
 
-/// Builds an index in memory and serialises it in kmod 30's layout.
+/// Where the nodes of the trie go in the file (the nodes themselves are the same in both).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Layout {
+    /// kmod 34's: each node before its descendants (pre-order), the root first at offset 12.
+    #[default]
+    Kmod34,
+    /// kmod 30's: each node after its descendants (post-order), the root last.
+    Kmod30,
+}
+
+/// Builds an index in memory and serialises it in kmod 34's layout (or kmod 30's).
 #[derive(Debug, Clone, Default)]
 pub struct IndexBuilder {
     /// Keys in byte order, each with its values in stored order.
@@ -91,12 +101,21 @@ impl IndexBuilder {
         self.entries.is_empty()
     }
 
-    /// Serialises in kmod 30's layout (see the module documentation).
+    /// Serialises in kmod 34's layout (see the module documentation), what depmod writes.
     ///
     /// # Errors
     ///
     /// [`IndexError::TooLarge`] if a node would start beyond offset [`OFFSET_MASK`].
     pub fn to_bytes(&self) -> Result<Vec<u8>, IndexError> {
+        self.to_bytes_in(Layout::Kmod34)
+    }
+
+    /// Serialises in the given layout.
+    ///
+    /// # Errors
+    ///
+    /// [`IndexError::TooLarge`] if a node would start beyond offset [`OFFSET_MASK`].
+    pub fn to_bytes_in(&self, layout: Layout) -> Result<Vec<u8>, IndexError> {
         let entries: Vec<SortedEntry<'_>> = self
             .entries
             .iter()
@@ -112,34 +131,10 @@ impl IndexBuilder {
         out.extend_from_slice(&MAGIC.to_be_bytes());
         out.extend_from_slice(&VERSION.to_be_bytes());
         out.extend_from_slice(&0u32.to_be_bytes());
-
-        // Iterative post-order walk over the implicit trie of the sorted keys.
-        let mut kids: Vec<(u8, u32)> = Vec::new();
-        let mut stack = vec![BuildFrame::new(&entries, 0, entries.len(), 0, true, 0)];
-        let mut root_word = 0;
-        while let Some(top) = stack.last_mut() {
-            if top.cursor < top.hi {
-                // The next child: all keys in cursor..hi whose byte at `end` is the same.
-                let (lo, hi, end) = (top.cursor, top.hi, top.end);
-                let c = entries[lo].0[end];
-                let group = lo + entries[lo..hi].partition_point(|(k, _)| k[end] <= c);
-                top.cursor = group;
-                let frame = BuildFrame::new(&entries, lo, group, end + 1, false, kids.len());
-                stack.push(frame);
-                continue;
-            }
-            // All children written: write the node itself.
-            let Some(frame) = stack.pop() else {
-                break;
-            };
-            let word = write_node(&mut out, &entries, &frame, &kids[frame.kids_base..])?;
-            kids.truncate(frame.kids_base);
-            if stack.is_empty() {
-                root_word = word;
-            } else {
-                kids.push((entries[frame.lo].0[frame.start - 1], word));
-            }
-        }
+        let root_word = match layout {
+            Layout::Kmod34 => write_pre_order(&mut out, &entries)?,
+            Layout::Kmod30 => write_post_order(&mut out, &entries)?,
+        };
         out[8..12].copy_from_slice(&root_word.to_be_bytes());
         Ok(out)
     }
@@ -153,6 +148,71 @@ impl IndexBuilder {
         let bytes = self.to_bytes().map_err(io::Error::other)?;
         w.write_all(&bytes)
     }
+}
+
+/// Writes the trie of `entries` node before descendants, children in ascending character order;
+/// returns the root's offset word. A node's child words are patched in as each child is written.
+fn write_pre_order(out: &mut Vec<u8>, entries: &[SortedEntry<'_>]) -> Result<u32, IndexError> {
+    let mut root_word = 0;
+    // A node still to write, and where its parent's word for it is (None: the root).
+    let mut stack = vec![(BuildFrame::new(entries, 0, entries.len(), 0, true, 0), None)];
+    let mut groups: Vec<(u8, usize, usize)> = Vec::new();
+    while let Some((frame, slot)) = stack.pop() {
+        // The children: the keys in cursor..hi grouped by their byte at `end`.
+        groups.clear();
+        let mut lo = frame.cursor;
+        while lo < frame.hi {
+            let c = entries[lo].0[frame.end];
+            let hi = lo + entries[lo..frame.hi].partition_point(|(k, _)| k[frame.end] <= c);
+            groups.push((c, lo, hi));
+            lo = hi;
+        }
+        let kids: Vec<(u8, u32)> = groups.iter().map(|&(c, _, _)| (c, 0)).collect();
+        let (word, slots) = write_node(out, entries, &frame, &kids)?;
+        match slot {
+            Some(at) => out[at..at + 4].copy_from_slice(&word.to_be_bytes()),
+            None => root_word = word,
+        }
+        let first = kids.first().map_or(0, |k| k.0);
+        for &(c, lo, hi) in groups.iter().rev() {
+            let at = slots + 4 * usize::from(c - first);
+            let child = BuildFrame::new(entries, lo, hi, frame.end + 1, false, 0);
+            stack.push((child, Some(at)));
+        }
+    }
+    Ok(root_word)
+}
+
+/// Writes the trie of `entries` node after descendants, children in ascending character order;
+/// returns the root's offset word.
+fn write_post_order(out: &mut Vec<u8>, entries: &[SortedEntry<'_>]) -> Result<u32, IndexError> {
+    let mut kids: Vec<(u8, u32)> = Vec::new();
+    let mut stack = vec![BuildFrame::new(entries, 0, entries.len(), 0, true, 0)];
+    let mut root_word = 0;
+    while let Some(top) = stack.last_mut() {
+        if top.cursor < top.hi {
+            // The next child: all keys in cursor..hi whose byte at `end` is the same.
+            let (lo, hi, end) = (top.cursor, top.hi, top.end);
+            let c = entries[lo].0[end];
+            let group = lo + entries[lo..hi].partition_point(|(k, _)| k[end] <= c);
+            top.cursor = group;
+            let frame = BuildFrame::new(entries, lo, group, end + 1, false, kids.len());
+            stack.push(frame);
+            continue;
+        }
+        // All children written: write the node itself.
+        let Some(frame) = stack.pop() else {
+            break;
+        };
+        let (word, _) = write_node(out, entries, &frame, &kids[frame.kids_base..])?;
+        kids.truncate(frame.kids_base);
+        if stack.is_empty() {
+            root_word = word;
+        } else {
+            kids.push((entries[frame.lo].0[frame.start - 1], word));
+        }
+    }
+    Ok(root_word)
 }
 
 impl BuildFrame {
@@ -188,18 +248,19 @@ impl BuildFrame {
     }
 }
 
-/// Appends one node and returns its offset word.
+/// Appends one node; returns its offset word and where its child words start in `out`.
 fn write_node(
     out: &mut Vec<u8>,
     keys: &[SortedEntry<'_>],
     frame: &BuildFrame,
     kids: &[(u8, u32)],
-) -> Result<u32, IndexError> {
+) -> Result<(u32, usize), IndexError> {
     let offset = u32::try_from(out.len())
         .ok()
         .filter(|&o| o <= OFFSET_MASK)
         .ok_or(IndexError::TooLarge)?;
     let mut word = offset;
+    let mut slots_at = out.len();
     let prefix = keys
         .get(frame.lo)
         .map_or(&[][..], |k| &k.0[frame.start..frame.end]);
@@ -212,6 +273,7 @@ fn write_node(
         word |= FLAG_CHILDS;
         out.push(first);
         out.push(last);
+        slots_at = out.len();
         let mut slots = vec![0u32; usize::from(last - first) + 1];
         for &(c, w) in kids {
             slots[usize::from(c - first)] = w;
@@ -231,5 +293,5 @@ fn write_node(
             out.push(0);
         }
     }
-    Ok(word)
+    Ok((word, slots_at))
 }

@@ -23,10 +23,13 @@
 //! The values of a key are sorted by ascending priority; among equal priorities the value
 //! inserted last comes first.
 //!
-//! # Layout of kmod 30, which [`IndexBuilder`](super::IndexBuilder) reproduces byte for byte
+//! # Layouts of kmod 30 and kmod 34, which [`IndexBuilder`](super::IndexBuilder) reproduces byte for byte
 //!
-//! Observed by running Debian's kmod 30 `depmod` on small trees and on a whole 6.1 kernel tree,
-//! dumping the five `.bin` files and rebuilding them from their contents:
+//! Observed by running Debian's kmod 30 `depmod` (and Debian 13's kmod 34.2) on small trees and
+//! on whole 6.1 and 6.12 kernel trees, dumping the five `.bin` files and rebuilding them from
+//! their contents. Both write the same nodes with the same contents; only where each node goes
+//! differs (the last two points below). Readers, ours and kmod's, follow offsets and read
+//! either.
 //!
 //! - The trie is a compressed (radix) trie whose shape depends only on the set of keys, not on the
 //!   insertion order. A node other than the root swallows characters into its prefix as long as
@@ -38,9 +41,14 @@
 //!   root with the single child `s` whose prefix is `ymbol:`).
 //! - A child array spans exactly from the smallest to the largest child character; characters in
 //!   between without a child get a zero word.
-//! - Nodes are written depth-first, children in ascending character order, each node right after
-//!   all of its descendants (post-order); the first node starts at offset 12 and the root is the
-//!   last thing in the file. There is no padding or alignment anywhere.
+//! - kmod 30 ([`Layout::Kmod30`](super::Layout::Kmod30)): nodes are written depth-first,
+//!   children in ascending character order, each node right after all of its descendants
+//!   (post-order); the first node starts at offset 12 and the root is the last thing in the file.
+//! - kmod 34 ([`Layout::Kmod34`](super::Layout::Kmod34), what depmod writes): depth-first,
+//!   children in ascending character order, each node right before its descendants (pre-order):
+//!   the root is at offset 12, followed by its first child's whole subtree, then the next
+//!   child's. (The header's root word is then always `0x..00000C`.)
+//! - There is no padding or alignment anywhere.
 //! - An index without keys is the header plus an empty root: the root word is `0x0000000C` (no
 //!   flags) and the file is 12 bytes long.
 //! - Identical (key, value, priority) triples are all kept (the 6.1 `modules.alias.bin` stores

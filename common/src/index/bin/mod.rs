@@ -12,7 +12,7 @@ mod reader;
 #[cfg(test)]
 mod tests;
 
-pub use builder::IndexBuilder;
+pub use builder::{IndexBuilder, Layout};
 pub use format::{
     IndexError, IndexValue, DUMP_KEY_BYTES_MIN, DUMP_KEY_BYTES_PER_BYTE, FLAG_CHILDS, FLAG_PREFIX,
     FLAG_VALUES, MAGIC, OFFSET_MASK, VERSION,
