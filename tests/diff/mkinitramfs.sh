@@ -33,12 +33,10 @@
 #   - every module file is byte-identical;
 #   - every other file is identical too, but the kmod binary itself (/usr/bin/kmod: that is the
 #     program under test), modules.symbols (written by depmod in the image, line order free:
-#     compared sorted) and modules.symbols.bin (compared by content: its dump, sorted; see
-#     tests/lib/index-dump.py);
+#     compared sorted) and modules.symbols.bin (compared by content: its dump, sorted, by
+#     index-dump, tests/src/bin);
 #   - the indexes the first `depmod V` wrote into the tree are the same (the same rules);
 #   - the image's /usr/bin/kmod is ours in our build (`--version`), kmod's in kmod's.
-# On 13 the files of PENDING_13 (below) are compared by content only, until our depmod writes
-# kmod 34.2's .bin layout and modules.weakdep.
 #
 # Prints `PASS <name>` / `FAIL <name>` per check and a last line `N passed, N failed`; exits 1
 # if any check failed, 2 if the setup failed.
@@ -51,17 +49,7 @@ set -euo pipefail
 # shellcheck source=tests/lib/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
 CHECK_LINES=80
-DUMP=$TESTS_LIB/index-dump.py
-
-# Debian 13: the files of /lib/modules/V (in the image and in the tree) that our depmod does
-# not yet write as kmod 34.2 does (issue 14, section 2: kmod 34's .bin layout and
-# modules.weakdep; another branch). Until that merges they are compared by content: a .bin by
-# its dump (tests/lib/index-dump.py: same keys, values and priorities), modules.weakdep by its
-# lines when ours has one, and a NOTE (no failure) when ours has none; the file lists are
-# compared without them. AFTER THE MERGE: set PENDING_13=() so they are compared byte for byte
-# like every other file (modules.symbols and modules.symbols.bin keep their rule).
-PENDING_13=(modules.dep.bin modules.alias.bin modules.builtin.bin modules.builtin.alias.bin
-    modules.weakdep)
+DUMP=$(our_tool INDEX_DUMP "$RELEASE_DIR/index-dump" cargo_release tests)
 
 MODES=(most dep)
 SYSTEMS=(12 13)
@@ -78,7 +66,6 @@ esac
 
 ensure_packages
 ns_ready lib-modules
-install_missing python3=python3-minimal
 make_static() {
     log "make static (our kmod, statically linked)"
     make -s -C "$ROOT" static
@@ -191,16 +178,6 @@ extra_ok() {
     return 1
 }
 
-# pending P FILE: true if FILE (a path or a name) is one of PENDING_13 and P is a Debian 13 build.
-pending() {
-    local f
-    [ "${1%%.*}" = 13 ] || return 1
-    for f in "${PENDING_13[@]}"; do
-        [ "${2##*/}" != "$f" ] || return 0
-    done
-    return 1
-}
-
 same_status() {
     local p=$1
     echo "NOTE: exit status kmod $(cat "$SCR/img.$p.k.rc"), ours $(cat "$SCR/img.$p.o.rc")"
@@ -210,16 +187,16 @@ same_status() {
     diff "$SCR/img.$p.k.log" "$SCR/img.$p.o.log"
 }
 
-# list_for_diff P WHO: the file list of that build for the comparison, without the files of
-# PENDING_13 (on a Debian 13 build) and, in ours on Debian 12, without modules.weakdep (see
-# EXTRA_12); the names of what it leaves out in $SCR/left-out.P.WHO.
+# list_for_diff P WHO: the file list of that build for the comparison, in ours on Debian 12
+# without modules.weakdep (see EXTRA_12); the names of what it leaves out in
+# $SCR/left-out.P.WHO.
 list_for_diff() {
     local p=$1 who=$2 line path
     : >"$SCR/left-out.$p.$who"
     while IFS= read -r line; do
         path=${line#? }
         path=${path%% *}
-        if pending "$p" "$path" || { [ "$who" = o ] && extra_ok "$p" "$path"; }; then
+        if [ "$who" = o ] && extra_ok "$p" "$path"; then
             echo "${path##*/}" >>"$SCR/left-out.$p.$who"
         else
             printf '%s\n' "$line"
@@ -256,31 +233,6 @@ same_modules() {
 # rules at the top; prints why it differs (a NOTE where that is allowed).
 same_file() {
     local p=$1 k=$2 o=$3 f=$4
-    if pending "$p" "$f"; then
-        if [ ! -e "$o" ]; then
-            echo "NOTE: $f: ours has none (PENDING_13)"
-            return 0
-        fi
-        if cmp -s "$k" "$o"; then
-            echo "NOTE: $f: byte-identical already (PENDING_13)"
-            return 0
-        fi
-        case "$f" in
-            *.bin)
-                if cmp -s <(python3 "$DUMP" "$k") <(python3 "$DUMP" "$o"); then
-                    echo "NOTE: $f: same content (dumped), other bytes (PENDING_13)"
-                    return 0
-                fi
-                echo "$f: other content"
-                diff <(python3 "$DUMP" "$k") <(python3 "$DUMP" "$o") | head -20
-                ;;
-            *)
-                echo "$f differs"
-                diff "$k" "$o" | head -20
-                ;;
-        esac
-        return 1
-    fi
     cmp -s "$k" "$o" && return 0
     case "$f" in
         ./usr/bin/kmod | ./main/usr/bin/kmod | ./bin/kmod | ./main/bin/kmod)
@@ -291,7 +243,7 @@ same_file() {
             echo "NOTE: $f: same lines, another order"
             ;;
         */modules.symbols.bin | modules.symbols.bin)
-            cmp -s <(python3 "$DUMP" "$k" | LC_ALL=C sort) <(python3 "$DUMP" "$o" | LC_ALL=C sort) ||
+            cmp -s <("$DUMP" "$k" | LC_ALL=C sort) <("$DUMP" "$o" | LC_ALL=C sort) ||
                 { echo "$f: other content"; return 1; }
             echo "NOTE: $f: same content (dumped, sorted), other bytes"
             ;;
