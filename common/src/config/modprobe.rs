@@ -65,7 +65,6 @@
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
-use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -591,6 +590,7 @@ fn cmdline_words(cmdline: &str) -> Vec<&str> {
 mod tests {
     use super::*;
     use crate::report::{Collected, Discard};
+    use std::fs;
 
     fn scratch(tag: &str) -> PathBuf {
         crate::testutil::scratch(&format!("modprobecfg-{tag}"))
