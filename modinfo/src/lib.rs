@@ -285,7 +285,7 @@ pub fn is_module_file(arg: &OsStr) -> bool {
 /// A module file's entries, or the errno kmod reports when it can't read them (its ELF reader's
 /// choices: EINVAL for a damaged file or stream, ENOEXEC for one that isn't ELF, ENOENT for an
 /// image without `.modinfo`).
-fn read_file_info(path: &Path) -> Result<Info, Errno> {
+fn read_file_info(path: &Path, report: &dyn Report) -> Result<Info, Errno> {
     let io_errno = |e: &common::error::Error| e.errno().unwrap_or(Errno::EIO);
     let file = ModuleFile::open(path).map_err(|e| io_errno(&e))?;
     let len = file.file().metadata().map_err(|e| errno_of(&e))?.len();
@@ -298,6 +298,14 @@ fn read_file_info(path: &Path) -> Result<Info, Errno> {
     } else {
         file.read_image().map_err(|e| match e {
             common::error::Error::Io { .. } => io_errno(&e),
+            common::error::Error::Decompress { ref source, .. } => {
+                // kmod 34.2 logs the decoder's complaint first (kmod 30 doesn't):
+                // compatibility row `modinfo-xz-messages`.
+                if let Some(msg) = source.decoder_message() {
+                    report.error(&msg);
+                }
+                Errno::EINVAL
+            }
             _ => Errno::EINVAL,
         })?
     };
@@ -307,7 +315,9 @@ fn read_file_info(path: &Path) -> Result<Info, Errno> {
     }
     let strings = match elf::modinfo_strings(&image) {
         Ok(Some(s)) => s,
-        Ok(None) => return Err(Errno::ENOENT),
+        // No .modinfo section: kmod 34.2's ENODATA ("No data available"; kmod 30 says ENOENT,
+        // compatibility row `modinfo-no-modinfo`).
+        Ok(None) => return Err(Errno::ENODATA),
         Err(elf::ElfError::NotElf) => return Err(Errno::ENOEXEC),
         Err(_) => return Err(Errno::EINVAL),
     };
@@ -529,7 +539,7 @@ impl Modinfo {
                 other => other,
             },
             (Some(_), true) => self.builtin_info(&module.name),
-            (Some(path), false) => read_file_info(Path::new(path)),
+            (Some(path), false) => read_file_info(Path::new(path), report),
             (None, false) => Ok(Info::default()),
         };
         match info {
