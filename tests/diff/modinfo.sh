@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Differential test of our modinfo against Debian's kmod 30 modinfo, on Debian's
-# real module trees: Linux 6.1 (plain .ko, ~4000 modules) and 6.12 (.ko.xz),
+# Differential test of our modinfo against Debian's kmod 30 modinfo (this host)
+# and kmod 34.2's (the Debian 13 root, chroot; ours runs there too; left out
+# with MODUTILS_NO_K34=1), on Debian's real module trees: Linux 6.1 (plain .ko, ~4000 modules) and 6.12 (.ko.xz),
 # indexed by kmod's depmod (on a hard-linked scratch copy). Every check runs
 # kmod's `modinfo -b ROOT -k VERSION ...` and ours with the same arguments
 # (many modules per process) and compares stdout bytes, stderr and the exit
@@ -19,7 +20,8 @@
 #   - names with '-' and '_' swapped, names with a .ko suffix, -m;
 #   - unknown names, alone and among known ones (stderr and exit status);
 #   - files that are not modules or are damaged (empty, text, truncated, no
-#     .modinfo, flipped bytes in an .xz), and a relative -b.
+#     .modinfo, flipped bytes in an .xz), and a relative -b;
+#   - each .bin index empty (0 bytes), then missing (issue 14).
 #
 # Prints `PASS <name>` / `FAIL <name>` (with details) per check and a last line
 # `N passed, N failed`; exits 1 if any check failed, 2 if the setup failed.

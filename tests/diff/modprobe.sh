@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Differential test of our modprobe against Debian's kmod 30 modprobe, on
-# Debian's real module trees (Linux 6.1, plain .ko; 6.12, .ko.xz), each
-# indexed by kmod's own depmod (so only modprobe differs). Per tree:
+# Differential test of our modprobe against Debian's kmod 30 modprobe (this
+# host) and kmod 34.2's (the Debian 13 root, run with chroot; ours runs there
+# too, so paths match; MODUTILS_NO_K34=1 leaves it out), on Debian's real
+# module trees (Linux 6.1, plain .ko; 6.12, .ko.xz), each indexed by kmod's
+# own depmod (so only modprobe differs). Every batch of calls is compared
+# with each kmod. Per tree:
 #   - `--show-depends X` and `-R X` (`-d ROOT -S VERSION`, an empty `-C` dir)
 #     print exactly what kmod prints, on stdout and on stderr, with the same
 #     exit status, for about 1,140 queries per tree (1141 on Debian's 6.1
@@ -24,6 +27,14 @@
 #   - `-a` with several names (mkinitcpio's `-qaR`), `MODPROBE_OPTIONS`, and
 #     initramfs-tools' `modprobe --all --set-version=V --ignore-install
 #     --quiet --show-depends NAMES` (with `-d ROOT`).
+# On small trees made from the 6.1 tree (issue 14):
+#   - each .bin index empty (0 bytes), then missing: kmod answers from the
+#     other indexes;
+#   - weak dependencies (modules edited to carry `weakdep=` keys, indexed by
+#     kmod 34.2's depmod; weakdep lines in the configuration): ignored when
+#     loading and removing; `-c` as kmod 34.2 (kmod 30: row `weakdep`);
+#   - module files, `modprobe ./x.ko` and `/abs/x.ko`, as kmod 34.2 (kmod 30:
+#     row `modprobe-path`).
 # Both tools read the host's /proc/cmdline (kmod always does).
 #
 # Prints `PASS <name>` / `FAIL <name>` (with the diff, `<` kmod, `>` ours) per
