@@ -59,7 +59,7 @@ same_modinfo() {
     else
         same_run "$p" "kmod 30" "$#" || bad=1
     fi
-    if [ -n "$K34" ]; then
+    if [ -n "$K34" ] && [ -z "${NO34:-}" ]; then
         (set +e && chroot "$TRIXIE" env -C "$RUNDIR" "$SCR/k34/modinfo" "${bk[@]}" "$@" \
             >"$p.k.out" 2>"$p.k.err"; echo $? >"$p.k.rc") &
         (set +e && chroot "$TRIXIE" env -C "$RUNDIR" "$O34" "${bk[@]}" "$@" \
@@ -120,8 +120,12 @@ test_tree() {
     RUNDIR=/
     # -F over every module; on 6.12 (xz: ~10 s a kmod run) the rarer fields over
     # every 10th.
+    # kmod 34.2 (its runs are as slow): every field over every module on 6.1; on 6.12, firmware
+    # (initramfs-tools' query) over every module, the others with kmod 30 only (the full output
+    # of every module, compared above, holds them all).
     for f in firmware depends signer signature parm alias softdep; do
-        check "$s -F $f, all modules" same_modinfo -F "$f" "${names[@]}"
+        NO34=$([ "$s" = 6.1 ] || [ "$f" = firmware ] || echo 1) \
+            check "$s -F $f, all modules" same_modinfo -F "$f" "${names[@]}"
     done
     for f in sig_key sig_hashalgo sig_id parmtype license name vermagic description author \
         filename intree srcversion; do
