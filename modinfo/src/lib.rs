@@ -285,7 +285,7 @@ pub fn is_module_file(arg: &OsStr) -> bool {
 /// A module file's entries, or the errno kmod reports when it can't read them (its ELF reader's
 /// choices: EINVAL for a damaged file or stream, ENOEXEC for one that isn't ELF, ENOENT for an
 /// image without `.modinfo`).
-fn read_file_info(path: &Path) -> Result<Info, Errno> {
+fn read_file_info(path: &Path, report: &dyn Report) -> Result<Info, Errno> {
     let io_errno = |e: &common::error::Error| e.errno().unwrap_or(Errno::EIO);
     let file = ModuleFile::open(path).map_err(|e| io_errno(&e))?;
     let len = file.file().metadata().map_err(|e| errno_of(&e))?.len();
@@ -298,6 +298,14 @@ fn read_file_info(path: &Path) -> Result<Info, Errno> {
     } else {
         file.read_image().map_err(|e| match e {
             common::error::Error::Io { .. } => io_errno(&e),
+            common::error::Error::Decompress { ref source, .. } => {
+                // kmod 34.2 logs the decoder's complaint first (kmod 30 doesn't):
+                // compatibility row `modinfo-xz-messages`.
+                if let Some(msg) = source.decoder_message() {
+                    report.error(&msg);
+                }
+                Errno::EINVAL
+            }
             _ => Errno::EINVAL,
         })?
     };
@@ -307,7 +315,9 @@ fn read_file_info(path: &Path) -> Result<Info, Errno> {
     }
     let strings = match elf::modinfo_strings(&image) {
         Ok(Some(s)) => s,
-        Ok(None) => return Err(Errno::ENOENT),
+        // No .modinfo section: kmod 34.2's ENODATA ("No data available"; kmod 30 says ENOENT,
+        // compatibility row `modinfo-no-modinfo`).
+        Ok(None) => return Err(Errno::ENODATA),
         Err(elf::ElfError::NotElf) => return Err(Errno::ENOEXEC),
         Err(_) => return Err(Errno::EINVAL),
     };
@@ -511,17 +521,12 @@ impl Modinfo {
     /// Prints one resolved module into `out`; errors (a module that can't be read, invalid
     /// parameter strings) go to `report`. Returns false when the module could not be read.
     pub fn print(&self, module: &Resolved, out: &mut Vec<u8>, report: &Reporter) -> bool {
+        // A module without a file is shown as built in, even one that isn't (an alias naming a
+        // module missing from an empty or stale modules.dep.bin): kmod 30 and 34.2 both print
+        // `filename: (builtin)` and no other field for it, and exit 0.
         let header = match &module.path {
             Some(p) => Header::File(p),
-            None if module.builtin => Header::Builtin(&module.name),
-            None => {
-                report.error(format_args!(
-                    "could not get modinfo from '{}': {}",
-                    module.name,
-                    errno_text(Errno::ENOENT)
-                ));
-                return false;
-            }
+            None => Header::Builtin(&module.name),
         };
         if !self.options.write_header(out, header) {
             return true;
@@ -534,8 +539,8 @@ impl Modinfo {
                 other => other,
             },
             (Some(_), true) => self.builtin_info(&module.name),
-            (Some(path), false) => read_file_info(Path::new(path)),
-            (None, false) => Err(Errno::ENOENT),
+            (Some(path), false) => read_file_info(Path::new(path), report),
+            (None, false) => Ok(Info::default()),
         };
         match info {
             Ok(info) => {

@@ -261,7 +261,6 @@ fn files_that_are_not_modules() {
         "header.ko",
         "half.ko",
         "zeros.ko",
-        "nomodinfo.ko",
         "class.ko",
         "data.ko",
         "good.o",
@@ -282,4 +281,26 @@ fn files_that_are_not_modules() {
     same(d, &all);
     same(d, &["-m", "good.ko"]);
     same(d, &[]);
+    // No .modinfo section: kmod 34.2 says ENODATA, kmod 30 ENOENT (compatibility row
+    // modinfo-no-modinfo); everything else as kmod 30 (`-n` reads nothing: the same).
+    for args in [
+        &["nomodinfo.ko"][..],
+        &["-F", "license", "nomodinfo.ko"],
+        &["good.ko", "nomodinfo.ko", "good.ko"],
+    ] {
+        same(d, &["-n", "nomodinfo.ko"]);
+        let ours = Runner::new(Path::new(MODINFO)).in_dir(d).raw(args);
+        let kmod = Runner::new(&kmod_tool("modinfo")).in_dir(d).raw(args);
+        assert!(
+            kmod.stderr
+                .contains("could not get modinfo from 'nomodinfo': No such file or directory"),
+            "{}",
+            kmod.stderr
+        );
+        let mut expected = kmod.clone();
+        expected.stderr = kmod
+            .stderr
+            .replace("No such file or directory", "No data available");
+        assert_eq!(ours, expected, "modinfo {args:?}");
+    }
 }

@@ -122,6 +122,9 @@ impl Invocation<'_> {
     }
 
     pub(crate) fn load(&self, name: &str, params: &str) -> i32 {
+        if is_file_argument(name) {
+            return self.load_file(name, params);
+        }
         let found = match self.lookup(name) {
             Ok(found) => found,
             Err(code) => return code,
@@ -161,6 +164,61 @@ impl Invocation<'_> {
             failed |= self.execute(module, &plan) != 0;
         }
         i32::from(failed)
+    }
+
+    /// `modprobe ./path/to/module.ko` or `modprobe /abs/module.ko` (kmod 34.2, observed in
+    /// Debian 13 with `-n -v`, `--show-depends` and `-R`): the file must exist (anything `stat`
+    /// accepts: its contents are the kernel's to judge) and have a name after its last `/`;
+    /// else `Failed to get module from path ARG: <strerror>` (ENOENT for a missing name), FATAL,
+    /// or WARNING with `-a`. The module is the file name's (up to its first `.`, `-` as `_`),
+    /// printed and loaded from the working directory joined with ARG as written
+    /// (`/cwd/./vfat.ko`), with that name's dependencies, options, softdeps and install
+    /// command. Only `-b` blacklists it (a name given directly). kmod 30 looks the argument up
+    /// as a module name (compatibility row `modprobe-path`).
+    fn load_file(&self, arg: &str, params: &str) -> i32 {
+        let base = arg.rsplit('/').next().unwrap_or_default();
+        let errno = match std::fs::metadata(arg) {
+            Err(e) => Some(e.raw_os_error().map_or(Errno::ENOENT, Errno::from_raw)),
+            Ok(_) if base.is_empty() => Some(Errno::ENOENT),
+            Ok(_) => None,
+        };
+        if let Some(errno) = errno {
+            let msg = format!(
+                "Failed to get module from path {arg}: {}",
+                errno_text(errno)
+            );
+            if self.args.all {
+                self.report.warning(msg);
+            } else {
+                self.report.fatal(msg);
+            }
+            return 1;
+        }
+        let module = name::from_arg(base);
+        if self.args.resolve_alias {
+            return i32::from(self.out.line(&module).is_err());
+        }
+        if self.args.use_blacklist && self.planner.config.is_blacklisted(&module) {
+            return 0;
+        }
+        let path = std::path::PathBuf::from(common::context::absolute(std::ffi::OsStr::new(arg)));
+        let mut plan = Vec::new();
+        if let Err(e) = self
+            .planner
+            .plan_load_file(&module, path, params, &mut plan)
+        {
+            self.report.error(e);
+            return 1;
+        }
+        if self.args.show_depends {
+            for step in &plan {
+                if self.out.line(step.show_line()).is_err() {
+                    return 1;
+                }
+            }
+            return 0;
+        }
+        self.execute(&module, &plan)
     }
 
     /// Carries a load plan out: each step unless its module is already in the kernel.
@@ -413,6 +471,29 @@ impl Invocation<'_> {
                     return false;
                 }
             }
+        }
+    }
+}
+
+/// Whether a load argument names a file rather than a module (kmod 34.2: it starts with `/` or
+/// `./`; `../x.ko` and `x.ko` are names).
+pub(crate) fn is_file_argument(arg: &str) -> bool {
+    arg.starts_with('/') || arg.starts_with("./")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_arguments_as_kmod_34_tells_them() {
+        // kmod 34.2 (Debian 13): `./x.ko` and `/abs/x.ko` are files, `../x.ko`, `x.ko` and
+        // `sub/x.ko` module names ("Module ../x.ko not found in directory ...").
+        for arg in ["./vfat.ko", "/lib/modules/v/vfat.ko", ".//x", "/", "./"] {
+            assert!(is_file_argument(arg), "{arg}");
+        }
+        for arg in ["../vfat.ko", "vfat.ko", "sub/vfat.ko", "vfat", ".vfat"] {
+            assert!(!is_file_argument(arg), "{arg}");
         }
     }
 }

@@ -30,6 +30,10 @@
 # Usage: tests/diff/kmod.sh [6.1|6.12|all]      (default: all)
 # Environment: MODUTILS_CACHE (see tests/lib/lib.sh); KMOD_BIN: our kmod
 # (default: `cargo build --release -p kmod -p lsmod`, target/release/kmod).
+#
+# kmod 34.2 too (unless MODUTILS_NO_K34=1): static-nodes runs again in the Debian 13 root
+# (ensure_trixie_root; chroot, with the tree bound at its /lib/modules/$(uname -r), a tmpfs on
+# its /run, the scratch dir at the same path), kmod 34.2's and ours, compared the same way.
 set -euo pipefail
 
 # shellcheck source=tests/lib/lib.sh
@@ -44,9 +48,26 @@ OURS=$(our_tool KMOD_BIN "$RELEASE_DIR/kmod" cargo_release kmod lsmod)
 RELEASE=$(uname -r)
 make_scratch kmod-diff "$WORK" # on the cache's filesystem: hard links
 
-# Our binary through links named like kmod's (messages name argv[0]).
-tool_links "$SCR/obin" "$OURS" kmod lsmod
+# Our binary through links named like kmod's (messages name argv[0]), to a copy in $SCR (so
+# that the links resolve in the Debian 13 root too).
+mkdir -p "$SCR/bin"
+cp "$OURS" "$SCR/bin/kmod"
+tool_links "$SCR/obin" "$SCR/bin/kmod" kmod lsmod
 tool_links "$SCR/kbin" "$THEIRS" kmod lsmod depmod
+K34=
+if [ "${MODUTILS_NO_K34:-0}" != 1 ]; then
+    ensure_trixie_root
+    K34=1
+    tool_links "$SCR/k34bin" /usr/bin/kmod kmod
+    ln -s obin "$SCR/o34bin"
+    # Mount points inside the root (empty directories; the mounts are in each check's
+    # namespace only).
+    if [ ! -d "$TRIXIE$SCR" ]; then
+        mkdir -p "$TRIXIE$SCR"
+        at_exit rmdir "$TRIXIE$SCR"
+    fi
+    mkdir -p "$TRIXIE/usr/lib/modules"
+fi
 
 # transcript BIN ARGS...: (run in the namespace) stdout, stderr and status
 # of BIN/kmod ARGS, and for `-o`/`--output` files the file's bytes and mode.
@@ -77,19 +98,34 @@ chmod +x "$SCR/transcript.sh"
 # as the running kernel's tree; each in its own namespace (fresh /run) and a
 # fresh CWD copy; prints the diff (< kmod, > ours), fails if any.
 same() {
-    local dir=$1 cwd=$2 outfile=$3 who
+    local dir=$1 cwd=$2 outfile=$3 who bad=0
     shift 3
-    for who in k o; do
+    for who in k o ${K34:+k34 o34}; do
         rm -rf "$SCR/cwd.$who" "$SCR/t.$who"
         mkdir -p "$SCR/t.$who"
         cp -a "$cwd" "$SCR/cwd.$who"
         # The tree as the running kernel's; a tmpfs on /run.
-        TMPDIR_T=$SCR/t.$who in_ns --tree "$RELEASE" "$dir" --tmpfs /run -- "$SCR/transcript.sh" \
-            "$SCR/${who}bin" "$SCR/cwd.$who" "$outfile" "$@" >"$SCR/same.$who"
+        case $who in
+            k | o)
+                TMPDIR_T=$SCR/t.$who in_ns --tree "$RELEASE" "$dir" --tmpfs /run -- "$SCR/transcript.sh" \
+                    "$SCR/${who}bin" "$SCR/cwd.$who" "$outfile" "$@" >"$SCR/same.$who"
+                ;;
+            *)
+                TMPDIR_T=$SCR/t.$who in_ns --bind "$SCR" "$TRIXIE$SCR" \
+                    --tmpfs "$TRIXIE/usr/lib/modules" --mkdir "$TRIXIE/usr/lib/modules/$RELEASE" \
+                    --bind "$dir" "$TRIXIE/usr/lib/modules/$RELEASE" --tmpfs "$TRIXIE/run" -- \
+                    chroot "$TRIXIE" env TMPDIR_T="$SCR/t.$who" "$SCR/transcript.sh" \
+                    "$SCR/${who}bin" "$SCR/cwd.$who" "$outfile" "$@" >"$SCR/same.$who"
+                ;;
+        esac
+        sed -i "s|$SCR/cwd.$who|\$CWD|g" "$SCR/same.$who"
     done
-    sed -i "s|$SCR/cwd.k|\$CWD|g" "$SCR/same.k"
-    sed -i "s|$SCR/cwd.o|\$CWD|g" "$SCR/same.o"
-    diff "$SCR/same.k" "$SCR/same.o"
+    diff "$SCR/same.k" "$SCR/same.o" || bad=1
+    if [ -n "$K34" ]; then
+        echo "kmod 34.2:"
+        diff "$SCR/same.k34" "$SCR/same.o34" || bad=1
+    fi
+    return "$bad"
 }
 
 # at_least N FILE PATTERN: FILE has N or more lines matching PATTERN (so a

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Differential test of our modprobe against Debian's kmod 30 modprobe, on
-# Debian's real module trees (Linux 6.1, plain .ko; 6.12, .ko.xz), each
-# indexed by kmod's own depmod (so only modprobe differs). Per tree:
+# Differential test of our modprobe against Debian's kmod 30 modprobe (this
+# host) and kmod 34.2's (the Debian 13 root, run with chroot; ours runs there
+# too, so paths match; MODUTILS_NO_K34=1 leaves it out), on Debian's real
+# module trees (Linux 6.1, plain .ko; 6.12, .ko.xz), each indexed by kmod's
+# own depmod (so only modprobe differs). Every batch of calls is compared
+# with each kmod. Per tree:
 #   - `--show-depends X` and `-R X` (`-d ROOT -S VERSION`, an empty `-C` dir)
 #     print exactly what kmod prints, on stdout and on stderr, with the same
 #     exit status, for about 1,140 queries per tree (1141 on Debian's 6.1
@@ -24,6 +27,14 @@
 #   - `-a` with several names (mkinitcpio's `-qaR`), `MODPROBE_OPTIONS`, and
 #     initramfs-tools' `modprobe --all --set-version=V --ignore-install
 #     --quiet --show-depends NAMES` (with `-d ROOT`).
+# On small trees made from the 6.1 tree (issue 14):
+#   - each .bin index empty (0 bytes), then missing: kmod answers from the
+#     other indexes;
+#   - weak dependencies (modules edited to carry `weakdep=` keys, indexed by
+#     kmod 34.2's depmod; weakdep lines in the configuration): ignored when
+#     loading and removing; `-c` as kmod 34.2 (kmod 30: row `weakdep`);
+#   - module files, `modprobe ./x.ko` and `/abs/x.ko`, as kmod 34.2 (kmod 30:
+#     row `modprobe-path`).
 # Both tools read the host's /proc/cmdline (kmod always does).
 #
 # Prints `PASS <name>` / `FAIL <name>` (with the diff, `<` kmod, `>` ours) per
@@ -43,7 +54,7 @@ diff_setup modprobe "${1:-all}" depmod
 command -v perl >/dev/null || die "perl not found"
 # Ours is run as .../obin/modprobe, so that getopt-style messages naming argv[0]
 # read the same once kmod's path is replaced.
-tool_links "$SCR/obin" "$OURS" modprobe
+tool_links "$SCR/obin" "${O34:-$OURS}" modprobe
 OMODPROBE=$SCR/obin/modprobe
 printf -- '-- stderr:\n' >"$SCR/sep"
 
@@ -52,8 +63,14 @@ printf -- '-- stderr:\n' >"$SCR/sep"
 # separated by tabs; leading `env:NAME=VALUE` fields set variables for that
 # call, a leading `cd:DIR` runs it in DIR, `cmdline:FILE` with FILE as
 # /proc/cmdline); OUT gets, per call, `== args`, stdout, `-- stderr:`, stderr and
-# `rc=N`.
+# `rc=N`. With IN34=1, each call runs in the Debian 13 root (chroot; the
+# root has no /proc: `cmdline:FILE` puts FILE at its /proc/cmdline).
+IN34=
 run_batch() {
+    if [ -n "$IN34" ]; then
+        run_batch34 "$@"
+        return
+    fi
     local tool=$1 line rc a e cdir kcl t=$3.tmp
     while IFS= read -r line; do
         IFS=$'\t' read -r -a a <<<"$line"
@@ -83,8 +100,38 @@ run_batch() {
     rm -f "$t.o" "$t.e"
 }
 
-# both ARGFILE PREFIX: run_batch with kmod's modprobe (PREFIX.k) and ours
+run_batch34() {
+    local tool=$1 line rc a e cdir kcl t=$3.tmp
+    while IFS= read -r line; do
+        IFS=$'\t' read -r -a a <<<"$line"
+        e=()
+        cdir=/
+        kcl=
+        while [ ${#a[@]} -gt 0 ] && [[ ${a[0]} == env:* || ${a[0]} == cd:* || ${a[0]} == cmdline:* ]]; do
+            case ${a[0]} in
+                env:*) e+=("${a[0]#env:}") ;;
+                cd:*) cdir=${a[0]#cd:} ;;
+                cmdline:*) kcl=${a[0]#cmdline:} ;;
+            esac
+            a=("${a[@]:1}")
+        done
+        printf '== %s\n' "${line//$'\t'/ }"
+        if [ -n "$kcl" ]; then
+            in_ns --tmpfs "$TRIXIE/proc" --copy "$kcl" "$TRIXIE/proc/cmdline" -- \
+                chroot "$TRIXIE" env -C "$cdir" "${e[@]}" "$tool" "${a[@]}" >"$t.o" 2>"$t.e" && rc=0 || rc=$?
+        else
+            chroot "$TRIXIE" env -C "$cdir" "${e[@]}" "$tool" "${a[@]}" >"$t.o" 2>"$t.e" && rc=0 || rc=$?
+        fi
+        cat "$t.o" "$SCR/sep" "$t.e"
+        echo "rc=$rc"
+    done <"$2" >"$3"
+    rm -f "$t.o" "$t.e"
+}
+
+# both ARGFILE PREFIX: run_batch with kmod 30's modprobe (PREFIX.k) and ours
 # (PREFIX.o), at the same time; kmod's path is read as ours in its output.
+# With K34 (tests/diff/lib.sh), then kmod 34.2's (PREFIX.k34) and ours
+# (PREFIX.o34) in the Debian 13 root, the same way.
 both() {
     run_batch "$KMODPROBE" "$1" "$2.k" &
     local pid=$!
@@ -97,21 +144,42 @@ both() {
     sed -i -E -e "s|$KMODPROBE|$OMODPROBE|g" \
         -e 's/^libkmod: ERROR [^ ]+:[0-9]+ [A-Za-z_0-9]+: /modprobe: ERROR: /' \
         -e 's/^(modprobe: [A-Z]+: )\.\.\/libkmod\/[^ ]+:[0-9]+ [A-Za-z_0-9]+\(\) /\1/' "$2.k"
+    [ -n "$K34" ] || return 0
+    IN34=1 run_batch "$SCR/k34/modprobe" "$1" "$2.k34" &
+    pid=$!
+    IN34=1 run_batch "$OMODPROBE" "$1" "$2.o34"
+    wait "$pid"
+    # kmod 34.2's libkmod messages: `libkmod: ERROR: func: ` (libkmod-prefix).
+    sed -i -E -e "s|$SCR/k34/modprobe|$OMODPROBE|g" \
+        -e 's/^libkmod: ERROR: [A-Za-z_0-9]+: /modprobe: ERROR: /' "$2.k34"
 }
 
-# same_transcript PREFIX: PREFIX.k and PREFIX.o identical; else, for the
-# first calls that differ, the call and the diff of its output (< kmod, > ours).
+# same_transcript PREFIX: PREFIX.k and PREFIX.o identical (kmod 30), and
+# PREFIX.k34 and PREFIX.o34 (kmod 34.2) when they exist; else, for the first
+# calls that differ, the call and the diff of its output (< kmod, > ours).
 same_transcript() {
-    local k=$1.k o=$1.o n ok d=$1.calls f shown=0 ndiff
+    local bad=0
+    same_pair "$1" k o "kmod 30" || bad=1
+    if [ -e "$1.k34" ]; then
+        same_pair "$1" k34 o34 "kmod 34.2" || bad=1
+    fi
+    return "$bad"
+}
+
+# same_pair PREFIX K O LABEL: one pair of transcripts (see same_transcript).
+same_pair() {
+    local k=$1.$2 o=$1.$3 n ok d=$1.calls.$2 f shown=0 ndiff
     n=$(grep -c '^== ' "$k" || true)
     ok=$(grep -c '^rc=0$' "$k" || true)
-    echo "NOTE: $n calls, $ok exit 0 with kmod"
+    echo "NOTE: $4: $n calls, $ok exit 0 with kmod"
     cmp -s "$k" "$o" && return 0
+    echo "$4:"
     # One file per call, then the calls that differ.
     rm -rf "$d"
     mkdir -p "$d/k" "$d/o"
     for f in k o; do
-        awk -v d="$d/$f" '/^== / { if (out) close(out); out = sprintf("%s/%06d", d, ++n) } { print > out }' "$1.$f"
+        awk -v d="$d/$f" '/^== / { if (out) close(out); out = sprintf("%s/%06d", d, ++n) } { print > out }' \
+            "$([ $f = k ] && echo "$k" || echo "$o")"
     done
     diff -rq "$d/k" "$d/o" | sed -n 's|^Files .*/k/\([0-9]*\) and .*|\1|p' >"$d/list" || true
     diff -rq "$d/k" "$d/o" | grep -v '^Files ' || true
@@ -580,7 +648,7 @@ test_tree() {
             [ "$n" -lt 12 ] || break
         done >"$R.a.running"
         if [ "$n" -gt 0 ]; then
-            both "$R.a.running" "$R.t.running"
+            K34='' both "$R.a.running" "$R.t.running" # the host's kernel only
             check "$s the running kernel's modules against another tree ($n modules, $(wc -l <"$R.a.running") calls)" \
                 same_transcript "$R.t.running"
         else
@@ -588,7 +656,153 @@ test_tree() {
         fi
     fi
 
+    # kmod 34.2's additions and the index defect of issue 14, on small trees made from this
+    # one (the 6.1 tree: its plain .ko files can be edited).
+    [ "$s" != 6.1 ] || test_small_trees "$M"
     rm -rf "$T"
+}
+
+# differ_pair PREFIX ID: kmod 30's transcript differs from ours, a deliberate difference listed
+# in docs/compatibility.md as ID.
+differ_pair() {
+    grep -q "\`$2\`" "$ROOT/docs/compatibility.md" || { echo "$2 is not in docs/compatibility.md"; return 1; }
+    if cmp -s "$1.k" "$1.o"; then
+        echo "kmod 30 answers as ours: $2 is no difference here"
+        return 1
+    fi
+}
+
+# small_tree DIR MDIR: DIR/lib/modules/$KVER with a few modules of MDIR copied (not linked: some
+# are edited) and its modules.order, modules.builtin and modules.builtin.modinfo.
+SMALL_MODS=(kernel/fs/fat/fat.ko kernel/fs/fat/vfat.ko kernel/drivers/net/dummy.ko kernel/net/802/psnap.ko
+    kernel/net/llc/llc.ko kernel/fs/ext4/ext4.ko kernel/fs/jbd2/jbd2.ko kernel/fs/mbcache.ko
+    kernel/lib/crc16.ko kernel/crypto/crc32c_generic.ko kernel/fs/nls/nls_cp437.ko kernel/fs/nls/nls_utf8.ko)
+small_tree() {
+    local d=$1/lib/modules/$KVER m
+    rm -rf "$1"
+    for m in "${SMALL_MODS[@]}"; do
+        mkdir -p "$d/$(dirname "$m")"
+        cp "$2/$m" "$d/$m"
+    done
+    cp "$2/modules.order" "$2/modules.builtin" "$2/modules.builtin.modinfo" "$d/"
+}
+
+# weaken FILE OLD NEW: the .modinfo string OLD of module FILE replaced by NEW (NUL-separated
+# strings, padded with NULs to OLD's length): a module with `weakdep=` keys, which no module of
+# Debian's trees has yet.
+weaken() {
+    perl -0777 -i -pe 'BEGIN { ($o, $n) = splice(@ARGV, 1, 2); $n =~ s/\\0/\0/g;
+        die "too long" if length($n) > length($o); $n .= "\0" x (length($o) - length($n)) }
+        s/\Q$o\E/$n/ or die "no $o"' "$1" "$2" "$3"
+}
+
+test_small_trees() {
+    local M=$1 X=$SCR/small E q f how bi ba
+    log "6.1: empty and missing indexes, weak dependencies, module files (small trees)"
+    small_tree "$X/base" "$M"
+    "$KDEPMOD" -b "$X/base" "$KVER" || die "kmod's depmod -b $X/base failed"
+    bi=$(sed -n '1s|.*/||; 1s|\.ko.*||p' "$M/modules.builtin")
+    ba=$(tr '\0' '\n' <"$M/modules.builtin.modinfo" | sed -n 's/^[^.]*\.alias=\([^*?[]*\)$/\1/p' | head -n 1)
+
+    # Each .bin index empty (0 bytes), then missing: kmod answers from the others.
+    : >"$X/a.empty"
+    for f in modules.dep.bin modules.alias.bin modules.symbols.bin modules.builtin.bin modules.builtin.alias.bin; do
+        for how in empty missing; do
+            E=$X/$how-$f
+            cp -a "$X/base" "$E"
+            if [ "$how" = empty ]; then : >"$E/lib/modules/$KVER/$f"; else rm "$E/lib/modules/$KVER/$f"; fi
+            for q in vfat fs-vfat symbol:fat_build_inode "$bi" "$ba" no_such_module; do
+                args -C "$SCR/empty.d" -d "$E" -S "$KVER" --show-depends "$q"
+            done
+            args -C "$SCR/empty.d" -d "$E" -S "$KVER" -R fs-vfat
+            args -C "$SCR/empty.d" -d "$E" -S "$KVER" -n -v fs-vfat
+            args -C "$SCR/empty.d" -d "$E" -S "$KVER" -R "$ba"
+        done
+    done >>"$X/a.empty"
+    both "$X/a.empty" "$X/t.empty"
+    check "6.1 each .bin index empty or missing ($(wc -l <"$X/a.empty") calls)" same_transcript "$X/t.empty"
+
+    [ -n "$K34" ] || { echo "NOTE: no kmod 34.2 (MODUTILS_NO_K34=1): weak dependencies and module files not checked"; return 0; }
+
+    # Weak dependencies: ext4 with weakdep=dummy and weakdep=vfat, jbd2 with
+    # weakdep=fs-nls_cp437 (in place of their softdep strings), indexed by kmod 34.2's depmod
+    # (modules.weakdep); weakdep lines in the configuration, good and bad.
+    small_tree "$X/w" "$M"
+    weaken "$X/w/lib/modules/$KVER/kernel/fs/ext4/ext4.ko" "softdep=pre: crypto-crc32c" 'weakdep=dummy\0weakdep=vfat'
+    weaken "$X/w/lib/modules/$KVER/kernel/fs/jbd2/jbd2.ko" "softdep=pre: crypto-crc32c" 'weakdep=fs-nls_cp437'
+    chroot "$TRIXIE" depmod -b "$X/w" "$KVER" || die "kmod 34.2's depmod -b $X/w failed"
+    [ -s "$X/w/lib/modules/$KVER/modules.weakdep" ] || die "kmod 34.2's depmod wrote no modules.weakdep"
+    mkdir -p "$X/wconf"
+    printf 'weakdep vfat nls_utf8 nls-cp437\nweakdep dummy   crc16\nweakdep vfat psnap\nsoftdep vfat pre: llc\nweakdep\nweakdep lonely\n' >"$X/wconf/w.conf"
+    printf 'weakdep nls-x a-b c_d\n' >"$X/wconf/modules.conf"
+    printf 'weakdep aa y\n' >"$X/wconf/a.conf"
+    printf 'weakdep zzz y\n' >"$X/wconf/z.conf"
+    local WD=(-d "$X/w" -S "$KVER")
+    {
+        for q in ext4 jbd2 vfat fs-vfat dummy; do
+            args -C "$SCR/empty.d" "${WD[@]}" --show-depends "$q"
+            args -C "$SCR/empty.d" "${WD[@]}" -n -v "$q"
+            args -C "$SCR/empty.d" "${WD[@]}" -r -n -v "$q"
+            args -C "$SCR/empty.d" "${WD[@]}" -R "$q"
+        done
+        args -C "$SCR/empty.d" "${WD[@]}" -a --show-depends ext4 jbd2
+    } >"$X/a.weak"
+    {
+        args -C "$SCR/empty.d" "${WD[@]}" -c
+        args -C "$X/wconf" "${WD[@]}" -c
+        args -C "$X/wconf/w.conf" "${WD[@]}" -c
+        for q in vfat fs-vfat dummy ext4; do
+            args -C "$X/wconf" "${WD[@]}" --show-depends "$q"
+            args -C "$X/wconf" "${WD[@]}" -n -v -i "$q"
+            args -C "$X/wconf" "${WD[@]}" -r -n -v "$q"
+        done
+    } >"$X/a.weak34"
+    both "$X/a.weak" "$X/t.weak"
+    both "$X/a.weak34" "$X/t.weak34"
+    check "6.1 weak dependencies: loading, removal, --show-depends, -R ignore them ($(wc -l <"$X/a.weak") calls)" \
+        same_transcript "$X/t.weak"
+    check "6.1 weak dependencies: modules.weakdep and weakdep lines, -c [kmod 34.2] ($(wc -l <"$X/a.weak34") calls)" \
+        same_pair "$X/t.weak34" k34 o34 "kmod 34.2"
+    check "6.1 weak dependencies: -c [kmod 30: weakdep]" differ_pair "$X/t.weak34" weakdep
+
+    # Module files (`modprobe ./x.ko`, `/abs/x.ko`), relative to $X; a configuration for the
+    # file's module name.
+    cp "$X/base/lib/modules/$KVER/kernel/fs/fat/vfat.ko" "$X/vfat-copy.ko"
+    cp "$X/vfat-copy.ko" "$X/a.b-c.ko"
+    xz -c "$X/vfat-copy.ko" >"$X/vfat.ko.xz"
+    printf 'not a module\n' >"$X/notmod.ko"
+    printf 'x' >"$X/notmod.txt"
+    printf 'x' >"$X/.ko"
+    mkdir -p "$X/adir.ko" "$X/fconf"
+    printf 'options vfat utf8=1\noptions fat fatopt=2\nsoftdep vfat pre: dummy post: psnap\nblacklist vfat\nalias vfat_copy dummy\ninstall vfat_copy echo hello\n' >"$X/fconf/a.conf"
+    local MV=base/lib/modules/$KVER/kernel/fs/fat/vfat.ko c
+    {
+        for c in "$SCR/empty.d" "$X/fconf"; do
+            for q in "--show-depends ./$MV" "--show-depends $X/$MV" "-n -v ./$MV" "-n -v $X/$MV" \
+                "--show-depends ./vfat-copy.ko" "-n -v ./vfat-copy.ko" "-n -v ./vfat.ko.xz" \
+                "-n -v ./vfat.ko.xz x=1 y=2" "-n -v -b ./vfat.ko.xz" "-n -v -i ./vfat.ko.xz" \
+                "-n -v ./nosuch.ko" "-n -v $X/nosuch.ko" "-n -v ./notmod.ko" "-n -v ./notmod.txt" \
+                "-n -v ./adir.ko" "-n -v ./adir.ko/../vfat-copy.ko" "-n -v .//vfat-copy.ko" "-n -v ./" \
+                "-n -v /" "-n -v ./.ko" "-n -v -a ./vfat-copy.ko dummy" "-n -v -a ./nosuch.ko dummy" \
+                "-a -R ./nosuch.ko dummy" "-R ./vfat-copy.ko" "-R ./a.b-c.ko" "-R ./vfat.ko.xz" \
+                "-n -v --first-time ./vfat-copy.ko" "-q -n ./nosuch.ko" "-D ./nosuch.ko" \
+                "--show-depends ./base/lib/modules/$KVER/kernel/net/802/psnap.ko"; do
+                # shellcheck disable=SC2086 # the words split on purpose
+                args "cd:$X" -C "$c" -d "$X/base" -S "$KVER" $q
+            done
+        done
+    } >"$X/a.files"
+    {
+        args "cd:$X" -C "$SCR/empty.d" -d "$X/base" -S "$KVER" -n -v vfat.ko
+        args "cd:$X" -C "$SCR/empty.d" -d "$X/base" -S "$KVER" --show-depends ../small/vfat-copy.ko
+        args "cd:$X" -C "$SCR/empty.d" -d "$X/base" -S "$KVER" -r -n -v ./vfat-copy.ko
+    } >"$X/a.names"
+    both "$X/a.files" "$X/t.files"
+    both "$X/a.names" "$X/t.names"
+    check "6.1 module files: modprobe ./x.ko, /abs/x.ko [kmod 34.2] ($(wc -l <"$X/a.files") calls)" \
+        same_pair "$X/t.files" k34 o34 "kmod 34.2"
+    check "6.1 module files [kmod 30: modprobe-path]" differ_pair "$X/t.files" modprobe-path
+    check "6.1 module files: names that are not files (x.ko, ../x.ko, -r)" same_transcript "$X/t.names"
 }
 
 # split_transcript ALL ARGPREFIX CAT...: ALL.k/.o (the calls of ARGPREFIX.CAT
@@ -597,7 +811,8 @@ split_transcript() {
     local all=$1 ap=$2 pfx=${1%.all} who c counts=
     shift 2
     for c in "$@"; do counts="$counts $(wc -l <"$ap.$c")"; done
-    for who in k o; do
+    for who in k o k34 o34; do
+        [ -e "$all.$who" ] || continue
         awk -v counts="$counts" -v cats="$*" -v pfx="$pfx" -v who="$who" '
             BEGIN { n = split(counts, cnt, " "); split(cats, cat, " "); ci = 1; left = cnt[1] + 0 }
             /^== / { while (left == 0 && ci < n) { ci++; left = cnt[ci] + 0 } left-- }

@@ -30,6 +30,9 @@
 # Prints `PASS <name>` / `FAIL <name>` per check and a last line
 # `N passed, N failed`; exits 1 if any check failed, 2 if the setup failed.
 #
+# kmod 34.2 too (unless MODUTILS_NO_K34=1): each call again in the Debian 13 root (chroot),
+# with the same tree, configuration and /sys/module mounted there; kmod 34.2's and ours.
+#
 # Usage: tests/diff/systemd-modprobe.sh
 # Environment: MODUTILS_CACHE (see tests/lib/lib.sh); MODPROBE: our
 # modprobe (default: `cargo build --release -p modprobe`).
@@ -47,9 +50,26 @@ prepare_kernel 6.1
 RELEASE=$(uname -r)
 make_scratch systemd-modprobe "$WORK" # on the cache's filesystem: hard links
 
-# Both as /sbin/modprobe would be: a program named modprobe.
+# Both as /sbin/modprobe would be: a program named modprobe (ours a copy in $SCR, so that the
+# link resolves in the Debian 13 root too).
+mkdir -p "$SCR/bin"
+cp "$OURS" "$SCR/bin/modprobe"
 tool_links "$SCR/k" "$THEIRS" modprobe depmod
-tool_links "$SCR/o" "$OURS" modprobe
+tool_links "$SCR/o" "$SCR/bin/modprobe" modprobe
+# kmod 34.2 (unless MODUTILS_NO_K34=1): every call again in the Debian 13 root (chroot), kmod
+# 34.2's modprobe and ours, with the same tree, configuration and /sys/module mounted there.
+SIDES=(k o)
+if [ "${MODUTILS_NO_K34:-0}" != 1 ]; then
+    ensure_trixie_root
+    SIDES=(k o k34 o34)
+    tool_links "$SCR/k34" /usr/bin/kmod modprobe
+    ln -s o "$SCR/o34"
+    if [ ! -d "$TRIXIE$SCR" ]; then
+        mkdir -p "$TRIXIE$SCR"
+        at_exit rmdir "$TRIXIE$SCR"
+    fi
+    mkdir -p "$TRIXIE/usr/lib/modules"
+fi
 
 log "kmod's depmod on a hard-linked copy of $KVER"
 T=$SCR/tree
@@ -79,9 +99,21 @@ run() {
     local who=$1 rc
     shift
     echo "== modprobe $*"
-    in_ns --tree "$RELEASE" "$M" --bind "$SCR/modprobe.d" /etc/modprobe.d \
-        --tmpfs /sys/module --copy "$SCR/sys/." /sys/module/ -- \
-        env ${ENVV:+"$ENVV"} "$SCR/$who/modprobe" "$@" >"$SCR/out" 2>"$SCR/err" && rc=0 || rc=$?
+    case $who in
+        k | o)
+            in_ns --tree "$RELEASE" "$M" --bind "$SCR/modprobe.d" /etc/modprobe.d \
+                --tmpfs /sys/module --copy "$SCR/sys/." /sys/module/ -- \
+                env ${ENVV:+"$ENVV"} "$SCR/$who/modprobe" "$@" >"$SCR/out" 2>"$SCR/err" && rc=0 || rc=$?
+            ;;
+        *)
+            in_ns --bind "$SCR" "$TRIXIE$SCR" --tmpfs "$TRIXIE/usr/lib/modules" \
+                --mkdir "$TRIXIE/usr/lib/modules/$RELEASE" --bind "$M" "$TRIXIE/usr/lib/modules/$RELEASE" \
+                --bind "$SCR/modprobe.d" "$TRIXIE/etc/modprobe.d" --tmpfs "$TRIXIE/sys" \
+                --mkdir "$TRIXIE/sys/module" --copy "$SCR/sys/." "$TRIXIE/sys/module/" -- \
+                chroot "$TRIXIE" env ${ENVV:+"$ENVV"} "$SCR/$who/modprobe" "$@" \
+                >"$SCR/out" 2>"$SCR/err" && rc=0 || rc=$?
+            ;;
+    esac
     cat "$SCR/out"
     echo "-- stderr:"
     cat "$SCR/err"
@@ -92,7 +124,7 @@ run() {
 # $SCR/{k,o}.{rc,out,err}.
 both() {
     local who
-    for who in k o; do
+    for who in "${SIDES[@]}"; do
         run "$who" "$@" >"$SCR/t.$who"
         sed -n 's/^rc=//p' "$SCR/t.$who" >"$SCR/$who.rc"
         awk 'NR > 1 && /^-- stderr:$/ { exit } NR > 1' "$SCR/t.$who" >"$SCR/$who.out"
@@ -100,9 +132,22 @@ both() {
     done
 }
 # same_rc_out / same_err: the last `both` call's status and stdout, stderr.
-same_rc() { diff "$SCR/k.rc" "$SCR/o.rc" && echo "exit status $(cat "$SCR/o.rc")"; }
-same_rc_out() { same_rc && diff "$SCR/k.out" "$SCR/o.out"; }
-same_err() { diff "$SCR/k.err" "$SCR/o.err"; }
+# With kmod 34.2, its pair too (libkmod's own messages read as ours: libkmod-prefix).
+same_rc() {
+    diff "$SCR/k.rc" "$SCR/o.rc" && echo "exit status $(cat "$SCR/o.rc")" || return 1
+    [ ${#SIDES[@]} = 2 ] || { diff "$SCR/k34.rc" "$SCR/o34.rc" && echo "kmod 34.2: exit status $(cat "$SCR/o34.rc")"; }
+}
+same_rc_out() {
+    same_rc && diff "$SCR/k.out" "$SCR/o.out" || return 1
+    [ ${#SIDES[@]} = 2 ] || diff "$SCR/k34.out" "$SCR/o34.out"
+}
+same_err() {
+    diff "$SCR/k.err" "$SCR/o.err" || return 1
+    [ ${#SIDES[@]} = 2 ] || {
+        sed -i -E 's/^libkmod: ERROR: [A-Za-z_0-9]+: /modprobe: ERROR: /' "$SCR/k34.err"
+        diff "$SCR/k34.err" "$SCR/o34.err"
+    }
+}
 
 # case LABEL ARGS...: one call compared, exit status and stdout, then stderr.
 case_() {

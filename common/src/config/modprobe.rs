@@ -8,15 +8,17 @@
 //! # Where the configuration comes from
 //!
 //! Without `-C`, the `*.conf` files of [`CONFIG_DIRS`] (`/etc/modprobe.d`, `/run/modprobe.d`,
-//! `/usr/local/lib/modprobe.d`, `/usr/lib/modprobe.d`, `/lib/modprobe.d`). Debian's kmod 30 skips
-//! `/usr/lib/modprobe.d`, which is `/lib/modprobe.d` on merged-usr systems; current kmod reads it,
-//! and so do we (a directory already listed is not listed twice). There is no single-file
+//! `/usr/local/lib/modprobe.d`, `/usr/lib/modprobe.d`, `/lib/modprobe.d`), kmod 34.2's list and
+//! order. Debian's kmod 30 skips `/usr/lib/modprobe.d`, which is `/lib/modprobe.d` on merged-usr
+//! systems; kmod 34.2 reads both, so a problem in that directory is reported twice, and so do we
+//! (see [`default_locations`]). There is no single-file
 //! `/etc/modprobe.conf`. `-C PATH` (repeatable, accumulating) replaces that list: a directory
 //! gives its `*.conf` files, a file is read whatever its name, a missing path is silently
 //! ignored.
 //!
-//! In both cases `modules.softdep` of the module directory (`-d`/`-S` decide which) is read too,
-//! as one more configuration file with the same syntax whose name is `modules.softdep`.
+//! In both cases `modules.softdep` and `modules.weakdep` of the module directory (`-d`/`-S`
+//! decide which) are read too, as configuration files with the same syntax whose names are
+//! `modules.softdep` and `modules.weakdep` (kmod 34.2; kmod 30 reads no `modules.weakdep`).
 //!
 //! A file name seen in an earlier location shadows the same name in later ones
 //! (`modules.softdep` from the module directory comes before every other location); all files
@@ -63,14 +65,13 @@
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
-use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use super::files::{logical_lines, parse_files, ListDialect};
 use crate::context::Context;
 use crate::error::Error;
-use crate::index::files::MODULES_SOFTDEP;
+use crate::index::files::{MODULES_SOFTDEP, MODULES_WEAKDEP};
 use crate::name::checked_alias_key;
 use crate::report::{Report, ReportExt};
 
@@ -213,11 +214,13 @@ impl ModprobeConfig {
     ) -> Result<Self, Error> {
         let mut files: BTreeMap<OsString, PathBuf> = BTreeMap::new();
         if let Some(dir) = module_dir {
-            // kmod joins with a literal '/', and opens this file without listing anything.
-            let mut path = dir.as_os_str().to_owned();
-            path.push("/");
-            path.push(MODULES_SOFTDEP);
-            files.insert(OsString::from(MODULES_SOFTDEP), PathBuf::from(path));
+            // kmod joins with a literal '/', and opens these files without listing anything.
+            for name in [MODULES_SOFTDEP, MODULES_WEAKDEP] {
+                let mut path = dir.as_os_str().to_owned();
+                path.push("/");
+                path.push(name);
+                files.insert(OsString::from(name), PathBuf::from(path));
+            }
         }
         let mut config = ModprobeConfig::default();
         parse_files(
@@ -474,8 +477,8 @@ impl ModprobeConfig {
     /// The configuration part of `modprobe -c`, byte-identical to kmod 30's for the same input:
     /// `blacklist M`, `install M CMD`, `remove M CMD`, `alias PATTERN M`, `options M TEXT`, then
     /// `softdep` lines ([`Softdep::display_line`]), each section in reading order, one line each,
-    /// then `weakdep M DEP...` lines (kmod 30 has none; the format is our choice, following the
-    /// directive's syntax).
+    /// then `weakdep M DEP...` lines as kmod 34.2 prints them (kmod 30 has none), from the
+    /// configuration files and the module directory's `modules.weakdep` in reading order.
     ///
     /// The caller then writes [`INDEX_DUMP_HEADER`] and the index dump described there. Text
     /// that wasn't UTF-8 prints as U+FFFD where kmod prints the original bytes.
@@ -506,25 +509,14 @@ impl ModprobeConfig {
     }
 }
 
-/// The default configuration directories under `ctx`'s root, strongest first, leaving out one
-/// that is the same directory as an earlier one (`/usr/lib/modprobe.d` and `/lib/modprobe.d` on
-/// merged-usr systems), so its problems aren't reported twice.
+/// The default configuration directories under `ctx`'s root, strongest first: all of
+/// [`CONFIG_DIRS`], as kmod 34.2 reads them. On a merged-usr system `/usr/lib/modprobe.d` and
+/// `/lib/modprobe.d` are one directory, read twice: its files are shadowed the second time (same
+/// names), but its problems (a `*.conf` directory) are reported under both paths, as kmod 34.2
+/// reports them (observed with strace and `-c` in Debian 13). Debian's kmod 30 reads only
+/// `/lib/modprobe.d` (compatibility row `modprobe-usr-lib`).
 pub fn default_locations(ctx: &Context) -> Vec<PathBuf> {
-    use std::os::unix::fs::MetadataExt;
-    let mut seen = Vec::new();
-    let mut dirs = Vec::new();
-    for dir in CONFIG_DIRS {
-        let path = ctx.path(dir);
-        if let Ok(meta) = fs::metadata(&path) {
-            let id = (meta.dev(), meta.ino());
-            if seen.contains(&id) {
-                continue;
-            }
-            seen.push(id);
-        }
-        dirs.push(path);
-    }
-    dirs
+    CONFIG_DIRS.iter().map(|dir| ctx.path(dir)).collect()
 }
 
 /// A name given to a lookup, normalised like the stored ones (plainly, if it isn't valid).
@@ -598,6 +590,7 @@ fn cmdline_words(cmdline: &str) -> Vec<&str> {
 mod tests {
     use super::*;
     use crate::report::{Collected, Discard};
+    use std::fs;
 
     fn scratch(tag: &str) -> PathBuf {
         crate::testutil::scratch(&format!("modprobecfg-{tag}"))
@@ -898,9 +891,9 @@ mod tests {
 
     #[test]
     fn weakdep_lines() {
-        // Not observable with kmod 30, which reports every weakdep line as bad; this follows
-        // current kmod's manual (`weakdep MODULE DEP...`). A line without dependencies is our
-        // choice of a bad line, like `softdep MODULE`.
+        // kmod 34.2 (Debian 13, `modprobe -C DIR -c`): `weakdep MODULE DEP...`, the module
+        // normalised, the names as written, every line kept; `weakdep` alone and `weakdep
+        // MODULE` without dependencies are bad lines. (kmod 30 rejects every weakdep line.)
         let (cfg, msgs) = parse("weakdep w-x a-b c\nweakdep lone\nweakdep w-x later\n");
         assert_eq!(
             cfg.weakdeps,
@@ -1226,9 +1219,11 @@ mod tests {
     }
 
     #[test]
-    fn merged_usr_is_listed_once() {
+    fn merged_usr_is_read_twice() {
         // With /lib a link to usr/lib, /usr/lib/modprobe.d and /lib/modprobe.d are one
-        // directory: its problems are reported once (as kmod 30, which reads only /lib's).
+        // directory: kmod 34.2 (Debian 13, observed with strace and -c) lists it twice, its
+        // files count once (the second listing is shadowed by name), its problems are reported
+        // under both paths.
         let root = scratch("merged");
         let ctx = Context::new(&root, "v");
         write(&root.join("usr/lib/modprobe.d/a.conf"), "alias a x\n");
@@ -1238,8 +1233,40 @@ mod tests {
         let cfg = ModprobeConfig::load_default(&ctx, &report).expect("load");
         assert_eq!(cfg.aliases, pairs(&[("a", "x")]));
         let msgs = report.messages();
-        assert_eq!(msgs.len(), 1, "{msgs:?}");
-        assert_eq!(default_locations(&ctx).len(), 4);
+        let dir_msg = |d: &str| {
+            format!(
+                "Directories inside directories are not supported: {}/{d}/modprobe.d/d.conf",
+                root.display()
+            )
+        };
+        assert_eq!(msgs, vec![dir_msg("usr/lib"), dir_msg("lib")]);
+        assert_eq!(default_locations(&ctx).len(), 5);
+        let _ = fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn module_dir_weakdep_is_configuration() {
+        // kmod 34.2 (Debian 13, `modprobe -c` on a tree whose depmod wrote modules.weakdep):
+        // modules.weakdep of the module directory is read like modules.softdep, sorted among
+        // the configuration files by its name (a.conf < modules.conf < modules.weakdep <
+        // w.conf), each line shown by -c as written, the module normalised.
+        let root = scratch("weakdepfile");
+        let ctx = Context::new(&root, "v");
+        write(
+            &root.join("lib/modules/v/modules.weakdep"),
+            "# Weak dependencies extracted from modules themselves.\n\
+             weakdep ext4 dummy\nweakdep ext4 vfat\nweakdep jbd2 fs-nls_cp437\n",
+        );
+        let d = root.join("conf");
+        write(&d.join("a.conf"), "weakdep aa y\n");
+        write(&d.join("modules.conf"), "weakdep nls-x a-b c_d\n");
+        write(&d.join("w.conf"), "weakdep vfat nls_utf8 nls-cp437\n");
+        let cfg = ModprobeConfig::load_from(&ctx, &[d], &Discard).expect("load");
+        assert_eq!(
+            shown(&cfg),
+            "weakdep aa y\nweakdep nls_x a-b c_d\nweakdep ext4 dummy\nweakdep ext4 vfat\n\
+             weakdep jbd2 fs-nls_cp437\nweakdep vfat nls_utf8 nls-cp437\n"
+        );
         let _ = fs::remove_dir_all(&root);
     }
 

@@ -104,6 +104,34 @@ pub enum DecompressError {
     },
 }
 
+impl DecompressError {
+    /// The line kmod 34.2's libkmod logs (as `libkmod: ERROR: xz_uncompress_belch: ...`) before
+    /// the tool's own error, for a damaged xz stream: `xz: File is corrupt` (bad data),
+    /// `xz: Unexpected end of input` (truncated), `xz: File format not recognized`,
+    /// `xz: Unsupported compression options` (observed with `modinfo` in Debian 13 for the
+    /// first two; the others are xz's texts for its other errors). `None` for the other
+    /// formats and errors (kmod 30 logs nothing).
+    pub fn decoder_message(&self) -> Option<String> {
+        let DecompressError::Corrupt {
+            format: Compression::Xz,
+            source,
+        } = self
+        else {
+            return None;
+        };
+        if source.kind() == io::ErrorKind::UnexpectedEof {
+            return Some("xz: Unexpected end of input".into());
+        }
+        let text = match source.get_ref()?.downcast_ref::<liblzma::stream::Error>()? {
+            liblzma::stream::Error::Data => "File is corrupt",
+            liblzma::stream::Error::Format => "File format not recognized",
+            liblzma::stream::Error::Options => "Unsupported compression options",
+            _ => return None,
+        };
+        Some(format!("xz: {text}"))
+    }
+}
+
 /// Decompresses `data` (in format `format`) into a module image of at most `limit` bytes.
 /// [`Compression::None`] returns a copy.
 pub fn decompress(
@@ -263,6 +291,29 @@ mod tests {
 
     const IMAGE: &[u8] =
         b"\x7fELF pretend module image, long enough to compress somewhat well well well";
+
+    /// kmod 34.2's `modinfo` on a truncated and on a damaged `.ko.xz` (Debian 13): `xz:
+    /// Unexpected end of input`, `xz: File is corrupt`.
+    #[test]
+    fn damaged_xz_messages() {
+        let good = xz(&[7u8; 4096]);
+        let cut = &good[..good.len() / 2];
+        let err = decompress(cut, Compression::Xz, 1 << 20).expect_err("cut");
+        assert_eq!(
+            err.decoder_message().as_deref(),
+            Some("xz: Unexpected end of input")
+        );
+        let mut flipped = good.clone();
+        let mid = flipped.len() / 2;
+        flipped[mid..mid + 4].copy_from_slice(&[0xff; 4]);
+        let err = decompress(&flipped, Compression::Xz, 1 << 20).expect_err("flipped");
+        assert_eq!(
+            err.decoder_message().as_deref(),
+            Some("xz: File is corrupt")
+        );
+        let err = decompress(&flipped, Compression::Zstd, 1 << 20).expect_err("not zstd");
+        assert_eq!(err.decoder_message(), None);
+    }
 
     fn xz(data: &[u8]) -> Vec<u8> {
         let mut e = liblzma::write::XzEncoder::new(Vec::new(), 6);

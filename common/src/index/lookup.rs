@@ -1,19 +1,21 @@
 //! The module directory's indexes as modprobe and modinfo read them: the `.bin` tries looked up
-//! in place (each file mapped on first use, then only the nodes a lookup visits are read), with
-//! the text files as the fallback when a `.bin` file is missing, as kmod does.
+//! in place (each file mapped on first use, then only the nodes a lookup visits are read).
+//!
+//! A `.bin` file that is missing or empty (0 bytes) is an index without entries: kmod 30 and
+//! 34.2 alike answer from the other indexes then (`modinfo -F filename vfat` with an empty
+//! `modules.builtin.bin` prints the path; `modprobe --show-depends fs-vfat` with an empty
+//! `modules.dep.bin` prints nothing and exits 0) and never read the text files (`modules.dep`,
+//! `modules.alias`, `modules.builtin`) in their place. Observed black-box; pinned by
+//! `tests/diff/modprobe.sh` ("empty and missing indexes").
 
 use std::cell::OnceCell;
-use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
 use crate::index::bin::{Index, IndexError, OFFSET_MASK};
-use crate::index::files::{
-    self, dep_line_module, module_of_line, parse_alias_line, parse_dep_line,
-};
+use crate::index::files::{self, parse_dep_line};
 use crate::index::mapped::IndexBytes;
-use crate::pattern::fnmatch;
 
 /// The largest `.bin` file read: nodes start below [`OFFSET_MASK`] (256 MiB), so twice that is
 /// more than any valid index holds (Debian's are about 1 MiB). A bigger file (or a device) is
@@ -101,6 +103,8 @@ impl Indexes {
         if cell.get().is_none() {
             let path = self.dir.join(which.bin_name());
             let data = match IndexBytes::open(&path, self.limit) {
+                // An empty file is no index, as kmod reads it.
+                Ok(Some(d)) if d.is_empty() => None,
                 Ok(Some(d)) => Some(d),
                 Ok(None) => {
                     return Err(IndexFileError::Corrupt {
@@ -130,15 +134,6 @@ impl Indexes {
         }
     }
 
-    fn text(&self, name: &str) -> Result<Option<String>, IndexFileError> {
-        let path = self.dir.join(name);
-        match fs::read(&path) {
-            Ok(d) => Ok(Some(String::from_utf8_lossy(&d).into_owned())),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(source) => Err(IndexFileError::Read { path, source }),
-        }
-    }
-
     /// The `modules.dep` entry of module `name` (already normalised).
     pub fn dep(&self, name: &str) -> Result<Option<DepEntry>, IndexFileError> {
         let line = match self.index(Which::Dep)? {
@@ -146,11 +141,7 @@ impl Indexes {
                 .lookup_exact(name)
                 .map_err(self.corrupt(Which::Dep))?
                 .map(str::to_string),
-            None => self.text(files::MODULES_DEP)?.and_then(|t| {
-                t.lines()
-                    .find(|l| dep_line_module(l) == name)
-                    .map(str::to_string)
-            }),
+            None => None,
         };
         Ok(line.map(|l| self.parse_dep_line(&l)))
     }
@@ -171,61 +162,42 @@ impl Indexes {
         }
     }
 
-    fn wildcard(
-        &self,
-        which: Which,
-        text: &str,
-        query: &str,
-    ) -> Result<Vec<String>, IndexFileError> {
-        if let Some(idx) = self.index(which)? {
-            let found = idx.lookup_wildcard(query).map_err(self.corrupt(which))?;
-            return Ok(found.into_iter().map(|v| v.value.to_string()).collect());
-        }
-        // Text fallback: `alias PATTERN MODULE` lines, in file order.
-        let Some(t) = self.text(text)? else {
-            return Ok(Vec::new());
-        };
-        Ok(t.lines()
-            .filter_map(parse_alias_line)
-            .filter(|(pattern, _)| fnmatch(pattern.as_bytes(), query.as_bytes()))
-            .map(|(_, module)| module.to_string())
-            .collect())
-    }
-
-    /// Modules whose `modules.alias` patterns match `query` (already normalised), best first.
-    pub fn alias(&self, query: &str) -> Result<Vec<String>, IndexFileError> {
-        self.wildcard(Which::Alias, files::MODULES_ALIAS, query)
-    }
-
-    /// The module exporting `query` (`symbol:NAME`).
-    pub fn symbol(&self, query: &str) -> Result<Vec<String>, IndexFileError> {
-        self.wildcard(Which::Symbols, files::MODULES_SYMBOLS, query)
-    }
-
-    /// Whether `name` is built into the kernel (`modules.builtin`).
-    pub fn builtin(&self, name: &str) -> Result<bool, IndexFileError> {
-        if let Some(idx) = self.index(Which::Builtin)? {
-            return Ok(idx
-                .lookup_exact(name)
-                .map_err(self.corrupt(Which::Builtin))?
-                .is_some());
-        }
-        Ok(self
-            .text(files::MODULES_BUILTIN)?
-            .is_some_and(|t| t.lines().any(|l| module_of_line(l) == name)))
-    }
-
-    /// Built-in modules whose aliases (`modules.builtin.modinfo`) match `query`.
-    pub fn builtin_alias(&self, query: &str) -> Result<Vec<String>, IndexFileError> {
-        match self.index(Which::BuiltinAlias)? {
+    fn wildcard(&self, which: Which, query: &str) -> Result<Vec<String>, IndexFileError> {
+        match self.index(which)? {
             Some(idx) => Ok(idx
                 .lookup_wildcard(query)
-                .map_err(self.corrupt(Which::BuiltinAlias))?
+                .map_err(self.corrupt(which))?
                 .into_iter()
                 .map(|v| v.value.to_string())
                 .collect()),
             None => Ok(Vec::new()),
         }
+    }
+
+    /// Modules whose `modules.alias` patterns match `query` (already normalised), best first.
+    pub fn alias(&self, query: &str) -> Result<Vec<String>, IndexFileError> {
+        self.wildcard(Which::Alias, query)
+    }
+
+    /// The module exporting `query` (`symbol:NAME`).
+    pub fn symbol(&self, query: &str) -> Result<Vec<String>, IndexFileError> {
+        self.wildcard(Which::Symbols, query)
+    }
+
+    /// Whether `name` is built into the kernel (`modules.builtin.bin`).
+    pub fn builtin(&self, name: &str) -> Result<bool, IndexFileError> {
+        match self.index(Which::Builtin)? {
+            Some(idx) => Ok(idx
+                .lookup_exact(name)
+                .map_err(self.corrupt(Which::Builtin))?
+                .is_some()),
+            None => Ok(false),
+        }
+    }
+
+    /// Built-in modules whose aliases (`modules.builtin.modinfo`) match `query`.
+    pub fn builtin_alias(&self, query: &str) -> Result<Vec<String>, IndexFileError> {
+        self.wildcard(Which::BuiltinAlias, query)
     }
 }
 
@@ -243,6 +215,7 @@ mod tests {
     use super::*;
     use crate::index::bin::IndexBuilder;
     use crate::testutil::XorShift;
+    use std::fs;
 
     /// A module directory in the temporary directory, removed on drop.
     struct Dir(PathBuf);
@@ -311,6 +284,53 @@ mod tests {
         assert!(idx.dep("nothere").expect("dep").is_none());
         // No builtin indexes: nothing is built in.
         assert!(!idx.builtin("ext4").expect("builtin"));
+    }
+
+    /// kmod 30 and 34.2 (observed on Debian's 6.1 tree with each `.bin` emptied or removed):
+    /// an empty or missing index has no entries, and the text files are not read in its place
+    /// (`modinfo vfat` with an empty `modules.dep.bin` is "not found" though `modules.dep`
+    /// lists it; `amd-uncore` with an empty `modules.builtin.bin` is not built in though
+    /// `modules.builtin` lists it).
+    #[test]
+    fn empty_or_missing_indexes_have_no_entries() {
+        let dir = Dir::new("empty");
+        fs::write(
+            dir.0.join("modules.dep"),
+            "kernel/ext4.ko: kernel/jbd2.ko\n",
+        )
+        .expect("w");
+        fs::write(dir.0.join("modules.alias"), "alias fs-ext4 ext4\n").expect("w");
+        fs::write(dir.0.join("modules.symbols"), "alias symbol:jbd2_x jbd2\n").expect("w");
+        fs::write(dir.0.join("modules.builtin"), "kernel/amd-uncore.ko\n").expect("w");
+        let names = [
+            "modules.dep.bin",
+            "modules.alias.bin",
+            "modules.symbols.bin",
+            "modules.builtin.bin",
+            "modules.builtin.alias.bin",
+        ];
+        for empty in [true, false] {
+            for n in names {
+                if empty {
+                    fs::write(dir.0.join(n), b"").expect("w");
+                } else {
+                    let _ = fs::remove_file(dir.0.join(n));
+                }
+            }
+            let idx = Indexes::new(&dir.0);
+            assert_eq!(idx.dep("ext4").expect("dep"), None);
+            assert!(idx.alias("fs_ext4").expect("alias").is_empty());
+            assert!(idx.alias("fs-ext4").expect("alias").is_empty());
+            assert!(idx.symbol("symbol:jbd2_x").expect("symbol").is_empty());
+            assert!(!idx.builtin("amd_uncore").expect("builtin"));
+            assert!(idx.builtin_alias("fs_debugfs").expect("ba").is_empty());
+        }
+        // One empty index leaves the others answering.
+        fs::write(dir.0.join("modules.alias.bin"), alias_index()).expect("w");
+        fs::write(dir.0.join("modules.dep.bin"), b"").expect("w");
+        let idx = Indexes::new(&dir.0);
+        assert_eq!(idx.alias("fs_ext4").expect("alias"), ["ext4"]);
+        assert_eq!(idx.dep("ext4").expect("dep"), None);
     }
 
     /// Truncated and damaged index files give errors naming the file, never a panic.

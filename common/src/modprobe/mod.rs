@@ -206,7 +206,34 @@ impl Planner {
             }
             Target::Module(name) => name,
         };
-        if !seen.insert(name.clone()) {
+        self.plan_module(name, None, args, alias, seen, plan)
+    }
+
+    /// `modprobe ./path/to/module.ko` (kmod 34.2): the module `name` (the file's name, see
+    /// [`crate::name::from_path`]) loaded from `file` instead of its `modules.dep` path, with
+    /// everything else as for that name: its dependencies from the indexes, its options, softdeps
+    /// and install command from the configuration. A file the indexes don't know has no
+    /// dependencies.
+    pub fn plan_load_file(
+        &self,
+        name: &str,
+        file: PathBuf,
+        args: &str,
+        plan: &mut Vec<Step>,
+    ) -> Result<(), IndexFileError> {
+        self.plan_module(name, Some(file), args, None, &mut HashSet::new(), plan)
+    }
+
+    fn plan_module(
+        &self,
+        name: &str,
+        file: Option<PathBuf>,
+        args: &str,
+        alias: Option<&str>,
+        seen: &mut HashSet<String>,
+        plan: &mut Vec<Step>,
+    ) -> Result<(), IndexFileError> {
+        if !seen.insert(name.to_string()) {
             return Ok(());
         }
         let entry = self.indexes.dep(name)?;
@@ -225,7 +252,7 @@ impl Planner {
         }
         let one = One {
             name,
-            path: entry.map(|e| e.path),
+            path: file.or(entry.map(|e| e.path)),
             args,
             alias,
             ignore_install: self.options.ignore_install,
@@ -394,5 +421,61 @@ mod tests {
             "install /bin/echo hi $CMDLINE_OPTS x=1"
         );
         assert_eq!(Step::Builtin("unix".into()).show_line(), "builtin unix");
+    }
+
+    /// kmod 34.2 (Debian 13, `--show-depends ./vfat.ko.xz` with `options vfat utf8=1`,
+    /// `options fat fatopt=2`, `softdep vfat pre: dummy post: psnap` on Debian's 6.1 tree): the
+    /// file's module keeps its dependencies, options and softdeps from the indexes and the
+    /// configuration; only its own path is the file's.
+    #[test]
+    fn a_file_keeps_the_indexed_modules_dependencies() {
+        use crate::index::bin::IndexBuilder;
+        use crate::report::Discard;
+        let dir = std::env::temp_dir().join(format!("planner-file-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let mut deps = IndexBuilder::new();
+        deps.insert("vfat", "kernel/vfat.ko: kernel/fat.ko", 0);
+        deps.insert("fat", "kernel/fat.ko:", 1);
+        deps.insert("dummy", "kernel/dummy.ko:", 2);
+        std::fs::write(dir.join("modules.dep.bin"), deps.to_bytes().expect("index"))
+            .expect("write");
+        let mut config = ModprobeConfig::default();
+        config.parse_into(
+            "options vfat utf8=1\noptions fat fatopt=2\nsoftdep vfat pre: dummy\n",
+            std::path::Path::new("t.conf"),
+            &Discard,
+        );
+        let planner = Planner {
+            indexes: Indexes::new(&dir),
+            config,
+            options: PlanOptions::default(),
+        };
+        let mut plan = Vec::new();
+        planner
+            .plan_load_file("vfat", PathBuf::from("/w/./vfat.ko.xz"), "x=1", &mut plan)
+            .expect("plan");
+        let lines: Vec<String> = plan.iter().map(Step::show_line).collect();
+        assert_eq!(
+            lines,
+            [
+                format!("insmod {}/kernel/fat.ko fatopt=2 ", dir.display()),
+                format!("insmod {}/kernel/dummy.ko ", dir.display()),
+                "insmod /w/./vfat.ko.xz utf8=1 x=1".to_string(),
+            ]
+        );
+        // A file the indexes don't know: no dependencies.
+        let mut plan = Vec::new();
+        planner
+            .plan_load_file(
+                "vfat_copy",
+                PathBuf::from("/w/./vfat-copy.ko"),
+                "",
+                &mut plan,
+            )
+            .expect("plan");
+        let lines: Vec<String> = plan.iter().map(Step::show_line).collect();
+        assert_eq!(lines, ["insmod /w/./vfat-copy.ko "]);
+        std::fs::remove_dir_all(&dir).expect("cleanup");
     }
 }

@@ -23,6 +23,18 @@ same_as_kmod "unknown, -q" "" modprobe -q symbol:no_such_symbol
 same_as_kmod "unknown, -v" "" modprobe -v no_such_module
 same_as_kmod "unknown, --show-depends" "" modprobe --show-depends no_such_module
 same_as_kmod "unknown, -R" "" modprobe -R no_such_module
-same_as_kmod "a path is not a name" "" modprobe /testmods/mt_params.ko
+same_as_kmod "a relative path is a name" "" modprobe ../testmods/mt_params.ko
+# A module file: kmod 34.2 loads it (kmod 30 looks `/testmods/mt_params.ko` up as a name and
+# fails; compatibility row modprobe-path); a missing one is kmod 34.2's error.
+reset_modules
+run /tools/modprobe /testmods/mt_params.ko
+expect_rc 0
+expect_loaded mt_params
+run /tools/modprobe -r mt_params
+expect_rc 0
+expect_not_loaded mt_params
+run /tools/modprobe /testmods/no_such.ko
+expect_rc 1
+expect_err_line "modprobe: FATAL: Failed to get module from path /testmods/no_such.ko: No such file or directory"
 same_as_kmod "unknown version (-S)" "" modprobe -S 0.0.0-none mt_params
 finish
