@@ -63,6 +63,12 @@ impl Context {
         &self.root
     }
 
+    /// Where module trees are, inside the root: `/lib/modules`, or what
+    /// [`Context::with_modules_root`] set.
+    pub fn modules_root(&self) -> &Path {
+        &self.modules_root
+    }
+
     /// The kernel release (`uname -r`, or whatever the caller chose).
     pub fn release(&self) -> &str {
         &self.release

@@ -78,6 +78,7 @@ for m in "${MODS[@]}"; do
 done
 printf '%s\n' "${MODS[@]}" >"$BT/modules.order"
 cp "$R/lib/modules/$V/modules.builtin" "$R/lib/modules/$V/modules.builtin.modinfo" "$BT/"
+ln -s lib/modules "$SCR/btpl/mods" # the same tree for depmod -m /mods
 VFAT=$B/lib/modules/$V/kernel/fs/fat/vfat.ko
 DUMMY=$B/lib/modules/$V/kernel/drivers/net/dummy.ko
 RVFAT=$R/lib/modules/$V/kernel/fs/fat/vfat.ko
@@ -459,7 +460,10 @@ c "depmod --unres" not34=depmod-removed-options depmod --unres -b "$B" "$V"
 c "depmod --qui" not30=depmod-options depmod --qui -b "$B" "$V"
 c "depmod --map" not30=depmod-m depmod --map -b "$B" "$V"
 c "depmod -m" not30=depmod-m depmod -m /lib/modules -b "$B" "$V"
-c "depmod -o" not30=depmod-o depmod -o "$SCR/out" -b "$B" "$V"
+c "depmod -o" not30=depmod-o depmod -o "$B/out" -b "$B" "$V"
+c "depmod -o -m" not30=depmod-o depmod -o "$B/out" -m /mods -b "$B" "$V"
+c "depmod -o -m relative" not30=depmod-o depmod -b "$B" --moduledir=mods --outdir "$B/out" "$V"
+c "depmod -m, no -o" not30=depmod-m depmod -b "$B" -m /mods "$V"
 
 log "modinfo"
 M=(-b "$R" -k "$V")

@@ -172,8 +172,11 @@ pub fn run(
     }
     match &opts.outdir {
         Some(o) => {
-            // kmod 34.2 creates the output tree.
-            let target = Context::new(o, ctx.release()).module_dir();
+            // kmod 34.2 creates the output tree: the module directory's path under DIR, with
+            // `-m` (`-o /o -m /mods V` writes `/o/mods/V`).
+            let target = Context::new(o, ctx.release())
+                .with_modules_root(ctx.modules_root())
+                .module_dir();
             fs::create_dir_all(&target).map_err(|e| Error::io(&target, e))?;
             write_all(&target, &outputs)?;
         }
