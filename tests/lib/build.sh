@@ -71,3 +71,24 @@ build_tools() {
     cargo_static "${ALL_TOOLS[@]}"
     TOOLS_DIR=$STATIC_DIR
 }
+
+# build_libkmod: sets LIBKMOD_DIR, a directory holding our library as libkmod.so.2 (and the
+# libkmod.so link a linker wants) and LIBKMOD_INCLUDE, the directory of our libkmod.h: a
+# release build of the libkmod crate, or the library MODUTILS_LIBKMOD names (a file).
+LIBKMOD_DIR=
+LIBKMOD_INCLUDE=$ROOT/libkmod/include
+build_libkmod() {
+    local so
+    if [ -n "${MODUTILS_LIBKMOD:-}" ]; then
+        so=$(cd "$(dirname "$MODUTILS_LIBKMOD")" && pwd)/$(basename "$MODUTILS_LIBKMOD")
+    else
+        cargo_release libkmod
+        so=$RELEASE_DIR/libkmod_rs.so
+    fi
+    [ -f "$so" ] || die "no library at $so"
+    LIBKMOD_DIR=${CARGO_TARGET_DIR:-$ROOT/target}/libkmod
+    mkdir -p "$LIBKMOD_DIR"
+    cp "$so" "$LIBKMOD_DIR/libkmod.so.2.tmp"
+    mv "$LIBKMOD_DIR/libkmod.so.2.tmp" "$LIBKMOD_DIR/libkmod.so.2"
+    ln -sfn libkmod.so.2 "$LIBKMOD_DIR/libkmod.so"
+}

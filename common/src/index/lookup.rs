@@ -98,6 +98,20 @@ impl Indexes {
         &self.dir
     }
 
+    /// Maps every index now (kmod_load_resources); a missing one is fine, as on lookups.
+    pub fn load_all(&self) -> Result<(), IndexFileError> {
+        for which in [
+            Which::Dep,
+            Which::Alias,
+            Which::Symbols,
+            Which::Builtin,
+            Which::BuiltinAlias,
+        ] {
+            self.bytes(which)?;
+        }
+        Ok(())
+    }
+
     fn bytes(&self, which: Which) -> Result<Option<&[u8]>, IndexFileError> {
         let cell = &self.files[which as usize];
         if cell.get().is_none() {

@@ -1,0 +1,207 @@
+//! `struct kmod_ctx`: the module directory, the configuration, the indexes, logging and the
+//! pool of modules (one `kmod_module` per name while someone holds it).
+
+use std::cell::{Cell, Ref, RefCell};
+use std::collections::HashMap;
+use std::ffi::{c_void, CString, OsStr};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::rc::{Rc, Weak};
+use std::time::SystemTime;
+
+use common::config::modprobe::{default_locations, ModprobeConfig};
+use common::context::{running_release, Context};
+use common::index::lookup::Indexes;
+use common::modprobe::{PlanOptions, Planner};
+use common::report::{Level, Report};
+
+use crate::log::{Logger, LOG_ERR, LOG_INFO, LOG_WARNING};
+use crate::module::Module;
+
+/// A library context.
+#[derive(Debug)]
+pub struct Ctx {
+    dirname: CString,
+    module_dir: PathBuf,
+    /// The running system (root `/`): `/proc`, `/sys` and the configuration directories.
+    pub system: Context,
+    planner: RefCell<Planner>,
+    /// Modification times of what the configuration was read from (files and directories).
+    config_stamps: Vec<(PathBuf, Option<SystemTime>)>,
+    /// Modification times of the indexes when they were loaded (`kmod_load_resources`).
+    index_stamps: RefCell<Vec<(PathBuf, Option<SystemTime>)>>,
+    /// Logging.
+    pub logger: Logger,
+    userdata: Cell<*mut c_void>,
+    /// Live modules by key (name, or name and alias).
+    pool: RefCell<HashMap<String, Weak<Module>>>,
+}
+
+/// Configuration problems go to the context's log, as kmod logs them.
+struct LogReport<'a>(&'a Logger);
+
+impl Report for LogReport<'_> {
+    fn report(&self, level: Level, message: &str) {
+        let prio = match level {
+            Level::Fatal | Level::Error => LOG_ERR,
+            Level::Warning => LOG_WARNING,
+            Level::Info => LOG_INFO,
+        };
+        self.0
+            .log(prio, "kmod_config_parse", &format!("{message}\n"));
+    }
+}
+
+impl Ctx {
+    /// `kmod_new`: `dirname` (None: `/lib/modules/<uname -r>`; relative: to the working
+    /// directory) and `config_paths` (None: the default modprobe.d directories).
+    pub fn new(dirname: Option<&OsStr>, config_paths: Option<Vec<PathBuf>>) -> Rc<Ctx> {
+        let system = Context::system();
+        let module_dir = match dirname {
+            Some(d) => PathBuf::from(common::context::absolute(d)),
+            None => Path::new("/lib/modules").join(running_release()),
+        };
+        let logger = Logger::default();
+        let locations = config_paths.unwrap_or_else(|| default_locations(&system));
+        let mut config =
+            ModprobeConfig::load_locations(Some(&module_dir), &locations, &LogReport(&logger))
+                .unwrap_or_default();
+        if let Ok(cmdline) = std::fs::read_to_string(system.path("/proc/cmdline")) {
+            config.parse_cmdline(&cmdline, &LogReport(&logger));
+        }
+        let config_stamps = stamps(&locations);
+        Rc::new(Ctx {
+            dirname: crate::ffi::to_cstring(module_dir.as_os_str().as_bytes()),
+            planner: RefCell::new(Planner {
+                indexes: Indexes::new(&module_dir),
+                config,
+                options: PlanOptions::default(),
+            }),
+            module_dir,
+            system,
+            config_stamps,
+            index_stamps: RefCell::new(Vec::new()),
+            logger,
+            userdata: Cell::new(std::ptr::null_mut()),
+            pool: RefCell::new(HashMap::new()),
+        })
+    }
+
+    /// `kmod_get_dirname`.
+    pub fn dirname(&self) -> &CString {
+        &self.dirname
+    }
+
+    /// The module directory.
+    pub fn module_dir(&self) -> &Path {
+        &self.module_dir
+    }
+
+    /// The indexes and configuration, for lookups and plans.
+    pub fn planner(&self) -> Ref<'_, Planner> {
+        self.planner.borrow()
+    }
+
+    /// `kmod_get_userdata`.
+    pub fn userdata(&self) -> *mut c_void {
+        self.userdata.get()
+    }
+
+    /// `kmod_set_userdata`.
+    pub fn set_userdata(&self, data: *mut c_void) {
+        self.userdata.set(data);
+    }
+
+    /// `kmod_load_resources`: maps every index now (0, or a negative errno when one can't be
+    /// read).
+    pub fn load_resources(&self) -> i32 {
+        let planner = self.planner.borrow();
+        let stamps_now = stamps(&self.index_paths());
+        *self.index_stamps.borrow_mut() = stamps_now;
+        match planner.indexes.load_all() {
+            Ok(()) => 0,
+            Err(e) => {
+                crate::log!(self, LOG_ERR, "kmod_load_resources", "{e}\n");
+                -libc::EINVAL
+            }
+        }
+    }
+
+    /// `kmod_unload_resources`: unmaps the indexes (they are mapped again when needed).
+    pub fn unload_resources(&self) {
+        // A callback of kmod_module_probe_insert_module may call this while a plan holds the
+        // planner: then the indexes stay mapped until the context goes.
+        if let Ok(mut planner) = self.planner.try_borrow_mut() {
+            planner.indexes = Indexes::new(&self.module_dir);
+        }
+        self.index_stamps.borrow_mut().clear();
+    }
+
+    /// `kmod_validate_resources`.
+    pub fn validate_resources(&self) -> i32 {
+        let locations: Vec<PathBuf> = self.config_stamps.iter().map(|(p, _)| p.clone()).collect();
+        if stamps(&locations) != self.config_stamps {
+            return 2; // KMOD_RESOURCES_MUST_RECREATE
+        }
+        let loaded = self.index_stamps.borrow();
+        if !loaded.is_empty() {
+            let paths: Vec<PathBuf> = loaded.iter().map(|(p, _)| p.clone()).collect();
+            if stamps(&paths) != *loaded {
+                return 1; // KMOD_RESOURCES_MUST_RELOAD
+            }
+        }
+        0
+    }
+
+    fn index_paths(&self) -> Vec<PathBuf> {
+        use common::index::files::*;
+        [
+            MODULES_DEP_BIN,
+            MODULES_ALIAS_BIN,
+            MODULES_SYMBOLS_BIN,
+            MODULES_BUILTIN_ALIAS_BIN,
+            MODULES_BUILTIN_BIN,
+        ]
+        .iter()
+        .map(|n| self.module_dir.join(n))
+        .collect()
+    }
+
+    /// The live module under `key`, if any.
+    pub fn pooled(&self, key: &str) -> Option<Rc<Module>> {
+        self.pool.borrow().get(key).and_then(Weak::upgrade)
+    }
+
+    /// Adds a new module to the pool.
+    pub fn pool_insert(&self, key: String, module: &Rc<Module>) {
+        self.pool.borrow_mut().insert(key, Rc::downgrade(module));
+    }
+
+    /// Forgets a module being dropped (unless the key already holds a newer one).
+    pub fn pool_remove(&self, key: &str) {
+        let mut pool = self.pool.borrow_mut();
+        if pool.get(key).is_some_and(|w| w.strong_count() == 0) {
+            pool.remove(key);
+        }
+    }
+}
+
+/// Modification times of `paths`, and of the entries of those that are directories.
+fn stamps(paths: &[PathBuf]) -> Vec<(PathBuf, Option<SystemTime>)> {
+    let mut out = Vec::new();
+    for p in paths {
+        let meta = std::fs::metadata(p).ok();
+        out.push((p.clone(), meta.as_ref().and_then(|m| m.modified().ok())));
+        if meta.is_some_and(|m| m.is_dir()) {
+            if let Ok(dir) = std::fs::read_dir(p) {
+                let mut entries: Vec<PathBuf> = dir.flatten().map(|e| e.path()).collect();
+                entries.sort();
+                for e in entries {
+                    let t = std::fs::metadata(&e).and_then(|m| m.modified()).ok();
+                    out.push((e, t));
+                }
+            }
+        }
+    }
+    out
+}

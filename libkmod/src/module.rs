@@ -1,0 +1,312 @@
+//! `struct kmod_module`: a module of a context, by name, found by lookups, with what the
+//! indexes and the configuration say about it.
+
+use std::cell::{Cell, OnceCell, RefCell};
+use std::ffi::{CStr, CString};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use common::modprobe::Target;
+use common::name;
+
+use crate::ctx::Ctx;
+use crate::ffi::{to_cstring, EEXIST, ENOENT};
+use crate::log::{LOG_DEBUG, LOG_ERR};
+
+/// A module. Its strings live as long as it does.
+#[derive(Debug)]
+pub struct Module {
+    /// The context (kept alive by the module, as kmod does).
+    pub ctx: Rc<Ctx>,
+    key: String,
+    name: CString,
+    /// The alias it was found by, if any (its `options` apply too).
+    pub alias: Option<String>,
+    /// The file: unset until looked up in modules.dep (or given).
+    path: RefCell<Option<Option<CString>>>,
+    /// Whether it is built into the kernel, once known.
+    builtin: Cell<Option<bool>>,
+    options: OnceCell<Option<CString>>,
+    install: OnceCell<Option<CString>>,
+    remove: OnceCell<Option<CString>>,
+    /// Scratch state of a probe in progress (see `insert`).
+    pub visited: Cell<bool>,
+}
+
+impl Drop for Module {
+    fn drop(&mut self) {
+        self.ctx.pool_remove(&self.key);
+    }
+}
+
+impl Module {
+    fn create(ctx: &Rc<Ctx>, name: &str, alias: Option<&str>) -> Rc<Module> {
+        let key = match alias {
+            Some(a) => format!("{name}\\{a}"),
+            None => name.to_string(),
+        };
+        if let Some(m) = ctx.pooled(&key) {
+            return m;
+        }
+        let m = Rc::new(Module {
+            ctx: Rc::clone(ctx),
+            name: to_cstring(name),
+            key: key.clone(),
+            alias: alias.map(str::to_string),
+            path: RefCell::new(None),
+            builtin: Cell::new(None),
+            options: OnceCell::new(),
+            install: OnceCell::new(),
+            remove: OnceCell::new(),
+            visited: Cell::new(false),
+        });
+        ctx.pool_insert(key, &m);
+        m
+    }
+
+    /// `kmod_module_new_from_name`: the module `name` (normalised: `-` as `_`), shared with
+    /// every other holder of that name in the context.
+    pub fn from_name(ctx: &Rc<Ctx>, name: &str) -> Rc<Module> {
+        Module::create(ctx, &name::normalize(name), None)
+    }
+
+    /// `kmod_module_new_from_path`: the module of a file (which must exist), named after it.
+    pub fn from_path(ctx: &Rc<Ctx>, path: &Path) -> Result<Rc<Module>, i32> {
+        let abs = PathBuf::from(common::context::absolute(path.as_os_str()));
+        if let Err(e) = std::fs::metadata(&abs) {
+            crate::log!(
+                ctx,
+                LOG_ERR,
+                "kmod_module_new_from_path",
+                "could not get stat() from '{}': {e}\n",
+                path.display()
+            );
+            return Err(-e.raw_os_error().unwrap_or(ENOENT));
+        }
+        let name = name::from_path(&abs);
+        let m = Module::create(ctx, &name, None);
+        let abs_c = to_cstring(abs.as_os_str().as_bytes());
+        let mut slot = m.path.borrow_mut();
+        match &*slot {
+            Some(Some(existing)) if *existing != abs_c => {
+                crate::log!(ctx, LOG_ERR, "kmod_module_new_from_path", "kmod_module '{name}' already exists with different path: new path='{}' old path='{}'\n", abs.display(), existing.to_string_lossy());
+                return Err(-EEXIST);
+            }
+            _ => *slot = Some(Some(abs_c)),
+        }
+        drop(slot);
+        Ok(m)
+    }
+
+    /// The module for a lookup result.
+    pub fn from_target(ctx: &Rc<Ctx>, target: &Target, alias: Option<&str>) -> Rc<Module> {
+        match target {
+            Target::Module(n) => Module::create(ctx, n, alias),
+            Target::Builtin(n) => {
+                let m = Module::create(ctx, n, alias);
+                m.builtin.set(Some(true));
+                m
+            }
+        }
+    }
+
+    /// `kmod_module_new_from_lookup`: what `query` means, in modprobe's lookup order.
+    pub fn lookup(ctx: &Rc<Ctx>, query: &str) -> Result<Vec<Rc<Module>>, i32> {
+        let found = ctx.planner().lookup(query);
+        let lookup = match found {
+            Ok(l) => l,
+            Err(e) => {
+                crate::log!(ctx, LOG_ERR, "kmod_module_new_from_lookup", "{e}\n");
+                return Err(-libc::EINVAL);
+            }
+        };
+        crate::log!(
+            ctx,
+            LOG_DEBUG,
+            "kmod_module_new_from_lookup",
+            "input alias={query}, normalized={}\n",
+            name::alias_key(query)
+        );
+        let alias = lookup.via_alias.then(|| name::alias_key(query));
+        Ok(lookup
+            .targets
+            .iter()
+            .map(|t| Module::from_target(ctx, t, alias.as_deref()))
+            .collect())
+    }
+
+    /// `kmod_module_new_from_name_lookup`: the module `name` if modules.dep or
+    /// modules.builtin knows it.
+    pub fn name_lookup(ctx: &Rc<Ctx>, query: &str) -> Result<Option<Rc<Module>>, i32> {
+        let n = name::normalize(query);
+        let planner = ctx.planner();
+        let dep = planner.indexes.dep(&n).map_err(|_| -libc::EINVAL)?;
+        if dep.is_some() {
+            drop(planner);
+            return Ok(Some(Module::create(ctx, &n, None)));
+        }
+        let builtin = planner.indexes.builtin(&n).map_err(|_| -libc::EINVAL)?;
+        drop(planner);
+        Ok(builtin.then(|| Module::from_target(ctx, &Target::Builtin(n), None)))
+    }
+
+    /// The module's name.
+    pub fn name(&self) -> &CStr {
+        &self.name
+    }
+
+    /// The module's name as text.
+    pub fn name_str(&self) -> String {
+        self.name.to_string_lossy().into_owned()
+    }
+
+    /// `kmod_module_get_path`: the file, from modules.dep if not given.
+    pub fn path(&self) -> Option<&CStr> {
+        if self.path.borrow().is_none() {
+            let found = match self.ctx.planner().indexes.dep(&self.name_str()) {
+                Ok(Some(entry)) => Some(to_cstring(entry.path.as_os_str().as_bytes())),
+                _ => None,
+            };
+            *self.path.borrow_mut() = Some(found);
+        }
+        let slot = self.path.borrow();
+        let p = slot.as_ref().and_then(|p| p.as_ref()).map(|c| c.as_ptr());
+        // SAFETY: the CString is stored in self.path and never replaced once set (only the
+        // unset state is filled in), so it lives as long as self.
+        p.map(|p| unsafe { CStr::from_ptr(p) })
+    }
+
+    /// The file as a path.
+    pub fn path_buf(&self) -> Option<PathBuf> {
+        self.path()
+            .map(|c| PathBuf::from(std::ffi::OsStr::from_bytes(c.to_bytes())))
+    }
+
+    /// Whether the module is built into the kernel (modules.builtin).
+    pub fn is_builtin(&self) -> bool {
+        if let Some(b) = self.builtin.get() {
+            return b;
+        }
+        let b = self
+            .ctx
+            .planner()
+            .indexes
+            .builtin(&self.name_str())
+            .unwrap_or(false);
+        self.builtin.set(Some(b));
+        b
+    }
+
+    /// `kmod_module_get_options`: the configured options (with those of the alias it was found
+    /// by).
+    pub fn options(&self) -> Option<&CStr> {
+        self.options
+            .get_or_init(|| {
+                let planner = self.ctx.planner();
+                planner
+                    .config
+                    .options_via(&self.name_str(), self.alias.as_deref())
+                    .map(to_cstring)
+            })
+            .as_deref()
+    }
+
+    /// `kmod_module_get_install_commands`.
+    pub fn install_commands(&self) -> Option<&CStr> {
+        self.install
+            .get_or_init(|| {
+                let planner = self.ctx.planner();
+                planner
+                    .config
+                    .install_command(&self.name_str())
+                    .map(to_cstring)
+            })
+            .as_deref()
+    }
+
+    /// `kmod_module_get_remove_commands`.
+    pub fn remove_commands(&self) -> Option<&CStr> {
+        self.remove
+            .get_or_init(|| {
+                let planner = self.ctx.planner();
+                planner
+                    .config
+                    .remove_command(&self.name_str())
+                    .map(to_cstring)
+            })
+            .as_deref()
+    }
+
+    /// `kmod_module_get_dependencies`: the modules.dep dependencies, last of the line first (as
+    /// kmod 30 and 34.2 list them).
+    pub fn dependencies(&self) -> Vec<Rc<Module>> {
+        let entry = match self.ctx.planner().indexes.dep(&self.name_str()) {
+            Ok(Some(e)) => e,
+            _ => return Vec::new(),
+        };
+        entry
+            .deps
+            .iter()
+            .rev()
+            .map(|p| {
+                let m = Module::create(&self.ctx, &name::from_path(p), None);
+                let mut slot = m.path.borrow_mut();
+                if slot.is_none() {
+                    *slot = Some(Some(to_cstring(p.as_os_str().as_bytes())));
+                }
+                drop(slot);
+                m
+            })
+            .collect()
+    }
+
+    /// The modules each name of `names` looks up to, in order.
+    fn lookup_all(&self, names: &[String]) -> Vec<Rc<Module>> {
+        names
+            .iter()
+            .flat_map(|n| Module::lookup(&self.ctx, n).unwrap_or_default())
+            .collect()
+    }
+
+    /// `kmod_module_get_softdeps`: (pre, post).
+    pub fn softdeps(&self) -> (Vec<Rc<Module>>, Vec<Rc<Module>>) {
+        let sd = self
+            .ctx
+            .planner()
+            .config
+            .softdep_for(&self.name_str())
+            .cloned();
+        match sd {
+            Some(sd) => (self.lookup_all(&sd.pre), self.lookup_all(&sd.post)),
+            None => (Vec::new(), Vec::new()),
+        }
+    }
+
+    /// `kmod_module_get_weakdeps`.
+    pub fn weakdeps(&self) -> Vec<Rc<Module>> {
+        let wd = self
+            .ctx
+            .planner()
+            .config
+            .weakdep_for(&self.name_str())
+            .map(<[String]>::to_vec);
+        wd.map(|w| self.lookup_all(&w)).unwrap_or_default()
+    }
+
+    /// Whether the configuration blacklists the module.
+    pub fn is_blacklisted(&self) -> bool {
+        self.ctx.planner().config.is_blacklisted(&self.name_str())
+    }
+}
+
+/// `kmod_module_apply_filter`: `input` without the blacklisted (`KMOD_FILTER_BLACKLIST`) and
+/// built-in (`KMOD_FILTER_BUILTIN`) modules.
+pub fn apply_filter(filter: u32, input: &[Rc<Module>]) -> Vec<Rc<Module>> {
+    input
+        .iter()
+        .filter(|m| !(filter & 1 != 0 && m.is_blacklisted()))
+        .filter(|m| !(filter & 2 != 0 && m.is_builtin()))
+        .cloned()
+        .collect()
+}
