@@ -6,13 +6,21 @@
 #   make static               statically linked binaries (glibc, crt-static) for an initramfs,
 #                             in target/$(TARGET)/release; `make install STATIC=1` installs them
 #   make uninstall            removes what `make install` (with the same variables) installed
+#   make libkmod              libkmod.so.2 alone (target/release/libkmod_rs.so, soname libkmod.so.2)
 #
 # Variables (all may be given on the command line):
 #   PREFIX=/usr/local  DESTDIR=  BINDIR=$(PREFIX)/bin  SBINDIR=$(PREFIX)/sbin
 #   MANDIR=$(PREFIX)/share/man  BASHCOMPDIR, BASHCOMPATDIR, ZSHCOMPDIR, FISHCOMPDIR (see below)
+#   LIBDIR=$(PREFIX)/lib  INCLUDEDIR=$(PREFIX)/include  PKGCONFIGDIR=$(LIBDIR)/pkgconfig
+#   LIBKMOD=1: install libkmod.so.2 (with libkmod.h and libkmod.pc); 0 (the default with
+#     STATIC=1, whose binaries don't use it) leaves it out
 #   CARGO=cargo  TARGET=<host triple> (for the static build)
 # Debian's own layout, for instance:
-#   make install PREFIX=/usr SBINDIR=/sbin BINDIR=/bin MULTICALL=1 DESTDIR=debian/tmp
+#   make install PREFIX=/usr SBINDIR=/sbin BINDIR=/bin MULTICALL=1 DESTDIR=debian/tmp \
+#       LIBDIR=/usr/lib/x86_64-linux-gnu
+# The library goes where kmod's is: LIBDIR/libkmod.so.2.5.1 (kmod 34.2's file name, so it takes
+# the place of kmod's), the links libkmod.so.2 (the soname) and libkmod.so (for -lkmod), and
+# libkmod.h and libkmod.pc for programs built against it.
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -54,6 +62,16 @@ INSTALL ?= install
 MULTICALL ?= 0
 STATIC ?= 0
 TARGET ?= $(shell rustc -vV 2>/dev/null | sed -n 's/^host: //p')
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+ifeq ($(STATIC),1)
+LIBKMOD ?= 0
+else
+LIBKMOD ?= 1
+endif
+# kmod 34.2's file name for the library; the soname is libkmod.so.2.
+LIBKMOD_FILE := libkmod.so.2.5.1
 
 TOOLS := insmod rmmod lsmod modprobe depmod modinfo
 PROGRAMS := kmod $(TOOLS)
@@ -73,7 +91,7 @@ else
 BUILT := target/release
 endif
 
-.PHONY: all build static install uninstall clean completions install-completions uninstall-completions
+.PHONY: all build static libkmod install uninstall clean completions install-completions uninstall-completions
 
 all: build
 
@@ -83,6 +101,12 @@ ifeq ($(STATIC),1)
 else
 	$(CARGO) build --release $(PACKAGES)
 endif
+ifeq ($(LIBKMOD),1)
+	$(MAKE) libkmod
+endif
+
+libkmod:
+	$(CARGO) build --release -p libkmod
 
 static:
 	RUSTFLAGS='$(STATIC_FLAGS)' $(CARGO) build --release --target $(TARGET) $(PACKAGES)
@@ -104,6 +128,16 @@ endif
 	for m in $(MAN8); do $(INSTALL) -m 644 man/$$m.8 $(DESTDIR)$(MANDIR)/man8/ || exit 1; done
 	for m in $(MAN5); do $(INSTALL) -m 644 man/$$m.5 $(DESTDIR)$(MANDIR)/man5/ || exit 1; done
 	$(install-completions)
+ifeq ($(LIBKMOD),1)
+	$(INSTALL) -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	$(INSTALL) -m 644 target/release/libkmod_rs.so $(DESTDIR)$(LIBDIR)/$(LIBKMOD_FILE)
+	ln -sfn $(LIBKMOD_FILE) $(DESTDIR)$(LIBDIR)/libkmod.so.2
+	ln -sfn libkmod.so.2 $(DESTDIR)$(LIBDIR)/libkmod.so
+	$(INSTALL) -m 644 libkmod/include/libkmod.h $(DESTDIR)$(INCLUDEDIR)/libkmod.h
+	sed -e 's|@prefix@|$(PREFIX)|' -e 's|@libdir@|$(LIBDIR)|' -e 's|@includedir@|$(INCLUDEDIR)|' \
+	    libkmod/libkmod.pc.in >$(DESTDIR)$(PKGCONFIGDIR)/libkmod.pc
+	chmod 644 $(DESTDIR)$(PKGCONFIGDIR)/libkmod.pc
+endif
 
 # The completion files as installed: each command's file of completions/<shell>/ with the
 # shell's common part (common.bash, common.zsh, common.fish) in place of its `# @common@` line.
@@ -143,6 +177,10 @@ uninstall:
 	for m in $(MAN8); do rm -f $(DESTDIR)$(MANDIR)/man8/$$m.8; done
 	for m in $(MAN5); do rm -f $(DESTDIR)$(MANDIR)/man5/$$m.5; done
 	$(uninstall-completions)
+ifeq ($(LIBKMOD),1)
+	rm -f $(DESTDIR)$(LIBDIR)/$(LIBKMOD_FILE) $(DESTDIR)$(LIBDIR)/libkmod.so.2 $(DESTDIR)$(LIBDIR)/libkmod.so
+	rm -f $(DESTDIR)$(INCLUDEDIR)/libkmod.h $(DESTDIR)$(PKGCONFIGDIR)/libkmod.pc
+endif
 
 uninstall-completions:
 	$(uninstall-completions)

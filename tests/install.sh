@@ -11,6 +11,10 @@
 #   - MULTICALL=1: the tools are symlinks to BINDIR/kmod, and kmod run by a
 #     tool's name is that tool;
 #   - STATIC=1: no installed binary asks for a program interpreter;
+#   - libkmod.so.2 (not with STATIC=1): LIBDIR/libkmod.so.2.5.1 with soname libkmod.so.2 and the
+#     links libkmod.so.2 and libkmod.so, libkmod.h and libkmod.pc; a C program built with
+#     `pkg-config --cflags --libs libkmod` against the installed files runs on the installed
+#     library and prints what it prints with Debian's libkmod;
 #   - `make uninstall` removes every file it installed.
 # Prints `PASS`/`FAIL` per check and `N passed, N failed`; exits 1 on failure.
 set -euo pipefail
@@ -18,18 +22,23 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib/lib.sh"
 cd "$ROOT"
 
-install_missing man=man-db readelf=binutils make=make
+install_missing man=man-db readelf=binutils make=make pkg-config=pkg-config gcc=gcc
 
 make_scratch install-test
 D=$SCR
 VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 TOOLS=(insmod rmmod lsmod modprobe depmod modinfo)
 
-# expected ROOT PREFIX BINDIR SBINDIR: the file list `make install` should give (completions
-# where the Makefile puts them: see its comment and tests/completions.sh).
+# expected ROOT PREFIX BINDIR SBINDIR [LIBDIR]: the file list `make install` should give
+# (completions where the Makefile puts them: see its comment and tests/completions.sh; the
+# library's files in LIBDIR, PREFIX/lib by default, unless LIBDIR is `none`).
 expected() {
-    local p=$2 b=$3 s=$4 t
+    local p=$2 b=$3 s=$4 l=${5:-$2/lib} t
     {
+        if [ "$l" != none ]; then
+            printf '%s\n' "$l/libkmod.so.2.5.1" "$l/libkmod.so.2" "$l/libkmod.so" \
+                "$l/pkgconfig/libkmod.pc" "$p/include/libkmod.h"
+        fi
         echo "$b/kmod"
         for t in "${TOOLS[@]}"; do echo "$s/$t"; done
         for t in kmod "${TOOLS[@]}"; do echo "$p/share/man/man8/$t.8"; done
@@ -126,14 +135,56 @@ static() {
     "$root/sbin/modprobe" --version
 }
 
-echo "== make install DESTDIR=... PREFIX=/usr SBINDIR=/sbin"
+# library ROOT LIBDIR: the installed library's soname and links, and a C program built with
+# pkg-config against the installed header and library prints on it what it prints on Debian's
+# libkmod.so.2 (kmod 30, this host's).
+library() {
+    local root=$1 l=$2 soname prog=$D/libkmod-prog
+    soname=$(readelf -d "$root$l/libkmod.so.2.5.1" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+    [ "$soname" = libkmod.so.2 ] || { echo "soname: $soname"; return 1; }
+    [ "$(readlink "$root$l/libkmod.so.2")" = libkmod.so.2.5.1 ] &&
+        [ "$(readlink "$root$l/libkmod.so")" = libkmod.so.2 ] || { ls -l "$root$l"; return 1; }
+    cat >"$prog.c" <<'C'
+#include <stdio.h>
+#include <libkmod.h>
+int main(void)
+{
+	struct kmod_ctx *ctx = kmod_new("/nonexistent/modules", NULL);
+	struct kmod_module *mod = NULL;
+	int r = kmod_module_new_from_name(ctx, "snd-hda_intel", &mod);
+	printf("%d %s %s %s\n", r, kmod_module_get_name(mod), kmod_get_dirname(ctx),
+	       kmod_module_initstate_str(KMOD_MODULE_COMING));
+	kmod_module_unref(mod);
+	printf("%s\n", kmod_unref(ctx) == NULL ? "freed" : "held");
+	return 0;
+}
+C
+    local flags
+    flags=$(PKG_CONFIG_SYSROOT_DIR=$root PKG_CONFIG_LIBDIR=$root$l/pkgconfig pkg-config --cflags --libs libkmod) ||
+        return 1
+    # shellcheck disable=SC2086 # the flags are words
+    gcc -o "$prog" "$prog.c" $flags || return 1
+    gcc -o "$prog-debian" "$prog.c" -I "$root/usr/include" -l:libkmod.so.2 || return 1
+    local ours theirs
+    ours=$(LD_LIBRARY_PATH=$root$l "$prog") || return 1
+    theirs=$("$prog-debian") || return 1
+    # The program really ran on the installed library.
+    LD_LIBRARY_PATH=$root$l ldd "$prog" | grep -q "$root$l/libkmod.so.2" || { LD_LIBRARY_PATH=$root$l ldd "$prog"; return 1; }
+    [ "$ours" = "$theirs" ] || { printf 'ours:\n%s\nDebian:\n%s\n' "$ours" "$theirs"; return 1; }
+}
+
+echo "== make install DESTDIR=... PREFIX=/usr SBINDIR=/sbin LIBDIR=/usr/lib/x86_64-linux-gnu"
 A=$D/a
-make -s install DESTDIR="$A" PREFIX=/usr SBINDIR=/sbin >"$D/make.log" 2>&1 || { cat "$D/make.log"; exit 2; }
-check "PREFIX=/usr SBINDIR=/sbin: exactly the expected files" same_files "$A" /usr /usr/bin /sbin
+MA=(DESTDIR="$A" PREFIX=/usr SBINDIR=/sbin LIBDIR=/usr/lib/x86_64-linux-gnu)
+make -s install "${MA[@]}" >"$D/make.log" 2>&1 || { cat "$D/make.log"; exit 2; }
+check "PREFIX=/usr SBINDIR=/sbin: exactly the expected files" \
+    same_files "$A" /usr /usr/bin /sbin /usr/lib/x86_64-linux-gnu
+check "libkmod.so.2: soname, links, and a program built with pkg-config runs on it as on Debian's" \
+    library "$A" /usr/lib/x86_64-linux-gnu
 check "installed tools run; --version names the project" tools_run "$A" /usr/bin /sbin
 check "man pages render without warnings and name their tool" man_pages "$A" /usr
 check "bash, zsh and fish completions for kmod and each tool" completions "$A" /usr
-make -s uninstall DESTDIR="$A" PREFIX=/usr SBINDIR=/sbin >/dev/null
+make -s uninstall "${MA[@]}" >/dev/null
 check "make uninstall removes every file" uninstalled "$A"
 
 echo "== make install DESTDIR=... (PREFIX=/usr/local by default)"
@@ -154,7 +205,7 @@ check "MULTICALL=1: make uninstall removes every file" uninstalled "$C"
 echo "== make install STATIC=1 (for an initramfs)"
 S=$D/s
 make -s install STATIC=1 DESTDIR="$S" PREFIX=/usr SBINDIR=/sbin >"$D/make.log" 2>&1 || { cat "$D/make.log"; exit 2; }
-check "STATIC=1: exactly the expected files" same_files "$S" /usr /usr/bin /sbin
+check "STATIC=1: exactly the expected files (no library)" same_files "$S" /usr /usr/bin /sbin none
 check "STATIC=1: every binary statically linked, and runs" static "$S"
 
 summary
