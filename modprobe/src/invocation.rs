@@ -153,15 +153,11 @@ impl Invocation<'_> {
                 self.report.error(e);
                 return 1;
             }
-            if self.args.show_depends {
-                for step in &plan {
-                    if self.out.line(step.show_line()).is_err() {
-                        return 1;
-                    }
-                }
-                continue;
+            let rc = self.show_or_execute(module, &plan);
+            if rc != 0 && self.args.show_depends {
+                return rc; // stdout is gone
             }
-            failed |= self.execute(module, &plan) != 0;
+            failed |= rc != 0;
         }
         i32::from(failed)
     }
@@ -210,15 +206,19 @@ impl Invocation<'_> {
             self.report.error(e);
             return 1;
         }
-        if self.args.show_depends {
-            for step in &plan {
-                if self.out.line(step.show_line()).is_err() {
-                    return 1;
-                }
-            }
-            return 0;
+        self.show_or_execute(&module, &plan)
+    }
+
+    /// `--show-depends` prints the plan's lines (1 if stdout is gone); otherwise the plan is
+    /// carried out.
+    fn show_or_execute(&self, target: &str, plan: &[Step]) -> i32 {
+        if !self.args.show_depends {
+            return self.execute(target, plan);
         }
-        self.execute(&module, &plan)
+        let printed = plan
+            .iter()
+            .try_for_each(|step| self.out.line(step.show_line()));
+        i32::from(printed.is_err())
     }
 
     /// Carries a load plan out: each step unless its module is already in the kernel.

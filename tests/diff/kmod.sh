@@ -60,13 +60,8 @@ if [ "${MODUTILS_NO_K34:-0}" != 1 ]; then
     K34=1
     tool_links "$SCR/k34bin" /usr/bin/kmod kmod
     ln -s obin "$SCR/o34bin"
-    # Mount points inside the root (empty directories; the mounts are in each check's
-    # namespace only).
-    if [ ! -d "$TRIXIE$SCR" ]; then
-        mkdir -p "$TRIXIE$SCR"
-        at_exit rmdir "$TRIXIE$SCR"
-    fi
-    mkdir -p "$TRIXIE/usr/lib/modules"
+    # The mounts are in each check's namespace only.
+    trixie_mount_point "$SCR"
 fi
 
 # transcript BIN ARGS...: (run in the namespace) stdout, stderr and status

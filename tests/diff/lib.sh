@@ -57,10 +57,7 @@ diff_setup() {
 # private mount namespace; the empty mount point is removed at exit).
 trixie_bind() {
     [ -n "$K34" ] || return 0
-    if [ ! -d "$TRIXIE$1" ]; then
-        mkdir -p "$TRIXIE$1"
-        at_exit rmdir "$TRIXIE$1"
-    fi
+    trixie_mount_point "$1"
     mount --bind "$1" "$TRIXIE$1"
     at_exit umount "$TRIXIE$1"
 }

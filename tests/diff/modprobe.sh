@@ -73,19 +73,7 @@ run_batch() {
     fi
     local tool=$1 line rc a e cdir kcl t=$3.tmp
     while IFS= read -r line; do
-        IFS=$'\t' read -r -a a <<<"$line"
-        e=()
-        cdir=
-        kcl=
-        while [ ${#a[@]} -gt 0 ] && [[ ${a[0]} == env:* || ${a[0]} == cd:* || ${a[0]} == cmdline:* ]]; do
-            case ${a[0]} in
-                env:*) e+=("${a[0]#env:}") ;;
-                cd:*) cdir=${a[0]#cd:} ;;
-                cmdline:*) kcl=${a[0]#cmdline:} ;;
-            esac
-            a=("${a[@]:1}")
-        done
-        printf '== %s\n' "${line//$'\t'/ }"
+        read_case "$line" ""
         if [ -n "$kcl" ]; then
             # FILE bind-mounted over /proc/cmdline in a private mount namespace.
             in_ns --bind "$kcl" /proc/cmdline -- env "${e[@]}" "$tool" "${a[@]}" >"$t.o" 2>"$t.e" && rc=0 || rc=$?
@@ -100,22 +88,29 @@ run_batch() {
     rm -f "$t.o" "$t.e"
 }
 
+# read_case LINE CD: splits a batch line into the caller's variables: its `env:VAR=VALUE`,
+# `cd:DIR` and `cmdline:FILE` prefixes into e, cdir (CD when none) and kcl, the command into a;
+# prints the case's `== ` header.
+read_case() {
+    IFS=$'\t' read -r -a a <<<"$1"
+    e=()
+    cdir=$2
+    kcl=
+    while [ ${#a[@]} -gt 0 ] && [[ ${a[0]} == env:* || ${a[0]} == cd:* || ${a[0]} == cmdline:* ]]; do
+        case ${a[0]} in
+            env:*) e+=("${a[0]#env:}") ;;
+            cd:*) cdir=${a[0]#cd:} ;;
+            cmdline:*) kcl=${a[0]#cmdline:} ;;
+        esac
+        a=("${a[@]:1}")
+    done
+    printf '== %s\n' "${1//$'\t'/ }"
+}
+
 run_batch34() {
     local tool=$1 line rc a e cdir kcl t=$3.tmp
     while IFS= read -r line; do
-        IFS=$'\t' read -r -a a <<<"$line"
-        e=()
-        cdir=/
-        kcl=
-        while [ ${#a[@]} -gt 0 ] && [[ ${a[0]} == env:* || ${a[0]} == cd:* || ${a[0]} == cmdline:* ]]; do
-            case ${a[0]} in
-                env:*) e+=("${a[0]#env:}") ;;
-                cd:*) cdir=${a[0]#cd:} ;;
-                cmdline:*) kcl=${a[0]#cmdline:} ;;
-            esac
-            a=("${a[@]:1}")
-        done
-        printf '== %s\n' "${line//$'\t'/ }"
+        read_case "$line" /
         if [ -n "$kcl" ]; then
             in_ns --tmpfs "$TRIXIE/proc" --copy "$kcl" "$TRIXIE/proc/cmdline" -- \
                 chroot "$TRIXIE" env -C "$cdir" "${e[@]}" "$tool" "${a[@]}" >"$t.o" 2>"$t.e" && rc=0 || rc=$?

@@ -64,11 +64,7 @@ if [ "${MODUTILS_NO_K34:-0}" != 1 ]; then
     SIDES=(k o k34 o34)
     tool_links "$SCR/k34" /usr/bin/kmod modprobe
     ln -s o "$SCR/o34"
-    if [ ! -d "$TRIXIE$SCR" ]; then
-        mkdir -p "$TRIXIE$SCR"
-        at_exit rmdir "$TRIXIE$SCR"
-    fi
-    mkdir -p "$TRIXIE/usr/lib/modules"
+    trixie_mount_point "$SCR"
 fi
 
 log "kmod's depmod on a hard-linked copy of $KVER"

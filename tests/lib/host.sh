@@ -92,6 +92,17 @@ ensure_trixie_root() {
     exec {lock}>&-
 }
 
+# trixie_mount_point DIR: an empty directory at DIR inside the Debian 13 root, for a bind mount
+# in a private mount namespace (removed at exit if made here), and the root's /usr/lib/modules
+# (where kmod 34.2 looks too).
+trixie_mount_point() {
+    if [ ! -d "$TRIXIE$1" ]; then
+        mkdir -p "$TRIXIE$1"
+        at_exit rmdir "$TRIXIE$1"
+    fi
+    mkdir -p "$TRIXIE/usr/lib/modules"
+}
+
 # trixie_debootstrap: makes $TRIXIE afresh (ensure_trixie_root, holding the lock).
 trixie_debootstrap() {
     install_missing debootstrap=debootstrap
