@@ -393,8 +393,24 @@ tree_checks() {
     setup_tree "$s"
     log "$KVER: $(wc -l <"$NAMES") queries"
 
-    # ctx: kmod_new's arguments, priorities, resources.
-    both "ctx$s" ctx "$M" "$CONFD" "$CONFFILE" "$SCR/missing" "t$s/lib/modules/$KVER" "$SCR"/p-*
+    # ctx: kmod_new's arguments, priorities, resources (kmod_validate_resources after files
+    # change: on a copy made afresh for every run).
+    ctx_run() {
+        local side
+        for side in k34 o34 k30 o30; do
+            rm -rf "$SCR/v-mod" "$SCR/v-conf"
+            mkdir -p "$SCR/v-conf" "$SCR/v-mod"
+            cp -a "$M"/modules.* "$SCR/v-mod/"
+            cp "$CONFD/b.conf" "$SCR/v-conf/a.conf"
+            cp "$CONFFILE" "$SCR/v-file.conf"
+            run "$side" "$@"
+        done
+    }
+    EXENV+=(EX_VDIR="$SCR/v-mod" EX_VCONF="$SCR/v-conf" EX_VFILE="$SCR/v-file.conf")
+    ctx_run "ctx$s" ctx "$M" "$CONFD" "$CONFFILE" "$SCR/missing" "t$s/lib/modules/$KVER" "$SCR"/p-*
+    unset 'EXENV[-1]'
+    unset 'EXENV[-1]'
+    unset 'EXENV[-1]'
     check "$s ctx: kmod 34.2" compare 34 "ctx$s"
     check "$s ctx: kmod 30" compare 30 "ctx$s" "${NOT30_WEAKDEP[@]}"
 

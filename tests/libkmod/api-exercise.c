@@ -35,9 +35,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libkmod.h>
@@ -321,6 +323,52 @@ static int mode_ctx(int argc, char **argv)
 		printf("load_resources(%s): %d\n", strrchr(argv[i], '/') + 1, kmod_load_resources(ctx));
 		printf("validate_resources(%s): %d\n", strrchr(argv[i], '/') + 1, kmod_validate_resources(ctx));
 		kmod_unref(ctx);
+	}
+
+	/* kmod_validate_resources after files change (EX_VDIR: a module directory of our own,
+	 * EX_VCONF: a configuration directory of our own holding a.conf). */
+	if (getenv("EX_VDIR") && getenv("EX_VCONF")) {
+		const char *vdir = getenv("EX_VDIR"), *vconf = getenv("EX_VCONF");
+		const char *vfile = getenv("EX_VFILE");
+		const char *paths[] = { vconf, vfile, NULL };
+		char f[4096];
+		struct {
+			const char *what;
+			const char *file;
+			bool load;
+		} steps[] = {
+			{ "an index, not loaded", "modules.alias.bin", false },
+			{ "an index, loaded", "modules.alias.bin", true },
+			{ "modules.dep (text), loaded", "modules.dep", true },
+			{ "modules.builtin.alias.bin, loaded", "modules.builtin.alias.bin", true },
+			{ "a configuration file", "a.conf", false },
+			{ "a new configuration file", "new.conf", false },
+			{ "modules.softdep", "modules.softdep", false },
+			{ "a configuration file given as a path", "@file", false },
+		};
+		for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+			bool conf = strstr(steps[i].file, ".conf") != NULL;
+			struct timespec ts[2] = { { 0, UTIME_OMIT }, { 1000000000 + (time_t)i * 1000, 0 } };
+			ctx = kmod_new(vdir, paths);
+			if (steps[i].load)
+				kmod_load_resources(ctx);
+			printf("validate before (%s): %d\n", steps[i].what, kmod_validate_resources(ctx));
+			if (strcmp(steps[i].file, "@file") == 0)
+				snprintf(f, sizeof(f), "%s", vfile ? vfile : "/nonexistent");
+			else
+				snprintf(f, sizeof(f), "%s/%s", conf ? vconf : vdir, steps[i].file);
+			if (strcmp(steps[i].file, "new.conf") == 0) {
+				FILE *nf = fopen(f, "w");
+				if (nf)
+					fclose(nf);
+			} else {
+				utimensat(AT_FDCWD, f, ts, 0);
+			}
+			printf("validate after touching %s: %d\n", steps[i].what, kmod_validate_resources(ctx));
+			if (strcmp(steps[i].file, "new.conf") == 0)
+				unlink(f);
+			kmod_unref(ctx);
+		}
 	}
 
 	/* config_paths variants, with a log function at the default priority (and debug). */
