@@ -310,6 +310,25 @@ EOF
     printf 'alias fat-alias vfat\noptions fat-alias codepage=850\nblacklist floppy\n' >"$CONFD/b.conf"
     printf 'alias ignored dummy\n' >"$CONFD/c.conf.bak"
     printf 'alias insub dummy\n' >"$CONFD/sub/d.conf"
+    # Names with '-', bracket classes, tabs, a continued comment, repeated keys.
+    cat >"$CONFD/e.conf" <<'EOF'
+options nls-cp437 x=1
+options nls_cp437 y=2
+blacklist snd-pcsp
+install snd-hda-intel /bin/true hda
+remove snd_hda_intel /bin/true hda-rm
+softdep snd-hda-intel pre: snd-hda-codec post: snd-intel-dspcfg
+softdep crc16 post: crc-itu-t
+alias	tabbed	loop
+alias fo[ab]r loop
+alias bad]alias loop
+alias bad[alias loop
+alias x-y_z* dummy
+weakdep snd-hda-intel snd-hda-codec-hdmi
+# a comment \
+alias commented-out loop
+options loop
+EOF
     printf 'alias fromfile loop\noptions dummy fromfile=1\n' >"$CONFFILE"
     NAMES=$SCR/names$s
     {
@@ -328,6 +347,11 @@ wildcard
 wild
 fat-alias
 fat_alias
+fob
+foar
+tabbed
+x_y-zz
+commented-out
 fromfile
 insub
 ignored
