@@ -239,6 +239,12 @@ compare() {
     shift 2
     k=$SCR/res/$name.k$side
     o=$SCR/res/$name.o$side
+    # The program ran through with kmod's library (a crash of a call is its child's).
+    if [ "$(cat "$k.rc")" != 0 ] || [ ! -s "$k.out" ]; then
+        echo "the exerciser failed with kmod's library (status $(cat "$k.rc")):"
+        head -n 5 "$k.err"
+        return 1
+    fi
     for f in out err rc; do cp "$k.$f" "$k.$f.c"; cp "$o.$f" "$o.$f.c"; done
     while [ $# -ge 3 ]; do
         tagged "$1" "$k.$3.c" "$o.$3.c" "$2" || return 1
