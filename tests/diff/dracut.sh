@@ -340,12 +340,70 @@ lspci_same() {
     [ "$m" -ge "$min" ] || { cat "$n.$k.out"; echo "fewer than $min modules named with kmod's library"; return 1; }
 }
 
+# Made-up PCI devices (sysfs.path of libpci: DIR/devices/SLOT/{config,vendor,...,modalias}),
+# with the IDs of common real hardware, so that lspci asks the library about many modaliases
+# (this machine has a handful of virtio devices): vendor device class subvendor subdevice.
+FAKE_PCI=(
+    "8086 15bb 020000 17aa 2292" # Intel I219-LM: e1000e
+    "8086 1533 020000 8086 0001" # Intel I210: igb
+    "8086 10fb 020000 8086 000c" # Intel 82599: ixgbe
+    "10ec 8168 020000 1043 8677" # Realtek RTL8111: r8169
+    "14e4 1657 020000 103c 22be" # Broadcom BCM5719: tg3
+    "15ad 07b0 020000 15ad 07b0" # VMware vmxnet3
+    "1af4 1000 020000 1af4 0001" # virtio (legacy) network
+    "8086 2723 028000 8086 0084" # Intel Wi-Fi 6 AX200: iwlwifi
+    "168c 003e 028000 1a56 1535" # Qualcomm QCA6174: ath10k_pci
+    "14e4 43a0 028000 106b 0117" # Broadcom BCM4360: brcmfmac? wl? bcma?
+    "8086 a282 010601 1462 7a72" # Intel 200 series SATA AHCI: ahci
+    "144d a808 010802 144d a801" # Samsung NVMe: nvme
+    "1000 0097 010700 1000 3090" # Broadcom SAS3008: mpt3sas
+    "9005 028d 010400 9005 0554" # Adaptec: aacraid
+    "8086 a36d 0c0330 1028 0869" # Intel Cannon Lake xHCI: xhci_pci
+    "8086 a323 0c0500 1028 0869" # Intel Cannon Lake SMBus: i2c_i801
+    "8086 3e92 030000 1028 0869" # Intel UHD 630: i915
+    "10de 1b80 030000 1043 8591" # NVIDIA GTX 1080: nouveau
+    "1002 67df 030000 1458 22fc" # AMD Polaris: amdgpu
+    "1234 1111 030000 1af4 1100" # QEMU VGA: bochs
+    "8086 a348 040300 1028 0869" # Intel Cannon Lake HDA: snd_hda_intel, SOF
+    "8086 0d57 060000 0000 0000" # this machine's host bridge: none
+)
+
+# fake_pci DIR: the devices of FAKE_PCI under DIR/devices.
+fake_pci() {
+    local i=0 v d c sv sd dev
+    for dev in "${FAKE_PCI[@]}"; do
+        read -r v d c sv sd _ <<<"$dev"
+        local p
+        p=$1/devices/$(printf '0000:00:%02x.0' "$i")
+        mkdir -p "$p"
+        echo "0x$v" >"$p/vendor"
+        echo "0x$d" >"$p/device"
+        echo "0x$c" >"$p/class"
+        echo "0x$sv" >"$p/subsystem_vendor"
+        echo "0x$sd" >"$p/subsystem_device"
+        echo 0x01 >"$p/revision"
+        echo 0 >"$p/irq"
+        printf 'pci:v0000%sd0000%ssv0000%ssd0000%sbc%ssc%si%s\n' "${v^^}" "${d^^}" "${sv^^}" \
+            "${sd^^}" "${c:0:2}" "${c:2:2}" "${c:4:2}" >"$p/modalias"
+        # The configuration header: IDs, revision and class, header type 0, subsystem IDs.
+        {
+            printf "\\x${v:2:2}\\x${v:0:2}\\x${d:2:2}\\x${d:0:2}\\x00\\x00\\x00\\x00"
+            printf "\\x01\\x${c:4:2}\\x${c:2:2}\\x${c:0:2}\\x00\\x00\\x00\\x00"
+            head -c 28 /dev/zero
+            printf "\\x${sv:2:2}\\x${sv:0:2}\\x${sd:2:2}\\x${sd:0:2}"
+            head -c 208 /dev/zero
+        } >"$p/config"
+        i=$((i + 1))
+    done
+}
+
 lspci_suite() {
     local S=$1 args name min=1
     # This machine's PCI devices are virtio ones: virtio_pci is a module in 6.1, built into
     # 6.12 (and lspci names no built-in module), so only 6.1 must name some.
     [ "$S" = 6.1 ] || min=0
     log "lspci with $KVER at /lib/modules/$RELEASE"
+    [ -d "$RT/srv/fakepci" ] || fake_pci "$RT/srv/fakepci"
     mkdir -p "$RT/usr/lib/modules/$RELEASE"
     mount --bind "$SCR/trees/$KVER/lib/modules/$KVER" "$RT/usr/lib/modules/$RELEASE"
     for args in "-k" "-vmmk" "-nnk"; do
@@ -357,6 +415,18 @@ lspci_suite() {
         lspci_run o30 "$name" $args
         check "lspci $args $S (Debian 12's lspci): output as with kmod 30's library" \
             lspci_same "$name" k30 o30 "$min"
+    done
+    # The made-up devices, read from /srv/fakepci (libpci's sysfs.path).
+    for args in "-k" "-vmmk"; do
+        name=$S-fake$args
+        lspci_run k "$name" -O sysfs.path=/srv/fakepci $args
+        lspci_run o "$name" -O sysfs.path=/srv/fakepci $args
+        check "lspci $args $S, made-up devices: output as with kmod 34.2's library" \
+            lspci_same "$name" k o 15
+        lspci_run k30 "$name" -O "sysfs.path=$RT/srv/fakepci" $args
+        lspci_run o30 "$name" -O "sysfs.path=$RT/srv/fakepci" $args
+        check "lspci $args $S, made-up devices (Debian 12's lspci): output as with kmod 30's library" \
+            lspci_same "$name" k30 o30 15
     done
     umount "$RT/usr/lib/modules/$RELEASE"
 }
