@@ -14,7 +14,7 @@
 # Debian's 6.1 (.ko) and 6.12 (.ko.xz) trees, hard-linked copies indexed by kmod 34.2's depmod
 # (in the root), are bound at /lib/modules/<version> in the overlay. The root gets a
 # configuration (/etc/modprobe.d/dracut-test.conf: softdep and weakdep lines, an alias; Debian's
-# modules declare no weakdep, so the configuration's are the ones) and firmware files named as
+# modules declare no weakdep: two lines are added to modules.weakdep) and firmware files named as
 # e100, tg3 and brcmfmac ask (some .zst or .xz, one missing; /lib/firmware and /srv/fw).
 #
 # dracut-install (section `install`): each invocation runs with kmod's library and with ours, the
@@ -167,6 +167,11 @@ setup_tree() {
     mount --bind "$t/lib/modules/$KVER" "$RT/usr/lib/modules/$KVER"
     log "kmod 34.2's depmod on $KVER"
     chroot "$RT" depmod -a "$KVER" || die "depmod $KVER failed"
+    # Debian's modules declare no weak dependency: two lines as depmod writes them from a
+    # `weakdep:` modinfo key (a new file: the cached tree stays as it is).
+    local w=$t/lib/modules/$KVER/modules.weakdep
+    { cat "$w"; printf 'weakdep tun macvtap\nweakdep e1000e vxlan\n'; } >"$w.new"
+    mv "$w.new" "$w"
     KVERS[$1]=$KVER
 }
 
@@ -243,6 +248,7 @@ install_suite() {
         -m =drivers/hid =drivers/input/serio
     case_ "softdeps and weakdeps of the configuration" 5 --kerneldir "$kd" -m dummy macvlan ipvlan veth
     case_ "softdeps of the index (modules.softdep)" 3 --kerneldir "$kd" -m nfsd
+    case_ "weakdeps of the index (modules.weakdep)" 4 --kerneldir "$kd" -m tun e1000e
     case_ "firmware: plain, .zst, .xz, --firmwaredirs, missing" 4 --kerneldir "$kd" \
         --firmwaredirs /srv/fw:/lib/firmware -m e100 tg3
     case_ "firmware: globs" 2 --kerneldir "$kd" --firmwaredirs /lib/firmware:/srv/fw -m brcmfmac
