@@ -425,10 +425,10 @@ fake_pci() {
             "${sd^^}" "${c:0:2}" "${c:2:2}" "${c:4:2}" >"$p/modalias"
         # The configuration header: IDs, revision and class, header type 0, subsystem IDs.
         {
-            printf "\\x${v:2:2}\\x${v:0:2}\\x${d:2:2}\\x${d:0:2}\\x00\\x00\\x00\\x00"
-            printf "\\x01\\x${c:4:2}\\x${c:2:2}\\x${c:0:2}\\x00\\x00\\x00\\x00"
+            printf '%b' "\\x${v:2:2}\\x${v:0:2}\\x${d:2:2}\\x${d:0:2}\\x00\\x00\\x00\\x00"
+            printf '%b' "\\x01\\x${c:4:2}\\x${c:2:2}\\x${c:0:2}\\x00\\x00\\x00\\x00"
             head -c 28 /dev/zero
-            printf "\\x${sv:2:2}\\x${sv:0:2}\\x${sd:2:2}\\x${sd:0:2}"
+            printf '%b' "\\x${sv:2:2}\\x${sv:0:2}\\x${sd:2:2}\\x${sd:0:2}"
             head -c 208 /dev/zero
         } >"$p/config"
         i=$((i + 1))
@@ -508,6 +508,7 @@ full_suite() {
         sed 's/^/NOTE varies between two runs of kmod: /' "$f/varies"
         diff -u "$f/k1.rc" "$f/o.rc" || { tail -n 30 "$f/o.log"; return 1; }
         # The image: every entry but those and the library file (ours on our side).
+        # shellcheck disable=SC2016 # an awk program
         local keep='NR == FNR { skip[$1] = 1; next } !($1 in skip) && $1 != lib'
         diff -u <(awk -v lib="$lib" "$keep" "$f/varies" "$f/k1.list") \
             <(awk -v lib="$lib" "$keep" "$f/varies" "$f/o.list") || return 1
