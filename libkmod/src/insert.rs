@@ -188,10 +188,7 @@ fn in_kernel(ctx: &Ctx, name: &str) -> bool {
     if ctx.planner().indexes.builtin(name).unwrap_or(false) {
         return true;
     }
-    matches!(
-        initstate(&ctx.system, name),
-        Ok(Some(InitState::Live))
-    )
+    matches!(initstate(&ctx.system, name), Ok(Some(InitState::Live)))
 }
 
 /// `kmod_module_probe_insert_module`: 0, a negative errno, or the `KMOD_PROBE_APPLY_BLACKLIST*`
