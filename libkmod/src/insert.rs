@@ -368,3 +368,134 @@ fn run_install(m: &Rc<Module>, cb: &Callbacks, command: &str) -> i32 {
     }
     0
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::RefCell;
+    use std::path::Path;
+
+    thread_local! {
+        static ACTIONS: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+    }
+
+    unsafe extern "C" fn record(m: *mut Module, install: bool, options: *const c_char) {
+        // SAFETY: called by probe with a live module and a C string.
+        let (name, options) = unsafe {
+            (
+                (*m).name_str(),
+                CStr::from_ptr(options).to_string_lossy().into_owned(),
+            )
+        };
+        ACTIONS.with(|a| a.borrow_mut().push(format!("{name} {install} <{options}>")));
+    }
+
+    unsafe extern "C" fn install(m: *mut Module, cmd: *const c_char, _data: *mut c_void) -> c_int {
+        // SAFETY: as in record.
+        let (name, cmd) = unsafe {
+            (
+                (*m).name_str(),
+                CStr::from_ptr(cmd).to_string_lossy().into_owned(),
+            )
+        };
+        ACTIONS.with(|a| a.borrow_mut().push(format!("run {name} <{cmd}>")));
+        7
+    }
+
+    /// A tree of three modules (vfat needs fat; unix built in) and a configuration.
+    fn ctx(dir: &Path) -> Rc<Ctx> {
+        use common::index::bin::IndexBuilder;
+        std::fs::create_dir_all(dir).expect("mkdir");
+        let mut deps = IndexBuilder::new();
+        deps.insert("vfat", "kernel/vfat.ko: kernel/fat.ko", 0);
+        deps.insert("fat", "kernel/fat.ko:", 1);
+        deps.insert("dummy", "kernel/dummy.ko:", 2);
+        std::fs::write(dir.join("modules.dep.bin"), deps.to_bytes().expect("index"))
+            .expect("write");
+        let mut builtin = IndexBuilder::new();
+        builtin.insert("unix", "", 0);
+        std::fs::write(
+            dir.join("modules.builtin.bin"),
+            builtin.to_bytes().expect("index"),
+        )
+        .expect("write");
+        let conf = dir.join("t.conf");
+        std::fs::write(
+            &conf,
+            "options fat cp=850\nblacklist dummy\nalias mydummy dummy\n\
+             install nosuch /bin/echo $CMDLINE_OPTS and $CMDLINE_OPTS\n",
+        )
+        .expect("write");
+        Ctx::new(Some(dir.as_os_str()), Some(vec![conf]))
+    }
+
+    fn probe_actions(m: &Rc<Module>, flags: u32, extra: Option<&CStr>) -> (i32, Vec<String>) {
+        ACTIONS.with(|a| a.borrow_mut().clear());
+        let cb = Callbacks {
+            run_install: Some(install),
+            data: std::ptr::null_mut(),
+            print_action: Some(record),
+        };
+        let r = probe(m, flags, extra, &cb);
+        (r, ACTIONS.with(|a| a.borrow().clone()))
+    }
+
+    /// What kmod 30 and 34.2 do (tests/diff/libkmod-probe.sh): dependencies first with their
+    /// options (config-only options keep kmod's trailing space), the blacklist flags' values,
+    /// built-in modules in the kernel, modules without a file still reported, run_install's
+    /// value returned, $CMDLINE_OPTS replaced everywhere.
+    #[test]
+    fn dry_runs_and_install_commands_as_kmod() {
+        let dir = std::env::temp_dir().join(format!("libkmod-insert-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let ctx = ctx(&dir);
+        let vfat = Module::from_name(&ctx, "vfat");
+        let (r, a) = probe_actions(&vfat, PROBE_DRY_RUN, Some(c"x=1"));
+        assert_eq!(
+            (r, a),
+            (
+                0,
+                vec!["fat false <cp=850 >".into(), "vfat false <x=1>".into()]
+            )
+        );
+
+        let dummy = Module::from_name(&ctx, "dummy");
+        let flags = PROBE_DRY_RUN | PROBE_APPLY_BLACKLIST;
+        assert_eq!(probe_actions(&dummy, flags, None).0, 0x20000);
+        let flags = PROBE_DRY_RUN | PROBE_APPLY_BLACKLIST_ALIAS_ONLY;
+        assert_eq!(probe_actions(&dummy, flags, None).0, 0);
+        let via_alias = Module::lookup(&ctx, "mydummy").expect("lookup");
+        assert_eq!(probe_actions(&via_alias[0], flags, None).0, 0x40000);
+
+        let unix = Module::from_name(&ctx, "unix");
+        assert_eq!(probe_actions(&unix, PROBE_DRY_RUN, None), (0, vec![]));
+        assert_eq!(
+            probe_actions(&unix, PROBE_DRY_RUN | PROBE_FAIL_ON_LOADED, None).0,
+            -EEXIST
+        );
+        let flags = PROBE_DRY_RUN | PROBE_IGNORE_LOADED;
+        assert_eq!(
+            probe_actions(&unix, flags, None),
+            (0, vec!["unix false <>".into()])
+        );
+
+        let nosuch = Module::from_name(&ctx, "nosuch");
+        assert_eq!(
+            probe_actions(&nosuch, 0, Some(c"a=1")),
+            (
+                7,
+                vec![
+                    "nosuch true <a=1>".into(),
+                    "run nosuch </bin/echo a=1 and a=1>".into()
+                ]
+            )
+        );
+        let zzz = Module::from_name(&ctx, "zzz");
+        assert_eq!(
+            probe_actions(&zzz, 0, None),
+            (-ENOENT, vec!["zzz false <>".into()])
+        );
+        assert_eq!(insert(&zzz, 0, None), -ENOENT);
+        std::fs::remove_dir_all(&dir).expect("cleanup");
+    }
+}

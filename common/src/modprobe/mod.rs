@@ -554,4 +554,78 @@ mod tests {
         assert_eq!(lines, ["insmod /w/./vfat-copy.ko "]);
         std::fs::remove_dir_all(&dir).expect("cleanup");
     }
+
+    /// kmod 30 and 34.2's library (tests/diff/libkmod-probe.sh): a softdep reached through a
+    /// configured alias gets that alias's options; with `builtin_as_module` a built-in module
+    /// is planned like a module (its install command); with `keep_missing` a name without file
+    /// is a [`Step::Missing`] (modprobe's switches leave both out).
+    #[test]
+    fn library_switches_and_softdeps_through_aliases() {
+        use crate::index::bin::IndexBuilder;
+        use crate::report::Discard;
+        let dir = std::env::temp_dir().join(format!("planner-lib-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let mut deps = IndexBuilder::new();
+        deps.insert("isofs", "kernel/isofs.ko: kernel/cdrom.ko", 0);
+        deps.insert("cdrom", "kernel/cdrom.ko:", 1);
+        deps.insert("vfat", "kernel/vfat.ko:", 2);
+        std::fs::write(dir.join("modules.dep.bin"), deps.to_bytes().expect("index"))
+            .expect("write");
+        let mut builtin = IndexBuilder::new();
+        builtin.insert("unix", "", 0);
+        std::fs::write(
+            dir.join("modules.builtin.bin"),
+            builtin.to_bytes().expect("index"),
+        )
+        .expect("write");
+        let mut config = ModprobeConfig::default();
+        config.parse_into(
+            "alias myalias vfat\noptions vfat utf8=1\noptions myalias via=1\n\
+             softdep isofs post: myalias\ninstall unix /bin/echo unix\n",
+            std::path::Path::new("t.conf"),
+            &Discard,
+        );
+        let planner = Planner {
+            indexes: Indexes::new(&dir),
+            config,
+            options: PlanOptions::default(),
+        };
+        let lines = |opts: PlanOptions, target: Target| {
+            let mut plan = Vec::new();
+            planner
+                .plan_load_with(opts, &target, None, "", None, &mut plan)
+                .expect("plan");
+            plan.iter().map(Step::show_line).collect::<Vec<_>>()
+        };
+        let d = dir.display();
+        assert_eq!(
+            lines(PlanOptions::default(), Target::Module("isofs".into())),
+            [
+                format!("insmod {d}/kernel/cdrom.ko "),
+                format!("insmod {d}/kernel/isofs.ko "),
+                format!("insmod {d}/kernel/vfat.ko utf8=1 via=1 "),
+            ]
+        );
+        let unix = Target::Builtin("unix".into());
+        assert_eq!(
+            lines(PlanOptions::default(), unix.clone()),
+            ["builtin unix"]
+        );
+        let lib = PlanOptions {
+            builtin_as_module: true,
+            keep_missing: true,
+            ..PlanOptions::default()
+        };
+        assert_eq!(lines(lib, unix.clone()), ["install /bin/echo unix "]);
+        let ignore = PlanOptions {
+            ignore_install: true,
+            ..lib
+        };
+        assert_eq!(lines(ignore, unix), ["insmod (null) "]);
+        let missing = Target::Module("nosuch".into());
+        assert!(lines(PlanOptions::default(), missing.clone()).is_empty());
+        assert_eq!(lines(lib, missing), ["insmod (null) "]);
+        std::fs::remove_dir_all(&dir).expect("cleanup");
+    }
 }
