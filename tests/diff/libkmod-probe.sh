@@ -13,7 +13,8 @@
 #     a module's own softdep on itself), weakdeps (configured: not loaded), unknown names, each
 #     with flag sets (IGNORE_LOADED, IGNORE_COMMAND, FAIL_ON_LOADED, the three APPLY_BLACKLIST
 #     flags alone and together), with and without extra options, from a lookup and from
-#     kmod_module_new_from_name, with and without callbacks;
+#     kmod_module_new_from_name, and for modules made from a path (kmod_module_new_from_path),
+#     with and without callbacks, and a NULL module;
 #   - real runs of what loads nothing: install commands through run_install (its return value
 #     passed on: 0, 5, -2) and through system() (exit 0, exit 1: -EINVAL and kmod's log line),
 #     $CMDLINE_OPTS (twice), softdeps that fail, modules without a file (-ENOENT), insertion of
@@ -252,7 +253,17 @@ for s in "${SERIES[@]}"; do
     rm -f "$f"
     echo "not a module" >"$f"
     builtin=$(sed -n '1{s|.*/||;s|\.ko$||;p}' "$TREE/modules.builtin")
-    dry_script "$builtin" >"$SCR/dry$s.script"
+    {
+        dry_script "$builtin"
+        # Modules made from a path: the file's dependencies, options and softdeps.
+        for f in fs/fat/vfat fs/isofs/isofs fs/ext4/ext4; do
+            f=$(echo "$TREE/kernel/$f".ko*)
+            echo "probe-path DRY_RUN $f"
+            echo "probe-path DRY_RUN|IGNORE_COMMAND|APPLY_BLACKLIST_ALL $f e=1"
+        done
+        echo "probe-null DRY_RUN -"
+        echo "probe-null 0 -"
+    } >"$SCR/dry$s.script"
     calls=$(grep -c . "$SCR/dry$s.script")
     log "$s: $calls dry-run calls, $(grep -c . "$SCR/run.script") real ones, four libraries"
     for who in k30 o30 k34 o34; do

@@ -8,6 +8,8 @@
  *                                   kmod_module_probe_insert_module on each module found
  *   probe-name FLAGS NAME [EXTRA]   kmod_module_new_from_name(NAME), then probe it
  *   probe-nocb FLAGS NAME [EXTRA]   as probe, with no run_install (system()) nor print_action
+ *   probe-path FLAGS PATH [EXTRA]   kmod_module_new_from_path(PATH), then probe it
+ *   probe-null FLAGS -              kmod_module_probe_insert_module(NULL, ...)
  *   insert FLAGS NAME [OPTIONS]     kmod_module_new_from_name + kmod_module_insert_module
  *   insert-path FLAGS PATH [OPTIONS] kmod_module_new_from_path + kmod_module_insert_module
  *   remove FLAGS NAME               kmod_module_new_from_name + kmod_module_remove_module
@@ -156,9 +158,17 @@ static void command(struct kmod_ctx *ctx, char *line)
     const char *extra = word(w[3]);
     if (strncmp(w[0], "probe", 5) == 0) {
         int cb = strcmp(w[0], "probe-nocb") != 0;
-        if (strcmp(w[0], "probe-name") == 0) {
+        if (strcmp(w[0], "probe-null") == 0) {
+            int r = kmod_module_probe_insert_module(NULL, flags, extra, run_install, "D",
+                                                    print_action);
+            printf("probe NULL\n");
+            ret(r);
+            return;
+        }
+        if (strcmp(w[0], "probe-name") == 0 || strcmp(w[0], "probe-path") == 0) {
             struct kmod_module *m = NULL;
-            int r = kmod_module_new_from_name(ctx, arg, &m);
+            int r = strcmp(w[0], "probe-name") == 0 ? kmod_module_new_from_name(ctx, arg, &m)
+                                                    : kmod_module_new_from_path(ctx, arg, &m);
             if (r < 0) {
                 printf("new_from_name");
                 ret(r);
