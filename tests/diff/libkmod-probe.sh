@@ -239,8 +239,10 @@ exercised() {
     local n
     n=$(grep -c '^action ' "$1") || true
     [ "$n" -ge 100 ] || { echo "only $n print_action calls"; return 1; }
-    grep -q '^= 65536$' "$1" && grep -q '^= 131072$' "$1" && grep -q '^= 262144$' "$1" &&
-        grep -q '^= -17 (EEXIST)$' "$1" || { echo "a blacklist flag or EEXIST never returned"; return 1; }
+    local v
+    for v in 65536 131072 262144 '-17 (EEXIST)' '-2 (ENOENT)'; do
+        grep -qxF "= $v" "$1" || { echo "'= $v' never returned"; return 1; }
+    done
 }
 
 for s in "${SERIES[@]}"; do
