@@ -226,6 +226,15 @@ impl Module {
         p.map(|p| unsafe { CStr::from_ptr(p) })
     }
 
+    /// The file if it is known already (given by `kmod_module_new_from_path`, or looked up
+    /// before), without looking it up.
+    pub fn given_path(&self) -> Option<PathBuf> {
+        let slot = self.path.borrow();
+        slot.as_ref()
+            .and_then(|p| p.as_ref())
+            .map(|c| PathBuf::from(std::ffi::OsStr::from_bytes(c.to_bytes())))
+    }
+
     /// The file as a path.
     pub fn path_buf(&self) -> Option<PathBuf> {
         self.path()
