@@ -6,7 +6,6 @@
 //! a list the first [`Node`], an iterator `Box::<ConfigIter>::into_raw`.
 
 use std::ffi::{c_char, c_int, c_long, c_uint, c_ulong, c_void, OsStr};
-use std::os::fd::BorrowedFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::ptr;
@@ -197,7 +196,8 @@ pub(crate) extern "C" fn kmod_validate_resources(ctx: *mut KmodCtx) -> c_int {
         // SAFETY: ctx is NULL or live.
         match unsafe { ctx_ref(ctx) } {
             Some(c) => c.validate_resources(),
-            None => 0,
+            // kmod: no context, nothing valid (KMOD_RESOURCES_MUST_RECREATE).
+            None => 2,
         }
     })
 }
@@ -209,11 +209,7 @@ pub(crate) extern "C" fn kmod_dump_index(ctx: *mut KmodCtx, kind: c_uint, fd: c_
         let Some(c) = (unsafe { ctx_ref(ctx) }) else {
             return -ENOSYS;
         };
-        if fd < 0 {
-            return -libc::EBADF;
-        }
-        // SAFETY: fd is the caller's open descriptor, borrowed for the call.
-        let fd = unsafe { BorrowedFd::borrow_raw(fd) };
+        // The descriptor is only written to (kmod ignores the writes' errors, even EBADF).
         crate::dump::dump_index(c, kind, fd)
     })
 }
@@ -500,8 +496,8 @@ pub(crate) extern "C" fn kmod_module_new_from_loaded(
             return -ENOENT;
         };
         // SAFETY: out is NULL or points to a list pointer.
-        if out.is_null() || !unsafe { *out }.is_null() {
-            return -ENOSYS;
+        if out.is_null() {
+            return -ENOENT;
         }
         match state::loaded(&c) {
             Ok(mods) => {
@@ -956,7 +952,7 @@ pub(crate) extern "C" fn kmod_module_get_initstate(m: *const KmodModule) -> c_in
 pub(crate) extern "C" fn kmod_module_get_size(m: *const KmodModule) -> c_long {
     guard(-c_long::from(EINVAL), || {
         // SAFETY: m NULL or live.
-        unsafe { module_ref(m) }.map_or(0, |m| state::size(m) as c_long)
+        unsafe { module_ref(m) }.map_or(-c_long::from(ENOENT), |m| state::size(m) as c_long)
     })
 }
 

@@ -18,9 +18,11 @@
  *   state MOD            init state, size, refcount, holders, sections
  *   loaded               kmod_module_new_from_loaded: each module's name and `state`
  *   initstate_str        kmod_module_initstate_str of -1..5
- *   touch PATH SECONDS   sets PATH's modification time to SECONDS after the epoch (+ 0.5 s)
+ *   touch PATH SECONDS [NSEC]  sets PATH's modification time to SECONDS after the epoch and
+ *                        NSEC (default 500000000) nanoseconds
  *   write PATH TEXT...   writes the rest of the line and a newline to PATH
  *   rm PATH              removes PATH
+ *   mkdir PATH           makes directory PATH
  *   nulls                the functions above with NULL arguments
  * Each result line starts with the command; errors print as -ERRNO (name).
  */
@@ -319,8 +321,9 @@ int main(void)
 				const char *s = kmod_module_initstate_str(i);
 				printf("initstate_str %d %s\n", i, s ? s : "NULL");
 			}
-		} else if (strcmp(w[0], "touch") == 0 && n == 3) {
-			struct timespec ts[2] = {{atol(w[2]), 500000000}, {atol(w[2]), 500000000}};
+		} else if (strcmp(w[0], "touch") == 0 && (n == 3 || n == 4)) {
+			long ns = n == 4 ? atol(w[3]) : 500000000;
+			struct timespec ts[2] = {{atol(w[2]), ns}, {atol(w[2]), ns}};
 			r = utimensat(AT_FDCWD, w[1], ts, 0);
 			printf("touch %s\n", r == 0 ? "ok" : strerror(errno));
 		} else if (strcmp(w[0], "write") == 0 && n >= 2) {
@@ -334,6 +337,8 @@ int main(void)
 			fputc('\n', f);
 			fclose(f);
 			printf("write ok\n");
+		} else if (strcmp(w[0], "mkdir") == 0 && n == 2) {
+			printf("mkdir %s\n", mkdir(w[1], 0755) == 0 ? "ok" : strerror(errno));
 		} else if (strcmp(w[0], "rm") == 0 && n == 2) {
 			printf("rm %s\n", unlink(w[1]) == 0 ? "ok" : strerror(errno));
 		} else if (strcmp(w[0], "nulls") == 0) {
