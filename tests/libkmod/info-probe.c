@@ -14,6 +14,8 @@
  *   file MOD             info, versions, symbols and dependency symbols of MOD: a path (starts
  *                        with '/': kmod_module_new_from_path) or a name (kmod_module_new_from_name)
  *   info MOD | versions MOD | symbols MOD | depsyms MOD           one of those
+ *   seq MOD              versions, then info, of one module object (info then has the
+ *                        signature of the file versions read, even for a built-in module)
  *   lookup ALIAS         the modules of kmod_module_new_from_lookup, each with `state`
  *   state MOD            init state, size, refcount, holders, sections
  *   loaded               kmod_module_new_from_loaded: each module's name and `state`
@@ -275,6 +277,15 @@ int main(void)
 			fflush(stdout);
 			r = kmod_dump_index(ctx, atoi(w[1]), STDOUT_FILENO);
 			printf("dump %s %s\n", w[1], err(r));
+		} else if (strcmp(w[0], "seq") == 0 && n == 2) {
+			/* One module object: versions (reads the file), then info. */
+			struct kmod_module *mod = module_of(w[1], &r);
+			printf("seq %s: module %s\n", w[1], err(r));
+			if (mod == NULL)
+				continue;
+			do_versions(mod);
+			do_info(mod);
+			kmod_module_unref(mod);
 		} else if (n == 2 && (strcmp(w[0], "file") == 0 || strcmp(w[0], "info") == 0 ||
 				      strcmp(w[0], "versions") == 0 || strcmp(w[0], "symbols") == 0 ||
 				      strcmp(w[0], "depsyms") == 0 || strcmp(w[0], "state") == 0)) {
