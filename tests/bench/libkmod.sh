@@ -89,7 +89,7 @@ done
 
 for what in lookup probe; do
     for l in k30 k34 ours; do
-        printf '(%s %s: %s)\n' "$l" "$what" "$(awk -v w="$what" '$1 == w { $2 = ""; print }' "$SCR/$l.out" | sort -u | tr '\n' ' ')"
+        printf '(%s %s: %s)\n' "$l" "$what" "$(awk -v w="$what" '$1 == w { if ($2 != "n/a") $2 = "s"; print }' "$SCR/$l.out" | sort -u | tr '\n' ' ')"
     done
 done
 printf '%-44s %9s %9s %9s %9s %9s\n' "6.12, median of $RUNS (seconds)" kmod30 kmod34 ours o/k34 o/k30
@@ -108,6 +108,8 @@ row "1000 x kmod_new + kmod_unref" new
 echo
 echo "library sizes (bytes):"
 printf '  %-10s %10s  %s\n' ours "$(stat -c %s "$SCR/ours/libkmod.so.2")" "$LIBKMOD_DIR/libkmod.so.2"
+strip -o "$SCR/stripped.so" "$SCR/ours/libkmod.so.2"
+printf '  %-10s %10s  %s\n' "" "$(stat -c %s "$SCR/stripped.so")" "(stripped; xz and zstd decoders linked in, kmod loads liblzma and libzstd)"
 printf '  %-10s %10s  %s\n' kmod34 "$(stat -L -c %s "$TRIXIE/usr/lib/x86_64-linux-gnu/libkmod.so.2")" "(Debian 13)"
 printf '  %-10s %10s  %s\n' kmod30 "$(stat -L -c %s "$K30_LIB")" "(Debian 12)"
 echo "ldd of ours (this host):"
