@@ -171,8 +171,8 @@ impl Module {
     /// `kmod_module_get_path`: the file, from modules.dep if not given.
     pub fn path(&self) -> Option<&CStr> {
         if self.path.borrow().is_none() {
-            let found = match self.ctx.planner().indexes.dep(&self.name_str()) {
-                Ok(Some(entry)) => Some(to_cstring(entry.path.as_os_str().as_bytes())),
+            let found = match self.ctx.planner().indexes.dep_path(&self.name_str()) {
+                Ok(Some(path)) => Some(to_cstring(path.as_os_str().as_bytes())),
                 _ => None,
             };
             *self.path.borrow_mut() = Some(found);
