@@ -6,7 +6,6 @@
 //! a list the first [`Node`], an iterator `Box::<ConfigIter>::into_raw`.
 
 use std::ffi::{c_char, c_int, c_long, c_uint, c_ulong, c_void, OsStr};
-use std::os::fd::BorrowedFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::ptr;
@@ -210,16 +209,8 @@ pub(crate) extern "C" fn kmod_dump_index(ctx: *mut KmodCtx, kind: c_uint, fd: c_
         let Some(c) = (unsafe { ctx_ref(ctx) }) else {
             return -ENOSYS;
         };
-        // kmod 30 and 34.2 (observed): -ENOENT for a kind that is no index; 0 for a bad
-        // descriptor (its write errors are not reported).
-        if kind > 3 {
-            return -ENOENT;
-        }
-        if fd < 0 {
-            return 0;
-        }
-        // SAFETY: fd is the caller's open descriptor, borrowed for the call.
-        let fd = unsafe { BorrowedFd::borrow_raw(fd) };
+        // The kind is checked by dump_index (-ENOENT for no index); the descriptor is only
+        // written to (kmod ignores the writes' errors, even EBADF).
         crate::dump::dump_index(c, kind, fd)
     })
 }

@@ -32,6 +32,9 @@ pub struct Module {
     remove: OnceCell<Option<CString>>,
     /// Scratch state of a probe in progress (see `insert`).
     pub visited: Cell<bool>,
+    /// The module's decompressed image once read (`info`): kept while the module lives, as
+    /// kmod keeps the file it opened.
+    pub image: RefCell<Option<Rc<[u8]>>>,
 }
 
 impl Drop for Module {
@@ -60,6 +63,7 @@ impl Module {
             install: OnceCell::new(),
             remove: OnceCell::new(),
             visited: Cell::new(false),
+            image: RefCell::new(None),
         });
         ctx.pool_insert(key, &m);
         m
@@ -92,6 +96,9 @@ impl Module {
             _ => *slot = Some(Some(abs_c)),
         }
         drop(slot);
+        // kmod takes a module given by its file for a module, never a built-in one (until a
+        // lookup finds it built in): kmod_module_get_info then reads the file.
+        m.builtin.set(Some(false));
         Ok(m)
     }
 
