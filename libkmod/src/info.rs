@@ -152,25 +152,23 @@ pub fn dependency_symbols(m: &Module) -> Result<Vec<Item>, i32> {
         undefined.iter().map(|u| u.name.as_str()).collect();
     let mut items: Vec<Item> = undefined
         .iter()
-        .map(|u| Item::DependencySymbol {
-            symbol: to_cstring(u.name.as_str()),
-            crc: crcs.get(u.name.as_str()).copied().unwrap_or(0),
-            bind: if u.bind == STB_WEAK {
-                BIND_WEAK
-            } else {
-                BIND_UNDEF
-            },
+        .map(|u| {
+            Item::dependency_symbol(
+                &u.name,
+                crcs.get(u.name.as_str()).copied().unwrap_or(0),
+                if u.bind == STB_WEAK {
+                    BIND_WEAK
+                } else {
+                    BIND_UNDEF
+                },
+            )
         })
         .collect();
     items.extend(
         versions
             .iter()
             .filter(|v| !named.contains(v.name.as_str()))
-            .map(|v| Item::DependencySymbol {
-                symbol: to_cstring(v.name.as_str()),
-                crc: v.crc,
-                bind: BIND_UNDEF,
-            }),
+            .map(|v| Item::dependency_symbol(&v.name, v.crc, BIND_UNDEF)),
     );
     non_empty(items)
 }
