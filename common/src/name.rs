@@ -41,24 +41,24 @@ pub fn checked_alias_key(alias: &str) -> Option<String> {
     balanced.then_some(key)
 }
 
-/// [`alias_key`], and whether the brackets balance.
+/// [`alias_key`], and whether the brackets balance. Byte by byte: the three characters that
+/// matter are ASCII, which no byte of a multi-byte UTF-8 sequence equals, so replacing one
+/// ASCII byte by another keeps the text valid.
 fn canonical_alias(alias: &str) -> (String, bool) {
-    let mut out = String::with_capacity(alias.len());
+    let mut out = alias.as_bytes().to_vec();
     let mut in_class = false;
     let mut balanced = true;
-    for c in alias.chars() {
-        match c {
-            '[' => in_class = true,
-            ']' if in_class => in_class = false,
-            ']' => balanced = false,
-            '-' if !in_class => {
-                out.push('_');
-                continue;
-            }
+    for b in &mut out {
+        match *b {
+            b'[' => in_class = true,
+            b']' if in_class => in_class = false,
+            b']' => balanced = false,
+            b'-' if !in_class => *b = b'_',
             _ => {}
         }
-        out.push(c);
     }
+    let out = String::from_utf8(out)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     (out, balanced && !in_class)
 }
 

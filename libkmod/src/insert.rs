@@ -247,11 +247,12 @@ pub fn probe(m: &Rc<Module>, flags: u32, extra: Option<&CStr>, cb: &Callbacks) -
         if !ignore_loaded && in_kernel(ctx, module) {
             continue;
         }
-        // The probed module itself is the client's object; the others are made by name.
-        let obj = if module == name {
-            Rc::clone(m)
-        } else {
-            Module::from_name(ctx, module)
+        // The probed module itself is the client's object; the others are made by name, with
+        // the file the plan found (modules.dep's line of the module that needs them).
+        let obj = match step {
+            _ if module == name => Rc::clone(m),
+            Step::Insmod { path, .. } => Module::with_path(ctx, module, path),
+            _ => Module::from_name(ctx, module),
         };
         let result = match step {
             Step::Builtin(_) => continue,

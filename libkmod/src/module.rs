@@ -309,16 +309,20 @@ impl Module {
         self.parse_depline()
             .iter()
             .rev()
-            .map(|p| {
-                let m = Module::create(&self.ctx, &name::from_path(p), None);
-                let mut slot = m.path.borrow_mut();
-                if slot.is_none() {
-                    *slot = Some(Some(to_cstring(p.as_os_str().as_bytes())));
-                }
-                drop(slot);
-                m
-            })
+            .map(|p| Module::with_path(&self.ctx, &name::from_path(p), p))
             .collect()
+    }
+
+    /// The module `name` (already normalised), whose file is `path` if it has none yet: as kmod
+    /// makes a module named on another's modules.dep line (so asking for its path reads no line).
+    pub fn with_path(ctx: &Rc<Ctx>, name: &str, path: &Path) -> Rc<Module> {
+        let m = Module::create(ctx, name, None);
+        let mut slot = m.path.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(Some(to_cstring(path.as_os_str().as_bytes())));
+        }
+        drop(slot);
+        m
     }
 
     /// The modules each name of `names` looks up to, in order.

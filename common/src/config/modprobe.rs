@@ -113,9 +113,10 @@ pub struct Softdep {
     pub pre: Vec<String>,
     /// The `post:` names likewise.
     pub post: Vec<String>,
-    /// Every name after the first tag in the order written, pre and post interleaved. `pre` and
-    /// `post` are derived from it; it exists because kmod 30's `-c` prints spans of it (see
-    /// [`ModprobeConfig::show_config`]). When empty, `show_config` prints `pre` and `post`.
+    /// Every name after the first tag in the order written, pre and post interleaved, when
+    /// they interleave (a kind comes back after the other): kmod 30's `-c` prints spans of it
+    /// (see [`ModprobeConfig::show_config`]). When empty, `show_config` prints `pre` and
+    /// `post`, which is the same for every other line.
     pub written: Vec<(SoftdepKind, String)>,
 }
 
@@ -304,33 +305,35 @@ impl ModprobeConfig {
     }
 
     fn parse_softdep(&mut self, rest: &str) -> bool {
-        let mut words = words(rest);
-        let Some(module) = words.next() else {
+        let mut names = words(rest);
+        let (Some(module), Some(_)) = (names.next(), words(rest).nth(1)) else {
             return false;
         };
-        let words: Vec<&str> = words.collect();
-        let Some(module) = checked_alias_key(module).filter(|_| !words.is_empty()) else {
+        let Some(module) = checked_alias_key(module) else {
             return false;
         };
         let mut softdep = Softdep {
             module,
             ..Softdep::default()
         };
-        let mut kind = None;
-        for word in words {
-            match word {
-                "pre:" => kind = Some(SoftdepKind::Pre),
-                "post:" => kind = Some(SoftdepKind::Post),
-                name => {
-                    if let Some(kind) = kind {
-                        match kind {
-                            SoftdepKind::Pre => softdep.pre.push(name.to_string()),
-                            SoftdepKind::Post => softdep.post.push(name.to_string()),
-                        }
-                        softdep.written.push((kind, name.to_string()));
-                    }
-                }
+        // `written` is kept only when the kinds interleave (`pre: a post: b pre: c`), the one
+        // case where kmod 30's `-c` line differs from `pre` and `post` joined.
+        let mut switches = 0;
+        let mut last = None;
+        for (kind, name) in tagged_names(names) {
+            if last.is_some_and(|k| k != kind) {
+                switches += 1;
             }
+            last = Some(kind);
+            match kind {
+                SoftdepKind::Pre => softdep.pre.push(name.to_string()),
+                SoftdepKind::Post => softdep.post.push(name.to_string()),
+            }
+        }
+        if switches > 1 {
+            softdep.written = tagged_names(words(rest).skip(1))
+                .map(|(k, n)| (k, n.to_string()))
+                .collect();
         }
         self.softdeps.push(softdep);
         true
@@ -538,6 +541,28 @@ fn is_blank(c: char) -> bool {
 /// The words of a configuration line.
 fn words(s: &str) -> impl Iterator<Item = &str> {
     s.split(is_blank).filter(|w| !w.is_empty())
+}
+
+/// The names of a `softdep` line's words (after the module) with the tag (`pre:`, `post:`)
+/// each follows; names before the first tag are dropped, as kmod drops them.
+fn tagged_names<'a>(
+    words: impl Iterator<Item = &'a str>,
+) -> impl Iterator<Item = (SoftdepKind, &'a str)> {
+    words
+        .scan(None, |kind, word| {
+            Some(match word {
+                "pre:" => {
+                    *kind = Some(SoftdepKind::Pre);
+                    None
+                }
+                "post:" => {
+                    *kind = Some(SoftdepKind::Post);
+                    None
+                }
+                name => kind.map(|k| (k, name)),
+            })
+        })
+        .flatten()
 }
 
 /// The first word of `s` and what follows it, starting at the blank after the word.
