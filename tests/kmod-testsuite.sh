@@ -13,13 +13,14 @@
 #
 # Each test case of those programs (test-dependencies, test-init, test-initstate, test-loaded,
 # test-new-module, test-weakdep) runs on its own, on a fresh copy of kmod's test root, four
-# ways: kmod's library and ours, each with kmod's traps only and with kmod's traps plus
-# tests/kmod-testsuite-statx.c (a trap of ours for statx(), which Rust's std::fs::metadata calls
-# and kmod's path trap does not rewrite). Checks:
+# ways: kmod's library and ours, each with kmod's traps only and with kmod's traps plus ours,
+# tests/kmod-testsuite-trap.c (statx(), which Rust's std::fs::metadata calls and kmod's path trap
+# does not rewrite; syscall(SYS_init_module) and syscall(SYS_delete_module), as the nix crate
+# makes them, sent to the init_module() and delete_module() kmod's traps replace). Checks:
 #   - the traps export no kmod_* function; each relinked program needs libkmod.so.2, has no
 #     RUNPATH and defines no kmod_* function;
-#   - the statx trap changes no result of kmod's library;
-#   - per test case kmod's library passes here: PASS/FAIL of ours (traps + statx trap), where
+#   - our traps change no result of kmod's library;
+#   - per test case kmod's library passes here: PASS/FAIL of ours (kmod's traps + ours), where
 #     every kmod_* symbol the processes bind is bound to our libkmod.so.2 (LD_DEBUG=bindings);
 #     a NOTE says how ours does with kmod's traps only. A case kmod's own library fails here gets
 #     a KMOD-FAILS line and is not counted; test-weakdep's modprobe_config runs kmod's modprobe
@@ -115,8 +116,8 @@ build_kmod
 build_libkmod
 OURS_SO=$LIBKMOD_DIR/libkmod.so.2
 make_scratch kmod-testsuite
-gcc -shared -fPIC -Wall -Wno-nonnull-compare -DBUILD_ROOT="\"$KBUILD\"" -o "$SCR/statx-trap.so" \
-    "$ROOT/tests/kmod-testsuite-statx.c" -ldl || die "building the statx trap failed"
+gcc -shared -fPIC -Wall -Wno-nonnull-compare -DBUILD_ROOT="\"$KBUILD\"" -o "$SCR/trap.so" \
+    "$ROOT/tests/kmod-testsuite-trap.c" -ldl || die "building our traps failed"
 KMOD_SO=$KBUILD/libkmod.so.2 # as the loader names it (LD_DEBUG)
 
 # The directories of kmod's test root the programs use (each test names its own; a name can
@@ -162,32 +163,38 @@ bound_to() {
     [ -z "$other" ] || { echo "kmod_* bound elsewhere than $so:"; printf '%s\n' "$other" | head -n 5; return 1; }
 }
 
+# (Outputs are read whole before grep -q: with pipefail, grep -q's early exit would fail the
+# pipeline.)
 check_build() {
-    local f p bad=0
+    local f p bad=0 out
     for f in "$KBUILD"/testsuite/*.so; do
-        if nm -D --defined-only "$f" | grep -q ' kmod_'; then
+        out=$(nm -D --defined-only "$f")
+        if grep -q ' kmod_' <<<"$out"; then
             echo "$f exports kmod_* functions"
             bad=1
         fi
     done
     for p in "${PROGRAMS[@]}"; do
         f=$RELINKED/$p
-        readelf -d "$f" | grep -q 'NEEDED.*\[libkmod\.so\.2\]' || { echo "$p: no NEEDED libkmod.so.2"; bad=1; }
-        if readelf -d "$f" | grep -Eq 'RPATH|RUNPATH'; then echo "$p: has a RUNPATH"; bad=1; fi
-        if nm --defined-only "$f" | grep -q ' [TtWw] kmod_'; then echo "$p: defines kmod_* itself"; bad=1; fi
-        LD_LIBRARY_PATH=$LIBKMOD_DIR ldd "$f" | grep -q "libkmod.so.2 => $OURS_SO " ||
+        out=$(readelf -d "$f")
+        grep -q 'NEEDED.*\[libkmod\.so\.2\]' <<<"$out" || { echo "$p: no NEEDED libkmod.so.2"; bad=1; }
+        if grep -Eq 'RPATH|RUNPATH' <<<"$out"; then echo "$p: has a RUNPATH"; bad=1; fi
+        out=$(nm --defined-only "$f")
+        if grep -q ' [TtWw] kmod_' <<<"$out"; then echo "$p: defines kmod_* itself"; bad=1; fi
+        out=$(LD_LIBRARY_PATH=$LIBKMOD_DIR ldd "$f")
+        grep -q "libkmod.so.2 => $OURS_SO " <<<"$out" ||
             { echo "$p: ldd does not resolve libkmod.so.2 to $OURS_SO"; bad=1; }
     done
     return "$bad"
 }
 check "kmod testsuite: traps export no kmod_*, programs link libkmod.so.2 dynamically" check_build
 
-# case_check: ours (kmod's traps + the statx trap) passes case $tcase of $prog, and the runs bound
+# case_check: ours (kmod's traps + ours) passes case $tcase of $prog, and the runs bound
 # kmod_* to the library they were meant to use; uses $o (log prefix) and $r (0: ours passed with
 # kmod's traps only).
 case_check() {
     local ok=0
-    run_case "$LIBKMOD_DIR" "$SCR/statx-trap.so" "$prog" "$tcase" "$o.ours" || ok=1
+    run_case "$LIBKMOD_DIR" "$SCR/trap.so" "$prog" "$tcase" "$o.ours" || ok=1
     bound_to "$o.kmod" "$KMOD_SO" || ok=1
     bound_to "$o.ours" "$OURS_SO" || ok=1
     if [ "$r" = 0 ]; then
@@ -214,7 +221,7 @@ for prog in "${PROGRAMS[@]}"; do
         fi
         k=0 ks=0 r=0
         run_case "$KBUILD" "" "$prog" "$tcase" "$o.kmod" || k=1
-        run_case "$KBUILD" "$SCR/statx-trap.so" "$prog" "$tcase" "$o.kmod-statx" || ks=1
+        run_case "$KBUILD" "$SCR/trap.so" "$prog" "$tcase" "$o.kmod-traps" || ks=1
         [ "$k" = "$ks" ] || NEUTRAL_DIFF+=("$id")
         if [ "$k" != 0 ]; then
             echo "KMOD-FAILS $id: kmod 34.2's own library fails it here (not counted)"
@@ -228,8 +235,8 @@ for prog in "${PROGRAMS[@]}"; do
 done
 
 neutral() {
-    [ ${#NEUTRAL_DIFF[@]} = 0 ] || { echo "kmod's results differ with the statx trap: ${NEUTRAL_DIFF[*]}"; return 1; }
+    [ ${#NEUTRAL_DIFF[@]} = 0 ] || { echo "kmod's results differ with our traps: ${NEUTRAL_DIFF[*]}"; return 1; }
 }
-check "statx trap: changes no result of kmod's own library" neutral
+check "our traps: change no result of kmod's own library" neutral
 [ ${#RAW_FAILS[@]} = 0 ] || log "ours with kmod's traps only (not counted) fails: ${RAW_FAILS[*]}"
 summary
