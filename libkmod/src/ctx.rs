@@ -52,6 +52,14 @@ impl Report for LogReport<'_> {
     }
 }
 
+/// The last reference gone (`kmod_unref`, or the last module's unref): kmod logs it.
+impl Drop for Ctx {
+    fn drop(&mut self) {
+        let this: *const Ctx = self;
+        crate::log!(self, LOG_INFO, "kmod_unref", "context {this:p} released\n");
+    }
+}
+
 impl Ctx {
     /// `kmod_new`: `dirname` (None: `/lib/modules/<uname -r>`; relative: to the working
     /// directory) and `config_paths` (None: the default modprobe.d directories).
@@ -70,7 +78,7 @@ impl Ctx {
             config.parse_cmdline(&cmdline, &LogReport(&logger));
         }
         let config_stamps = stamps(&locations);
-        Rc::new(Ctx {
+        let ctx = Rc::new(Ctx {
             dirname: crate::ffi::to_cstring(module_dir.as_os_str().as_bytes()),
             planner: RefCell::new(Planner {
                 indexes: Indexes::new(&module_dir),
@@ -84,7 +92,17 @@ impl Ctx {
             logger,
             userdata: Cell::new(std::ptr::null_mut()),
             pool: RefCell::new(HashMap::new()),
-        })
+        });
+        // kmod 30 and 34.2 say so at info priority (KMOD_LOG=info shows it), and when the
+        // context goes (Drop).
+        crate::log!(
+            ctx,
+            LOG_INFO,
+            "kmod_new",
+            "ctx {:p} created\n",
+            Rc::as_ptr(&ctx)
+        );
+        ctx
     }
 
     /// `kmod_get_dirname`.

@@ -75,12 +75,15 @@ impl Module {
     pub fn from_path(ctx: &Rc<Ctx>, path: &Path) -> Result<Rc<Module>, i32> {
         let abs = PathBuf::from(common::context::absolute(path.as_os_str()));
         if let Err(e) = std::fs::metadata(&abs) {
+            // A debug message in kmod (kmod 30 prints it at debug priority; Debian's 34.2,
+            // built without debug messages, prints nothing): not an error on stderr.
             crate::log!(
                 ctx,
-                LOG_ERR,
+                LOG_DEBUG,
                 "kmod_module_new_from_path",
-                "could not get stat() from '{}': {e}\n",
-                path.display()
+                "stat {}: {}\n",
+                path.display(),
+                common::error::io_text(&e)
             );
             return Err(-e.raw_os_error().unwrap_or(ENOENT));
         }
