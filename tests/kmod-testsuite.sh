@@ -22,9 +22,10 @@
 #   - our traps change no result of kmod's library;
 #   - per test case kmod's library passes here: PASS/FAIL of ours (kmod's traps + ours), where
 #     every kmod_* symbol the processes bind is bound to our libkmod.so.2 (LD_DEBUG=bindings);
-#     a NOTE says how ours does with kmod's traps only. A case kmod's own library fails here gets
-#     a KMOD-FAILS line and is not counted; test-weakdep's modprobe_config runs kmod's modprobe
-#     tool, not the library: a SKIP line, not counted.
+#     a NOTE says how ours does with kmod's traps only, and one shows the lines on stdout and
+#     stderr other than the runner's (the library's log) where they differ from kmod's. A case
+#     kmod's own library fails here gets a KMOD-FAILS line and is not counted; test-weakdep's
+#     modprobe_config runs kmod's modprobe tool, not the library: a SKIP line, not counted.
 # Prints `PASS`/`FAIL` per check and `N passed, N failed`; exits 1 if ours fails a case kmod's
 # library passes (or a check fails), 2 if the setup failed.
 #
@@ -202,8 +203,21 @@ case_check() {
     else
         echo "NOTE with kmod's traps only: fails ($(grep -m1 'ERR: ' "$o.raw" | sed 's/^TESTSUITE: //'))"
     fi
+    messages_note
     [ "$ok" = 0 ] || grep -v '^TESTSUITE: ------' "$o.ours"
     return "$ok"
+}
+
+# messages OUT: the lines of a run that are not the runner's (the library's log, the test's own
+# stderr), pointers made 0xP.
+messages() { grep -v '^TESTSUITE: ' "$1" | sed 's/0x[0-9a-f]\+/0xP/g' || true; }
+
+# messages_note: NOTE lines (not counted) where the library's messages of ours differ from
+# kmod's in the same case (both with our traps).
+messages_note() {
+    local d
+    d=$(diff <(messages "$o.kmod-traps") <(messages "$o.ours") | sed -n 's/^< /kmod: /p; s/^> /ours: /p') || true
+    [ -z "$d" ] || printf 'NOTE messages differ: %s\n' "$d" | sed '2,$s/^/NOTE   /'
 }
 
 log "running ${#PROGRAMS[@]} programs' test cases 4 ways"
