@@ -195,9 +195,10 @@ pub(crate) extern "C" fn kmod_unload_resources(ctx: *mut KmodCtx) {
 pub(crate) extern "C" fn kmod_validate_resources(ctx: *mut KmodCtx) -> c_int {
     guard(-EINVAL, || {
         // SAFETY: ctx is NULL or live.
+        // NULL: KMOD_RESOURCES_MUST_RECREATE, as kmod 30 and 34.2 answer.
         match unsafe { ctx_ref(ctx) } {
             Some(c) => c.validate_resources(),
-            None => 0,
+            None => 2,
         }
     })
 }
@@ -209,8 +210,13 @@ pub(crate) extern "C" fn kmod_dump_index(ctx: *mut KmodCtx, kind: c_uint, fd: c_
         let Some(c) = (unsafe { ctx_ref(ctx) }) else {
             return -ENOSYS;
         };
+        // kmod 30 and 34.2 (observed): -ENOENT for a kind that is no index; 0 for a bad
+        // descriptor (its write errors are not reported).
+        if kind > 3 {
+            return -ENOENT;
+        }
         if fd < 0 {
-            return -libc::EBADF;
+            return 0;
         }
         // SAFETY: fd is the caller's open descriptor, borrowed for the call.
         let fd = unsafe { BorrowedFd::borrow_raw(fd) };
@@ -428,9 +434,10 @@ pub(crate) extern "C" fn kmod_module_new_from_name_lookup(
         let (Some(c), Some(name)) = (unsafe { ctx_rc(ctx) }, unsafe { cstr(modname) }) else {
             return -ENOENT;
         };
-        // SAFETY: out is NULL or points to a module pointer.
-        if out.is_null() || !unsafe { *out }.is_null() {
-            return -ENOSYS;
+        // A module already in *out is overwritten, as kmod does (its documentation: "mod is
+        // left untouched" only when nothing is found).
+        if out.is_null() {
+            return -ENOENT;
         }
         match Module::name_lookup(&c, &name.to_string_lossy()) {
             Ok(m) => {
@@ -499,14 +506,20 @@ pub(crate) extern "C" fn kmod_module_new_from_loaded(
         let Some(c) = (unsafe { ctx_rc(ctx) }) else {
             return -ENOENT;
         };
-        // SAFETY: out is NULL or points to a list pointer.
-        if out.is_null() || !unsafe { *out }.is_null() {
-            return -ENOSYS;
+        if out.is_null() {
+            return -ENOENT;
         }
         match state::loaded(&c) {
             Ok(mods) => {
+                // A list already in *out gets the loaded modules appended, as kmod 30 and
+                // 34.2 do (they don't check it is empty): ours is one allocation, so the
+                // list is made again, its modules first.
+                // SAFETY: out checked above; *out is NULL or a live list of the caller's,
+                // which this call takes over.
+                let mut items = unsafe { list::from_raw(*out) };
+                items.extend(mods.into_iter().map(Item::Module));
                 // SAFETY: out checked above.
-                unsafe { store(out, modules_out(mods)) };
+                unsafe { store(out, list::into_raw(items)) };
                 0
             }
             Err(e) => e,
@@ -956,7 +969,7 @@ pub(crate) extern "C" fn kmod_module_get_initstate(m: *const KmodModule) -> c_in
 pub(crate) extern "C" fn kmod_module_get_size(m: *const KmodModule) -> c_long {
     guard(-c_long::from(EINVAL), || {
         // SAFETY: m NULL or live.
-        unsafe { module_ref(m) }.map_or(0, |m| state::size(m) as c_long)
+        unsafe { module_ref(m) }.map_or(-c_long::from(ENOENT), |m| state::size(m) as c_long)
     })
 }
 

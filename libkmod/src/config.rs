@@ -29,7 +29,7 @@ pub enum Kind {
 #[derive(Debug)]
 pub struct ConfigIter {
     entries: Vec<(CString, Option<CString>)>,
-    /// Index of the current entry plus one (0: before the first, len + 1: past the last).
+    /// Index of the current entry plus one (0: before the first).
     pos: usize,
 }
 
@@ -67,12 +67,15 @@ impl ConfigIter {
         ConfigIter { entries, pos: 0 }
     }
 
-    /// `kmod_config_iter_next`: moves to the next entry; false past the last.
+    /// `kmod_config_iter_next`: moves to the next entry; false past the last, and then the
+    /// iterator is back before the first entry (kmod 30 and 34.2 start over, observed).
     pub fn advance(&mut self) -> bool {
-        if self.pos <= self.entries.len() {
-            self.pos += 1;
+        self.pos += 1;
+        if self.pos > self.entries.len() {
+            self.pos = 0;
+            return false;
         }
-        self.pos <= self.entries.len()
+        true
     }
 
     fn current(&self) -> Option<&(CString, Option<CString>)> {
@@ -87,5 +90,27 @@ impl ConfigIter {
     /// `kmod_config_iter_get_value`.
     pub fn value(&self) -> Option<&CStr> {
         self.current().and_then(|(_, v)| v.as_deref())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_past_the_end_starts_over() {
+        let config = ModprobeConfig {
+            blacklist: vec!["a".into(), "b".into()],
+            ..Default::default()
+        };
+        let mut it = ConfigIter::new(&config, Kind::Blacklist);
+        assert_eq!(it.key(), None);
+        assert!(it.advance());
+        assert_eq!(it.key(), Some(c"a"));
+        assert!(it.advance());
+        assert!(!it.advance());
+        assert_eq!(it.key(), None);
+        assert!(it.advance());
+        assert_eq!(it.key(), Some(c"a"));
     }
 }

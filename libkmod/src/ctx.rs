@@ -26,7 +26,9 @@ pub struct Ctx {
     /// The running system (root `/`): `/proc`, `/sys` and the configuration directories.
     pub system: Context,
     planner: RefCell<Planner>,
-    /// Modification times of what the configuration was read from (files and directories).
+    /// What the configuration was read from (`config_paths`, or the default directories).
+    config_locations: Vec<PathBuf>,
+    /// Their modification times when the context was made.
     config_stamps: Vec<(PathBuf, Option<SystemTime>)>,
     /// Modification times of the indexes when they were loaded (`kmod_load_resources`).
     index_stamps: RefCell<Vec<(PathBuf, Option<SystemTime>)>>,
@@ -49,14 +51,6 @@ impl Report for LogReport<'_> {
         };
         self.0
             .log(prio, "kmod_config_parse", &format!("{message}\n"));
-    }
-}
-
-/// The last reference gone (`kmod_unref`, or the last module's unref): kmod logs it.
-impl Drop for Ctx {
-    fn drop(&mut self) {
-        let this: *const Ctx = self;
-        crate::log!(self, LOG_INFO, "kmod_unref", "context {this:p} released\n");
     }
 }
 
@@ -87,14 +81,13 @@ impl Ctx {
             }),
             module_dir,
             system,
+            config_locations: locations,
             config_stamps,
             index_stamps: RefCell::new(Vec::new()),
             logger,
             userdata: Cell::new(std::ptr::null_mut()),
             pool: RefCell::new(HashMap::new()),
         });
-        // kmod 30 and 34.2 say so at info priority (KMOD_LOG=info shows it), and when the
-        // context goes (Drop).
         crate::log!(
             ctx,
             LOG_INFO,
@@ -130,9 +123,24 @@ impl Ctx {
         self.userdata.set(data);
     }
 
-    /// `kmod_load_resources`: maps every index now (0, or a negative errno when one can't be
-    /// read).
+    /// `kmod_load_resources`: maps every index now: 0, or as kmod 30 and 34.2 (observed)
+    /// -ENOENT when modules.dep.bin, modules.alias.bin, modules.symbols.bin or
+    /// modules.builtin.bin is missing (modules.builtin.alias.bin may be), -EINVAL when one is
+    /// empty or can't be read.
     pub fn load_resources(&self) -> i32 {
+        use common::index::files::*;
+        for name in [
+            MODULES_DEP_BIN,
+            MODULES_ALIAS_BIN,
+            MODULES_SYMBOLS_BIN,
+            MODULES_BUILTIN_BIN,
+        ] {
+            match std::fs::metadata(self.module_dir.join(name)) {
+                Ok(m) if m.len() == 0 => return -libc::EINVAL,
+                Ok(_) => {}
+                Err(e) => return -e.raw_os_error().unwrap_or(libc::ENOENT),
+            }
+        }
         let planner = self.planner.borrow();
         let stamps_now = stamps(&self.index_paths());
         *self.index_stamps.borrow_mut() = stamps_now;
@@ -157,8 +165,7 @@ impl Ctx {
 
     /// `kmod_validate_resources`.
     pub fn validate_resources(&self) -> i32 {
-        let locations: Vec<PathBuf> = self.config_stamps.iter().map(|(p, _)| p.clone()).collect();
-        if stamps(&locations) != self.config_stamps {
+        if stamps(&self.config_locations) != self.config_stamps {
             return 2; // KMOD_RESOURCES_MUST_RECREATE
         }
         let loaded = self.index_stamps.borrow();
@@ -204,22 +211,27 @@ impl Ctx {
     }
 }
 
-/// Modification times of `paths`, and of the entries of those that are directories.
-fn stamps(paths: &[PathBuf]) -> Vec<(PathBuf, Option<SystemTime>)> {
-    let mut out = Vec::new();
-    for p in paths {
-        let meta = std::fs::metadata(p).ok();
-        out.push((p.clone(), meta.as_ref().and_then(|m| m.modified().ok())));
-        if meta.is_some_and(|m| m.is_dir()) {
-            if let Ok(dir) = std::fs::read_dir(p) {
-                let mut entries: Vec<PathBuf> = dir.flatten().map(|e| e.path()).collect();
-                entries.sort();
-                for e in entries {
-                    let t = std::fs::metadata(&e).and_then(|m| m.modified()).ok();
-                    out.push((e, t));
-                }
-            }
-        }
+impl Drop for Ctx {
+    fn drop(&mut self) {
+        crate::log!(
+            self,
+            LOG_INFO,
+            "kmod_unref",
+            "context {:p} released\n",
+            self as *const Ctx
+        );
     }
-    out
+}
+
+/// Modification times of `paths` (a file or directory each; a missing one has none). Only
+/// these: as kmod 30 and 34.2 (observed), a file changed inside a configuration directory
+/// goes unnoticed, a file added or removed changes the directory.
+fn stamps(paths: &[PathBuf]) -> Vec<(PathBuf, Option<SystemTime>)> {
+    paths
+        .iter()
+        .map(|p| {
+            let t = std::fs::metadata(p).and_then(|m| m.modified()).ok();
+            (p.clone(), t)
+        })
+        .collect()
 }

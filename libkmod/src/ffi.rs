@@ -38,3 +38,12 @@ pub fn to_cstring(s: impl Into<Vec<u8>>) -> CString {
 pub fn ptr_of(s: Option<&CStr>) -> *const c_char {
     s.map_or(std::ptr::null(), CStr::as_ptr)
 }
+
+/// The text C's `strerror` gives for an I/O error (Rust's without its `(os error N)`).
+pub fn strerror(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" (os error ") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
+}

@@ -61,14 +61,60 @@ impl Default for Logger {
     }
 }
 
-/// The priority `KMOD_LOG` asks for: a number, or `err`, `info`, `debug`; else `LOG_ERR`.
+/// The priority `KMOD_LOG` asks for, read as kmod 30 and 34.2 read it (observed): a decimal
+/// number (leading blanks and a sign allowed, ended by the end of the text or a blank; taken
+/// modulo 2^32 as C's `int`), else a text starting with `err`, `info` or `debug` (3, 6, 7);
+/// anything else, the empty text included, is 0. Unset: `LOG_ERR`.
 pub fn priority_from_env(value: Option<&str>) -> c_int {
-    match value.map(str::trim) {
-        Some("err") => LOG_ERR,
-        Some("info") => LOG_INFO,
-        Some("debug") => LOG_DEBUG,
-        Some(v) => v.parse().unwrap_or(LOG_ERR),
-        None => LOG_ERR,
+    let Some(v) = value else {
+        return LOG_ERR;
+    };
+    let b = v.as_bytes();
+    let blank = |c: u8| matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
+    let mut i = b.iter().take_while(|&&c| blank(c)).count();
+    let negative = b.get(i) == Some(&b'-');
+    if matches!(b.get(i), Some(b'-' | b'+')) {
+        i += 1;
+    }
+    let digits = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+    // Where the number ends: after its digits, or (none) at the start of the text.
+    let end = if digits == 0 { 0 } else { i + digits };
+    if b.get(end).is_none_or(|&c| blank(c)) {
+        if digits == 0 {
+            return 0;
+        }
+        // strtol: saturated to the range of a 64-bit long, then cut to an int.
+        let mut n: i128 = 0;
+        for &c in &b[i..i + digits] {
+            n = (n * 10 + i128::from(c - b'0')).min(i128::from(i64::MAX) + 1);
+        }
+        let n = if negative { -n } else { n };
+        let long = n.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64;
+        return long as c_int;
+    }
+    if v.starts_with("err") {
+        LOG_ERR
+    } else if v.starts_with("info") {
+        LOG_INFO
+    } else if v.starts_with("debug") {
+        LOG_DEBUG
+    } else {
+        0
+    }
+}
+
+/// The name kmod's own log function (stderr) gives a priority: syslog's levels spelled out.
+fn priority_name(priority: c_int) -> String {
+    match priority {
+        0 => "EMERGENCY".into(),
+        1 => "ALERT".into(),
+        2 => "CRITICAL".into(),
+        3 => "ERROR".into(),
+        4 => "WARNING".into(),
+        5 => "NOTICE".into(),
+        6 => "INFO".into(),
+        7 => "DEBUG".into(),
+        p => format!("L:{p}"),
     }
 }
 
@@ -117,7 +163,11 @@ impl Logger {
             }
             (true, None) => {}
             (false, _) => {
-                let _ = write!(std::io::stderr(), "libkmod: {func}: {message}");
+                let _ = write!(
+                    std::io::stderr(),
+                    "libkmod: {}: {func}: {message}",
+                    priority_name(priority)
+                );
             }
         }
     }
@@ -130,4 +180,46 @@ macro_rules! log {
     ($ctx:expr, $prio:expr, $func:expr, $($arg:tt)*) => {
         $ctx.logger.log($prio, $func, &format!($($arg)*))
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kmod_log_values() {
+        // What kmod 30 and 34.2 make of these (tests/diff/libkmod.sh compares them too).
+        let cases: &[(Option<&str>, c_int)] = &[
+            (None, 3),
+            (Some("err"), 3),
+            (Some("info"), 6),
+            (Some("debug"), 7),
+            (Some("7"), 7),
+            (Some("garbage"), 0),
+            (Some("6x"), 0),
+            (Some(" 5"), 5),
+            (Some("5 "), 5),
+            (Some("5 x"), 5),
+            (Some("-1"), -1),
+            (Some("+4"), 4),
+            (Some("notice"), 0),
+            (Some(""), 0),
+            (Some("error"), 3),
+            (Some("debugging"), 7),
+            (Some("Err"), 0),
+            (Some(" err"), 0),
+            (Some("0x5"), 0),
+            (Some("99999999999"), 1215752191),
+        ];
+        for &(v, want) in cases {
+            assert_eq!(priority_from_env(v), want, "KMOD_LOG={v:?}");
+        }
+    }
+
+    #[test]
+    fn priority_names() {
+        assert_eq!(priority_name(3), "ERROR");
+        assert_eq!(priority_name(6), "INFO");
+        assert_eq!(priority_name(9), "L:9");
+    }
 }

@@ -65,35 +65,28 @@ impl Module {
         m
     }
 
-    /// `kmod_module_new_from_name`: the module `name` (normalised: `-` as `_`), shared with
-    /// every other holder of that name in the context.
+    /// `kmod_module_new_from_name`: the module `name` (normalised as kmod does: cut at the
+    /// first `.`, `-` as `_`; `x.ko` is `x`), shared with every other holder of that name in
+    /// the context.
     pub fn from_name(ctx: &Rc<Ctx>, name: &str) -> Rc<Module> {
-        Module::create(ctx, &name::normalize(name), None)
+        Module::create(ctx, &name::from_arg(name), None)
     }
 
     /// `kmod_module_new_from_path`: the module of a file (which must exist), named after it.
     pub fn from_path(ctx: &Rc<Ctx>, path: &Path) -> Result<Rc<Module>, i32> {
-        let abs = PathBuf::from(common::context::absolute(path.as_os_str()));
-        if let Err(e) = std::fs::metadata(&abs) {
-            // A debug message in kmod (kmod 30 prints it at debug priority; Debian's 34.2,
-            // built without debug messages, prints nothing): not an error on stderr.
-            crate::log!(
-                ctx,
-                LOG_DEBUG,
-                "kmod_module_new_from_path",
-                "stat {}: {}\n",
-                path.display(),
-                common::error::io_text(&e)
-            );
+        // The path as given is what must exist (kmod 34.2 logs nothing at LOG_ERR for a
+        // missing one: only -ENOENT, also for "").
+        if let Err(e) = std::fs::metadata(path) {
             return Err(-e.raw_os_error().unwrap_or(ENOENT));
         }
+        let abs = PathBuf::from(common::context::absolute(path.as_os_str()));
         let name = name::from_path(&abs);
         let m = Module::create(ctx, &name, None);
         let abs_c = to_cstring(abs.as_os_str().as_bytes());
         let mut slot = m.path.borrow_mut();
         match &*slot {
             Some(Some(existing)) if *existing != abs_c => {
-                crate::log!(ctx, LOG_ERR, "kmod_module_new_from_path", "kmod_module '{name}' already exists with different path: new path='{}' old path='{}'\n", abs.display(), existing.to_string_lossy());
+                crate::log!(ctx, LOG_ERR, "kmod_module_new_from_path", "kmod_module '{name}' already exists with different path: new-path='{}' old-path='{}'\n", abs.display(), existing.to_string_lossy());
                 return Err(-EEXIST);
             }
             _ => *slot = Some(Some(abs_c)),
@@ -114,44 +107,64 @@ impl Module {
         }
     }
 
-    /// `kmod_module_new_from_lookup`: what `query` means, in modprobe's lookup order.
+    /// `kmod_module_new_from_lookup`: what `query` means, in modprobe's lookup order. An index
+    /// that can't be read (damaged, truncated) matches nothing and the next one is asked, as
+    /// kmod 34.2's library does (observed): 0 and what the other indexes say, never an error.
     pub fn lookup(ctx: &Rc<Ctx>, query: &str) -> Result<Vec<Rc<Module>>, i32> {
         let found = ctx.planner().lookup(query);
         let lookup = match found {
             Ok(l) => l,
             Err(e) => {
-                crate::log!(ctx, LOG_ERR, "kmod_module_new_from_lookup", "{e}\n");
-                return Err(-libc::EINVAL);
+                crate::log!(ctx, LOG_DEBUG, "kmod_module_new_from_lookup", "{e}\n");
+                lenient_lookup(&ctx.planner(), query)
             }
         };
-        crate::log!(
-            ctx,
-            LOG_DEBUG,
-            "kmod_module_new_from_lookup",
-            "input alias={query}, normalized={}\n",
-            name::alias_key(query)
-        );
         let alias = lookup.via_alias.then(|| name::alias_key(query));
-        Ok(lookup
+        let mods: Vec<Rc<Module>> = lookup
             .targets
             .iter()
             .map(|t| Module::from_target(ctx, t, alias.as_deref()))
-            .collect())
+            .collect();
+        // A module found by its name in modules.dep has its line read now, as kmod does
+        // (which logs each dependency whose file is missing).
+        if !lookup.via_alias {
+            for m in &mods {
+                if m.builtin.get() != Some(true) {
+                    m.parse_depline();
+                }
+            }
+        }
+        Ok(mods)
     }
 
-    /// `kmod_module_new_from_name_lookup`: the module `name` if modules.dep or
-    /// modules.builtin knows it.
+    /// `kmod_module_new_from_name_lookup`: the module `name` (normalised as
+    /// [`Module::from_name`]) if modules.dep or modules.builtin knows it, else the built-in
+    /// module that modules.builtin.alias.bin gives for it (kmod 34.2, observed: `fs-debugfs`
+    /// is `debugfs`; aliases of modules.alias and the configuration are not read).
     pub fn name_lookup(ctx: &Rc<Ctx>, query: &str) -> Result<Option<Rc<Module>>, i32> {
-        let n = name::normalize(query);
+        let n = name::from_arg(query);
         let planner = ctx.planner();
-        let dep = planner.indexes.dep(&n).map_err(|_| -libc::EINVAL)?;
+        // A damaged index is one that knows nothing (kmod 34.2: 0, no module).
+        let dep = planner.indexes.dep(&n).unwrap_or(None);
         if dep.is_some() {
             drop(planner);
-            return Ok(Some(Module::create(ctx, &n, None)));
+            let m = Module::create(ctx, &n, None);
+            m.parse_depline();
+            return Ok(Some(m));
         }
-        let builtin = planner.indexes.builtin(&n).map_err(|_| -libc::EINVAL)?;
+        let builtin = planner.indexes.builtin(&n).unwrap_or(false);
+        if builtin {
+            drop(planner);
+            return Ok(Some(Module::from_target(ctx, &Target::Builtin(n), None)));
+        }
+        let by_alias = planner
+            .indexes
+            .builtin_alias(&name::alias_key(&n))
+            .unwrap_or_default();
         drop(planner);
-        Ok(builtin.then(|| Module::from_target(ctx, &Target::Builtin(n), None)))
+        Ok(by_alias
+            .first()
+            .map(|m| Module::from_target(ctx, &Target::Builtin(m.clone()), None)))
     }
 
     /// The module's name.
@@ -164,14 +177,47 @@ impl Module {
         self.name.to_string_lossy().into_owned()
     }
 
+    /// Reads the module's modules.dep line, as kmod does when a module is found by name, and
+    /// when its path or dependencies are first asked for: the path, if not known yet, and the
+    /// dependencies whose files exist (kmod 30 and 34.2 log each missing one at LOG_ERR and
+    /// leave it out; observed).
+    fn parse_depline(&self) -> Vec<PathBuf> {
+        let entry = match self.ctx.planner().indexes.dep(&self.name_str()) {
+            Ok(Some(e)) => e,
+            _ => return Vec::new(),
+        };
+        {
+            let mut slot = self.path.borrow_mut();
+            if slot.is_none() {
+                *slot = Some(Some(to_cstring(entry.path.as_os_str().as_bytes())));
+            }
+        }
+        let mut deps = Vec::with_capacity(entry.deps.len());
+        for p in entry.deps {
+            match std::fs::metadata(&p) {
+                Ok(_) => deps.push(p),
+                Err(e) => crate::log!(
+                    self.ctx,
+                    LOG_ERR,
+                    "kmod_module_parse_depline",
+                    "ctx={:p} path={} error={}\n",
+                    Rc::as_ptr(&self.ctx),
+                    p.display(),
+                    crate::ffi::strerror(&e)
+                ),
+            }
+        }
+        deps
+    }
+
     /// `kmod_module_get_path`: the file, from modules.dep if not given.
     pub fn path(&self) -> Option<&CStr> {
         if self.path.borrow().is_none() {
-            let found = match self.ctx.planner().indexes.dep(&self.name_str()) {
-                Ok(Some(entry)) => Some(to_cstring(entry.path.as_os_str().as_bytes())),
-                _ => None,
-            };
-            *self.path.borrow_mut() = Some(found);
+            self.parse_depline();
+            let mut slot = self.path.borrow_mut();
+            if slot.is_none() {
+                *slot = Some(None);
+            }
         }
         let slot = self.path.borrow();
         let p = slot.as_ref().and_then(|p| p.as_ref()).map(|c| c.as_ptr());
@@ -244,12 +290,7 @@ impl Module {
     /// `kmod_module_get_dependencies`: the modules.dep dependencies, last of the line first (as
     /// kmod 30 and 34.2 list them).
     pub fn dependencies(&self) -> Vec<Rc<Module>> {
-        let entry = match self.ctx.planner().indexes.dep(&self.name_str()) {
-            Ok(Some(e)) => e,
-            _ => return Vec::new(),
-        };
-        entry
-            .deps
+        self.parse_depline()
             .iter()
             .rev()
             .map(|p| {
@@ -301,6 +342,52 @@ impl Module {
     pub fn is_blacklisted(&self) -> bool {
         self.ctx.planner().config.is_blacklisted(&self.name_str())
     }
+}
+
+/// [`Planner::lookup`](common::modprobe::Planner::lookup)'s order again, for when an index
+/// can't be read: such an index matches nothing and the lookup goes on (kmod 34.2's library:
+/// a damaged modules.alias.bin still lets a built-in alias be found).
+fn lenient_lookup(planner: &common::modprobe::Planner, query: &str) -> common::modprobe::Lookup {
+    use common::modprobe::Lookup;
+    let key = name::alias_key(query);
+    let found = |targets: Vec<Target>, via_alias: bool| Lookup { targets, via_alias };
+    let configured: Vec<Target> = planner
+        .config
+        .aliases
+        .iter()
+        .filter(|(pattern, _)| common::pattern::fnmatch(pattern.as_bytes(), key.as_bytes()))
+        .map(|(_, module)| Target::Module(name::normalize(module)))
+        .collect();
+    if !configured.is_empty() {
+        return found(configured, true);
+    }
+    let module_name = name::normalize(query);
+    let ix = &planner.indexes;
+    if !query.contains(':') && matches!(ix.dep(&module_name), Ok(Some(_))) {
+        return found(vec![Target::Module(module_name)], false);
+    }
+    if query.starts_with(common::index::files::SYMBOL_PREFIX) {
+        let mods = ix.symbol(query).unwrap_or_default();
+        if !mods.is_empty() {
+            return found(mods.into_iter().map(Target::Module).collect(), true);
+        }
+    }
+    if planner.config.install_command(&module_name).is_some()
+        || planner.config.remove_command(&module_name).is_some()
+    {
+        return found(vec![Target::Module(module_name)], false);
+    }
+    if name::checked_alias_key(query).is_some() {
+        let mods = ix.alias(&key).unwrap_or_default();
+        if !mods.is_empty() {
+            return found(mods.into_iter().map(Target::Module).collect(), true);
+        }
+    }
+    if ix.builtin(&module_name).unwrap_or(false) {
+        return found(vec![Target::Builtin(module_name)], false);
+    }
+    let builtin = ix.builtin_alias(&key).unwrap_or_default();
+    found(builtin.into_iter().map(Target::Builtin).collect(), true)
 }
 
 /// `kmod_module_apply_filter`: `input` without the blacklisted (`KMOD_FILTER_BLACKLIST`) and
