@@ -116,7 +116,7 @@ impl Module {
             Ok(l) => l,
             Err(e) => {
                 crate::log!(ctx, LOG_DEBUG, "kmod_module_new_from_lookup", "{e}\n");
-                lenient_lookup(&ctx.planner(), query)
+                ctx.planner().lookup_lenient(query)
             }
         };
         let alias = lookup.via_alias.then(|| name::alias_key(query));
@@ -342,52 +342,6 @@ impl Module {
     pub fn is_blacklisted(&self) -> bool {
         self.ctx.planner().config.is_blacklisted(&self.name_str())
     }
-}
-
-/// [`Planner::lookup`](common::modprobe::Planner::lookup)'s order again, for when an index
-/// can't be read: such an index matches nothing and the lookup goes on (kmod 34.2's library:
-/// a damaged modules.alias.bin still lets a built-in alias be found).
-fn lenient_lookup(planner: &common::modprobe::Planner, query: &str) -> common::modprobe::Lookup {
-    use common::modprobe::Lookup;
-    let key = name::alias_key(query);
-    let found = |targets: Vec<Target>, via_alias: bool| Lookup { targets, via_alias };
-    let configured: Vec<Target> = planner
-        .config
-        .aliases
-        .iter()
-        .filter(|(pattern, _)| common::pattern::fnmatch(pattern.as_bytes(), key.as_bytes()))
-        .map(|(_, module)| Target::Module(name::normalize(module)))
-        .collect();
-    if !configured.is_empty() {
-        return found(configured, true);
-    }
-    let module_name = name::normalize(query);
-    let ix = &planner.indexes;
-    if !query.contains(':') && matches!(ix.dep(&module_name), Ok(Some(_))) {
-        return found(vec![Target::Module(module_name)], false);
-    }
-    if query.starts_with(common::index::files::SYMBOL_PREFIX) {
-        let mods = ix.symbol(query).unwrap_or_default();
-        if !mods.is_empty() {
-            return found(mods.into_iter().map(Target::Module).collect(), true);
-        }
-    }
-    if planner.config.install_command(&module_name).is_some()
-        || planner.config.remove_command(&module_name).is_some()
-    {
-        return found(vec![Target::Module(module_name)], false);
-    }
-    if name::checked_alias_key(query).is_some() {
-        let mods = ix.alias(&key).unwrap_or_default();
-        if !mods.is_empty() {
-            return found(mods.into_iter().map(Target::Module).collect(), true);
-        }
-    }
-    if ix.builtin(&module_name).unwrap_or(false) {
-        return found(vec![Target::Builtin(module_name)], false);
-    }
-    let builtin = ix.builtin_alias(&key).unwrap_or_default();
-    found(builtin.into_iter().map(Target::Builtin).collect(), true)
 }
 
 /// `kmod_module_apply_filter`: `input` without the blacklisted (`KMOD_FILTER_BLACKLIST`) and

@@ -114,6 +114,26 @@ pub fn join_options(config: Option<&str>, args: &str) -> String {
 impl Planner {
     /// Resolves `query` in kmod's lookup order.
     pub fn lookup(&self, query: &str) -> Result<Lookup, IndexFileError> {
+        self.resolve(query, false)
+    }
+
+    /// [`Planner::lookup`] as kmod's library does it: an index that can't be read matches
+    /// nothing and the lookup goes on (kmod 34.2's library finds a built-in alias behind a
+    /// damaged `modules.alias.bin`; its modprobe reports the damage).
+    pub fn lookup_lenient(&self, query: &str) -> Lookup {
+        self.resolve(query, true).unwrap_or_default()
+    }
+
+    fn resolve(&self, query: &str, lenient: bool) -> Result<Lookup, IndexFileError> {
+        // An index's answer, or (lenient) nothing when it can't be read.
+        let read = |r: Result<Vec<String>, IndexFileError>| match r {
+            Err(_) if lenient => Ok(Vec::new()),
+            r => r,
+        };
+        let read_bool = |r: Result<bool, IndexFileError>| match r {
+            Err(_) if lenient => Ok(false),
+            r => r,
+        };
         let key = alias_key(query);
         // 1. Configuration aliases.
         let configured: Vec<Target> = self
@@ -131,12 +151,12 @@ impl Planner {
         }
         let module_name = name::normalize(query);
         // 2. A module by name.
-        if !query.contains(':') && self.indexes.dep(&module_name)?.is_some() {
+        if !query.contains(':') && read_bool(self.indexes.dep(&module_name).map(|e| e.is_some()))? {
             return Ok(found(Target::Module(module_name), false));
         }
         // 3. Symbols.
         if query.starts_with(SYMBOL_PREFIX) {
-            let mods = self.indexes.symbol(query)?;
+            let mods = read(self.indexes.symbol(query))?;
             if !mods.is_empty() {
                 return Ok(Lookup {
                     targets: mods.into_iter().map(Target::Module).collect(),
@@ -154,7 +174,7 @@ impl Planner {
         if name::checked_alias_key(query).is_some() {
             // Every match, duplicates included: kmod 30 lists a module matched by two
             // identical patterns twice.
-            let mods = self.indexes.alias(&key)?;
+            let mods = read(self.indexes.alias(&key))?;
             if !mods.is_empty() {
                 return Ok(Lookup {
                     targets: mods.into_iter().map(Target::Module).collect(),
@@ -163,10 +183,10 @@ impl Planner {
             }
         }
         // 6. Built-in modules by name, 7. by alias.
-        if self.indexes.builtin(&module_name)? {
+        if read_bool(self.indexes.builtin(&module_name))? {
             return Ok(found(Target::Builtin(module_name), false));
         }
-        let builtin = self.indexes.builtin_alias(&key)?;
+        let builtin = read(self.indexes.builtin_alias(&key))?;
         Ok(Lookup {
             targets: builtin.into_iter().map(Target::Builtin).collect(),
             via_alias: true,
