@@ -55,7 +55,8 @@ BUILD_ID="kmod-testsuite v1 $KMOD_SHA256 6.1"
 install_missing meson=meson ninja=ninja-build pkg-config=pkg-config gcc=gcc make=make \
     /usr/include/zstd.h=libzstd-dev /usr/include/lzma.h=liblzma-dev \
     /usr/include/openssl/ssl.h=libssl-dev /usr/include/zlib.h=zlib1g-dev \
-    curl=curl xz=xz-utils zstd=zstd gzip=gzip readelf=binutils nm=binutils flock=util-linux
+    /usr/lib/x86_64-linux-gnu/libelf.so.1=libelf1 curl=curl xz=xz-utils zstd=zstd gzip=gzip \
+    readelf=binutils nm=binutils flock=util-linux
 
 mkdir -p "$KT"
 # One run at a time: the test root's path is compiled into kmod's test programs.
