@@ -4,7 +4,9 @@
 # kmod.sh on Debian's real module trees; tests/diff/cmdline.sh: every tool's command line
 # against kmod 30 and against kmod 34.2 in a Debian 13 root), real clients (systemd's
 # `modprobe -abq`, initramfs-tools' mkinitramfs on Debian 12 and in the Debian 13 root:
-# tests/diff/systemd-modprobe.sh, mkinitramfs.sh), the install path (tests/install.sh), the
+# tests/diff/systemd-modprobe.sh, mkinitramfs.sh), libkmod.so.2 against kmod 30's and kmod
+# 34.2's libraries and under dracut, systemd, udev and lspci (tests/diff/libkmod.sh,
+# libkmod-probe.sh, dracut.sh; the VM's libkmod_* scenarios), the install path (tests/install.sh), the
 # shell completions (tests/completions.sh), the robustness sweeps (tests/robust/: damaged
 # modules and indexes, depmod killed while writing), and the real-kernel tests in QEMU
 # (Debian's 6.1 and 6.12 kernels). This, with no argument, is the README's test command and
@@ -12,7 +14,7 @@
 #
 # tests/run-all.sh --quick: the tier for the edit-test loop: formatting, lints, cargo test, and
 # the differential tests on Debian's 6.1 tree only (depmod, modinfo, modprobe, kmod, systemd's
-# modprobe -abq).
+# modprobe -abq, libkmod's API and probe).
 #
 # Installs what it needs on a fresh Debian machine (run as root). Downloads are cached in
 # ${MODUTILS_CACHE:-$HOME/.cache/modutils-rs}.
@@ -44,6 +46,8 @@ if [ "$QUICK" = 1 ]; then
     tests/diff/modprobe.sh 6.1
     tests/diff/kmod.sh 6.1
     tests/diff/systemd-modprobe.sh
+    tests/diff/libkmod.sh 6.1
+    tests/diff/libkmod-probe.sh 6.1
     exit 0
 fi
 echo "== depmod against Debian's kmod depmod on Debian's 6.1 and 6.12 module trees"
@@ -58,6 +62,12 @@ echo "== kmod static-nodes and kmod list against Debian's kmod (6.1 and 6.12 tre
 tests/diff/kmod.sh all
 echo "== systemd's modprobe@.service command line (modprobe -abq) against Debian's kmod"
 tests/diff/systemd-modprobe.sh
+echo "== libkmod.so.2's API against kmod 30's and 34.2's libraries (lookups, config, NULL arguments, damaged indexes, threads, header, ABI, valgrind)"
+tests/diff/libkmod.sh all
+echo "== libkmod.so.2's probe, insert and remove against kmod 30's and 34.2's libraries (dry runs, 6.1 and 6.12 trees)"
+tests/diff/libkmod-probe.sh all
+echo "== libkmod.so.2 under real clients in the Debian 13 root: dracut-install, dracut, lspci -k, against kmod 34.2's library"
+tests/diff/dracut.sh all all
 echo "== initramfs-tools' mkinitramfs with our modprobe, depmod and modinfo, against kmod's (Debian 12: kmod 30, 6.1; Debian 13 root: kmod 34.2, 6.12)"
 tests/diff/mkinitramfs.sh all all
 echo "== make install / uninstall (DESTDIR, PREFIX, SBINDIR, MULTICALL, STATIC)"

@@ -6,7 +6,6 @@
 //! a list the first [`Node`], an iterator `Box::<ConfigIter>::into_raw`.
 
 use std::ffi::{c_char, c_int, c_long, c_uint, c_ulong, c_void, OsStr};
-use std::os::fd::BorrowedFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::ptr;
@@ -210,16 +209,8 @@ pub(crate) extern "C" fn kmod_dump_index(ctx: *mut KmodCtx, kind: c_uint, fd: c_
         let Some(c) = (unsafe { ctx_ref(ctx) }) else {
             return -ENOSYS;
         };
-        // kmod 30 and 34.2 (observed): -ENOENT for a kind that is no index; 0 for a bad
-        // descriptor (its write errors are not reported).
-        if kind > 3 {
-            return -ENOENT;
-        }
-        if fd < 0 {
-            return 0;
-        }
-        // SAFETY: fd is the caller's open descriptor, borrowed for the call.
-        let fd = unsafe { BorrowedFd::borrow_raw(fd) };
+        // The kind is checked by dump_index (-ENOENT for no index); the descriptor is only
+        // written to (kmod ignores the writes' errors, even EBADF).
         crate::dump::dump_index(c, kind, fd)
     })
 }
@@ -778,15 +769,22 @@ fn free_list(l: *mut KmodList) {
     guard((), || drop(unsafe { list::from_raw(l) }))
 }
 
-/// The symbol and CRC of a symbol-like node.
-fn symbol_of(entry: *const KmodList) -> Option<(*const c_char, u64)> {
+/// The symbol and CRC of a symbol-like node, read as kmod reads it: with `dependency`, as a
+/// node of `kmod_module_get_dependency_symbols` (binding, then name), else as one of
+/// `_get_symbols` or `_get_versions` (name). A node of the other kind reads as kmod's would:
+/// a dependency symbol read plainly starts with its binding letter (dracut-install relies on
+/// it), a plain symbol read as a dependency loses its first byte to the binding.
+fn symbol_of(entry: *const KmodList, dependency: bool) -> Option<(*const c_char, u64)> {
     // SAFETY: entry is NULL or a live node.
-    match unsafe { list::item(entry) }? {
-        Item::Symbol { symbol, crc } | Item::DependencySymbol { symbol, crc, .. } => {
-            Some((symbol.as_ptr(), *crc))
-        }
-        _ => None,
-    }
+    let (start, crc) = match unsafe { list::item(entry) }? {
+        Item::Symbol { symbol, crc } => (symbol.as_bytes_with_nul(), *crc),
+        Item::DependencySymbol { bound, crc } => (&bound[..], *crc),
+        _ => return None,
+    };
+    // kmod's dependency nodes hold the binding byte before the name: that reader skips one.
+    let skip = usize::from(dependency);
+    let at = skip.min(start.len() - 1);
+    Some((start[at..].as_ptr().cast(), crc))
 }
 
 /// `kmod_module_get_dependency_symbols`.
@@ -801,8 +799,10 @@ pub(crate) extern "C" fn kmod_module_get_dependency_symbols(
 pub(crate) extern "C" fn kmod_module_dependency_symbol_get_bind(entry: *const KmodList) -> c_int {
     guard(0, || {
         // SAFETY: entry is NULL or a live node.
+        // The first byte of the node's storage, as kmod reads it (see symbol_of).
         match unsafe { list::item(entry) } {
-            Some(Item::DependencySymbol { bind, .. }) => c_int::from(*bind),
+            Some(Item::DependencySymbol { bound, .. }) => c_int::from(bound[0]),
+            Some(Item::Symbol { symbol, .. }) => c_int::from(symbol.as_bytes_with_nul()[0]),
             _ => 0,
         }
     })
@@ -810,7 +810,7 @@ pub(crate) extern "C" fn kmod_module_dependency_symbol_get_bind(entry: *const Km
 
 /// `kmod_module_dependency_symbol_get_crc`.
 pub(crate) extern "C" fn kmod_module_dependency_symbol_get_crc(entry: *const KmodList) -> u64 {
-    guard(0, || symbol_of(entry).map_or(0, |(_, crc)| crc))
+    guard(0, || symbol_of(entry, true).map_or(0, |(_, crc)| crc))
 }
 
 /// `kmod_module_dependency_symbol_get_symbol`.
@@ -818,7 +818,7 @@ pub(crate) extern "C" fn kmod_module_dependency_symbol_get_symbol(
     entry: *const KmodList,
 ) -> *const c_char {
     guard(ptr::null(), || {
-        symbol_of(entry).map_or(ptr::null(), |(s, _)| s)
+        symbol_of(entry, true).map_or(ptr::null(), |(s, _)| s)
     })
 }
 
@@ -872,13 +872,13 @@ pub(crate) extern "C" fn kmod_module_get_symbols(
 
 /// `kmod_module_symbol_get_crc`.
 pub(crate) extern "C" fn kmod_module_symbol_get_crc(entry: *const KmodList) -> u64 {
-    guard(0, || symbol_of(entry).map_or(0, |(_, crc)| crc))
+    guard(0, || symbol_of(entry, false).map_or(0, |(_, crc)| crc))
 }
 
 /// `kmod_module_symbol_get_symbol`.
 pub(crate) extern "C" fn kmod_module_symbol_get_symbol(entry: *const KmodList) -> *const c_char {
     guard(ptr::null(), || {
-        symbol_of(entry).map_or(ptr::null(), |(s, _)| s)
+        symbol_of(entry, false).map_or(ptr::null(), |(s, _)| s)
     })
 }
 
@@ -897,13 +897,13 @@ pub(crate) extern "C" fn kmod_module_get_versions(
 
 /// `kmod_module_version_get_crc`.
 pub(crate) extern "C" fn kmod_module_version_get_crc(entry: *const KmodList) -> u64 {
-    guard(0, || symbol_of(entry).map_or(0, |(_, crc)| crc))
+    guard(0, || symbol_of(entry, false).map_or(0, |(_, crc)| crc))
 }
 
 /// `kmod_module_version_get_symbol`.
 pub(crate) extern "C" fn kmod_module_version_get_symbol(entry: *const KmodList) -> *const c_char {
     guard(ptr::null(), || {
-        symbol_of(entry).map_or(ptr::null(), |(s, _)| s)
+        symbol_of(entry, false).map_or(ptr::null(), |(s, _)| s)
     })
 }
 

@@ -7,7 +7,6 @@ use std::ffi::{c_void, CString, OsStr};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::rc::{Rc, Weak};
-use std::time::SystemTime;
 
 use common::config::modprobe::{default_locations, ModprobeConfig};
 use common::context::{running_release, Context};
@@ -26,12 +25,11 @@ pub struct Ctx {
     /// The running system (root `/`): `/proc`, `/sys` and the configuration directories.
     pub system: Context,
     planner: RefCell<Planner>,
-    /// What the configuration was read from (`config_paths`, or the default directories).
-    config_locations: Vec<PathBuf>,
-    /// Their modification times when the context was made.
-    config_stamps: Vec<(PathBuf, Option<SystemTime>)>,
-    /// Modification times of the indexes when they were loaded (`kmod_load_resources`).
-    index_stamps: RefCell<Vec<(PathBuf, Option<SystemTime>)>>,
+    /// Modification times of the configuration paths (files and directories, not what is in
+    /// them) that existed when the context was made.
+    config_stamps: Vec<(PathBuf, (i64, i64))>,
+    /// Modification times of the indexes `kmod_load_resources` loaded.
+    index_stamps: RefCell<Vec<(PathBuf, (i64, i64))>>,
     /// Logging.
     pub logger: Logger,
     userdata: Cell<*mut c_void>,
@@ -81,7 +79,6 @@ impl Ctx {
             }),
             module_dir,
             system,
-            config_locations: locations,
             config_stamps,
             index_stamps: RefCell::new(Vec::new()),
             logger,
@@ -123,34 +120,36 @@ impl Ctx {
         self.userdata.set(data);
     }
 
-    /// `kmod_load_resources`: maps every index now: 0, or as kmod 30 and 34.2 (observed)
-    /// -ENOENT when modules.dep.bin, modules.alias.bin, modules.symbols.bin or
-    /// modules.builtin.bin is missing (modules.builtin.alias.bin may be), -EINVAL when one is
-    /// empty or can't be read.
+    /// `kmod_load_resources`: maps the indexes now, as kmod 34.2 does (observed): modules.dep,
+    /// modules.alias, modules.symbols and modules.builtin must be valid (`-ENOENT` for a missing
+    /// one, `-EINVAL` for one without a valid header: then none stays loaded), modules.builtin.alias
+    /// is loaded only if it is valid. Indexes already loaded stay as they are. What was loaded,
+    /// and its modification time, is what [`Ctx::validate_resources`] checks.
     pub fn load_resources(&self) -> i32 {
         use common::index::files::*;
-        for name in [
-            MODULES_DEP_BIN,
-            MODULES_ALIAS_BIN,
-            MODULES_SYMBOLS_BIN,
-            MODULES_BUILTIN_BIN,
+        if !self.index_stamps.borrow().is_empty() {
+            return 0;
+        }
+        let mut loaded = Vec::new();
+        for (file, required) in [
+            (MODULES_DEP_BIN, true),
+            (MODULES_ALIAS_BIN, true),
+            (MODULES_SYMBOLS_BIN, true),
+            (MODULES_BUILTIN_ALIAS_BIN, false),
+            (MODULES_BUILTIN_BIN, true),
         ] {
-            match std::fs::metadata(self.module_dir.join(name)) {
-                Ok(m) if m.len() == 0 => return -libc::EINVAL,
-                Ok(_) => {}
-                Err(e) => return -e.raw_os_error().unwrap_or(libc::ENOENT),
+            let path = self.module_dir.join(file);
+            match check_index(&path) {
+                Ok(stamp) => loaded.push((path, stamp)),
+                Err(_) if !required => {}
+                Err(e) => return e,
             }
         }
-        let planner = self.planner.borrow();
-        let stamps_now = stamps(&self.index_paths());
-        *self.index_stamps.borrow_mut() = stamps_now;
-        match planner.indexes.load_all() {
-            Ok(()) => 0,
-            Err(e) => {
-                crate::log!(self, LOG_ERR, "kmod_load_resources", "{e}\n");
-                -libc::EINVAL
-            }
-        }
+        // Maps them (an index that turns bad meanwhile is mapped on first use, or reported
+        // then).
+        let _ = self.planner.borrow().indexes.load_all();
+        *self.index_stamps.borrow_mut() = loaded;
+        0
     }
 
     /// `kmod_unload_resources`: unmaps the indexes (they are mapped again when needed).
@@ -163,33 +162,27 @@ impl Ctx {
         self.index_stamps.borrow_mut().clear();
     }
 
-    /// `kmod_validate_resources`.
+    /// `kmod_validate_resources`, as kmod 34.2 decides (observed): `KMOD_RESOURCES_MUST_RECREATE`
+    /// (2) when a configuration path given to `kmod_new` (or a default configuration directory)
+    /// that existed then has another modification time now or is gone (the files inside a
+    /// directory don't count, but adding or removing one changes the directory's time; a path
+    /// created since doesn't count); else `KMOD_RESOURCES_MUST_RELOAD` (1) when an index loaded
+    /// by `kmod_load_resources` has another modification time or is gone (indexes a lookup
+    /// read on its own don't count); else `KMOD_RESOURCES_OK` (0). Times are compared to the
+    /// nanosecond; going back to the old time is valid again.
     pub fn validate_resources(&self) -> i32 {
-        if stamps(&self.config_locations) != self.config_stamps {
-            return 2; // KMOD_RESOURCES_MUST_RECREATE
+        if self
+            .config_stamps
+            .iter()
+            .any(|(p, t)| mtime(p).as_ref() != Some(t))
+        {
+            return 2;
         }
         let loaded = self.index_stamps.borrow();
-        if !loaded.is_empty() {
-            let paths: Vec<PathBuf> = loaded.iter().map(|(p, _)| p.clone()).collect();
-            if stamps(&paths) != *loaded {
-                return 1; // KMOD_RESOURCES_MUST_RELOAD
-            }
+        if loaded.iter().any(|(p, t)| mtime(p).as_ref() != Some(t)) {
+            return 1;
         }
         0
-    }
-
-    fn index_paths(&self) -> Vec<PathBuf> {
-        use common::index::files::*;
-        [
-            MODULES_DEP_BIN,
-            MODULES_ALIAS_BIN,
-            MODULES_SYMBOLS_BIN,
-            MODULES_BUILTIN_ALIAS_BIN,
-            MODULES_BUILTIN_BIN,
-        ]
-        .iter()
-        .map(|n| self.module_dir.join(n))
-        .collect()
     }
 
     /// The live module under `key`, if any.
@@ -223,15 +216,33 @@ impl Drop for Ctx {
     }
 }
 
-/// Modification times of `paths` (a file or directory each; a missing one has none). Only
-/// these: as kmod 30 and 34.2 (observed), a file changed inside a configuration directory
-/// goes unnoticed, a file added or removed changes the directory.
-fn stamps(paths: &[PathBuf]) -> Vec<(PathBuf, Option<SystemTime>)> {
+/// A file's modification time (seconds, nanoseconds), `None` if it can't be read.
+fn mtime(path: &Path) -> Option<(i64, i64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path)
+        .ok()
+        .map(|m| (m.mtime(), m.mtime_nsec()))
+}
+
+/// The modification times of the paths that exist.
+fn stamps(paths: &[PathBuf]) -> Vec<(PathBuf, (i64, i64))> {
     paths
         .iter()
-        .map(|p| {
-            let t = std::fs::metadata(p).and_then(|m| m.modified()).ok();
-            (p.clone(), t)
-        })
+        .filter_map(|p| mtime(p).map(|t| (p.clone(), t)))
         .collect()
+}
+
+/// Whether an index can be loaded: its modification time, or kmod's error (`-ENOENT` missing,
+/// `-EINVAL` no valid index header, else the read error).
+fn check_index(path: &Path) -> Result<(i64, i64), i32> {
+    use common::index::lookup::MAX_INDEX_SIZE;
+    use common::index::mapped::IndexBytes;
+    let stamp = mtime(path);
+    match IndexBytes::open(path, MAX_INDEX_SIZE) {
+        Ok(Some(bytes)) if common::index::bin::Index::new(&bytes).is_ok() => {
+            stamp.ok_or(-libc::ENOENT)
+        }
+        Ok(_) => Err(-libc::EINVAL),
+        Err(e) => Err(-e.raw_os_error().unwrap_or(libc::EIO)),
+    }
 }

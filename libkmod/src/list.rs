@@ -27,14 +27,16 @@ pub enum Item {
         /// Its CRC (0 when the module has none).
         crc: u64,
     },
-    /// A symbol the module needs, with its binding (`KMOD_SYMBOL_*`).
+    /// A symbol the module needs, with its binding (`KMOD_SYMBOL_*`): made by
+    /// [`Item::dependency_symbol`].
     DependencySymbol {
-        /// The symbol.
-        symbol: CString,
+        /// The binding (`'U'`, `'W'`, ... as `enum kmod_symbol_bind`), the symbol, and a NUL:
+        /// kmod's layout, which clients rely on: dracut-install reads these nodes with
+        /// `kmod_module_symbol_get_symbol`, and gets the binding letter before the name
+        /// (`Uregister_netdev`; its `--mod-filter-symbol` patterns are written for that).
+        bound: Box<[u8]>,
         /// Its CRC.
         crc: u64,
-        /// `'U'`, `'W'`, ... as `enum kmod_symbol_bind`.
-        bind: u8,
     },
     /// A section of a loaded module (`/sys/module/NAME/sections`).
     Section {
@@ -43,6 +45,22 @@ pub enum Item {
         /// Its address.
         address: u64,
     },
+}
+
+impl Item {
+    /// A [`Item::DependencySymbol`] (a NUL in `symbol` ends it, as C would).
+    pub fn dependency_symbol(symbol: &str, crc: u64, bind: u8) -> Item {
+        let name = symbol.as_bytes();
+        let name = &name[..name.iter().position(|&b| b == 0).unwrap_or(name.len())];
+        let mut bound = Vec::with_capacity(name.len() + 2);
+        bound.push(bind);
+        bound.extend_from_slice(name);
+        bound.push(0);
+        Item::DependencySymbol {
+            bound: bound.into_boxed_slice(),
+            crc,
+        }
+    }
 }
 
 /// One node: its place in the allocation and its item. `struct kmod_list *` is a `*mut Node`.

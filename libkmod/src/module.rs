@@ -32,6 +32,9 @@ pub struct Module {
     remove: OnceCell<Option<CString>>,
     /// Scratch state of a probe in progress (see `insert`).
     pub visited: Cell<bool>,
+    /// The module's decompressed image once read (`info`): kept while the module lives, as
+    /// kmod keeps the file it opened.
+    pub image: RefCell<Option<Rc<[u8]>>>,
 }
 
 impl Drop for Module {
@@ -60,6 +63,7 @@ impl Module {
             install: OnceCell::new(),
             remove: OnceCell::new(),
             visited: Cell::new(false),
+            image: RefCell::new(None),
         });
         ctx.pool_insert(key, &m);
         m
@@ -92,6 +96,9 @@ impl Module {
             _ => *slot = Some(Some(abs_c)),
         }
         drop(slot);
+        // kmod takes a module given by its file for a module, never a built-in one (until a
+        // lookup finds it built in): kmod_module_get_info then reads the file.
+        m.builtin.set(Some(false));
         Ok(m)
     }
 
@@ -224,6 +231,15 @@ impl Module {
         // SAFETY: the CString is stored in self.path and never replaced once set (only the
         // unset state is filled in), so it lives as long as self.
         p.map(|p| unsafe { CStr::from_ptr(p) })
+    }
+
+    /// The file if it is known already (given by `kmod_module_new_from_path`, or looked up
+    /// before), without looking it up.
+    pub fn given_path(&self) -> Option<PathBuf> {
+        let slot = self.path.borrow();
+        slot.as_ref()
+            .and_then(|p| p.as_ref())
+            .map(|c| PathBuf::from(std::ffi::OsStr::from_bytes(c.to_bytes())))
     }
 
     /// The file as a path.

@@ -256,7 +256,8 @@ impl Invocation<'_> {
                 continue;
             }
             let failure = match step {
-                Step::Builtin(_) => None,
+                // Not planned for modprobe (PlanOptions::keep_missing is off).
+                Step::Builtin(_) | Step::Missing { .. } => None,
                 Step::Install {
                     command, options, ..
                 } => {

@@ -92,6 +92,7 @@ fn run(args: &Args, out: &SharedStdout, report: &Reporter) -> i32 {
         options: PlanOptions {
             ignore_install: args.ignore_commands,
             use_blacklist: args.use_blacklist,
+            ..PlanOptions::default()
         },
     };
     if args.show_config {

@@ -206,14 +206,22 @@ run() {
     # Pointers as PTR; kmod 30's source locations and DEBUG lines out (kmod 34.2's Debian
     # build has no debug messages, nor have we).
     sed -i -E 's/0x[0-9a-f]+/PTR/g' "$out.out" "$out.err"
-    # Two threads log at the same time: their lines in any order.
-    case $name in threads*) LC_ALL=C sort -o "$out.err" "$out.err" ;; esac
     if [ "$side" = k30 ]; then
         sed -i -E 's#^libkmod: ([A-Z]+) \.\./libkmod/[a-z-]+\.c:[0-9]+ #libkmod: \1: #' "$out.err"
         sed -i -E '/^libkmod: DEBUG: /d' "$out.err"
         # The log function's DEBUG lines, also where they cut into a line of the program.
         perl -0pi -e 's/  log [a-z?]+ prio=7 fn=[^\n]*\n//g' "$out.out"
     fi
+    # Two threads log at the same time: their lines in any order, and without the default
+    # logger's `libkmod: LEVEL: function: ` prefix (kmod 30: `libkmod: LEVEL FILE:LINE function: `),
+    # which kmod writes apart from the message
+    # (so another thread's line may come between them; ours writes each line at once).
+    case $name in
+        threads*)
+            sed -i -E 's#libkmod: [A-Z]+(:| \.\./libkmod/[a-z-]+\.c:[0-9]+) [a-z_]+: ##g' "$out.err"
+            LC_ALL=C sort -o "$out.err" "$out.err"
+            ;;
+    esac
 }
 
 # tagged ID KFILE OFILE PATTERN: the lines matching PATTERN (grep -E) are a deliberate

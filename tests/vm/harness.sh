@@ -142,6 +142,60 @@ add_fallback_modules() {
         die "fallback modules not compressed as intended: $(cat "$d/lvv.txt")"
 }
 
+# Dynamically linked clients of libkmod.so.2, for the libkmod_* scenarios: Debian 13's
+# systemd-modules-load, udevadm and lspci, kmod 34.2's libkmod.so.2 and our C client
+# (tests/libkmod/probe.c), in /trixie: a minimal Debian 13 root (the files and the libraries
+# `ldd` names in $TRIXIE, at their paths there, with its merged-usr links), which the scenarios
+# enter with chroot (scenarios/lib.sh `in_trixie`). Our library is /trixie/ours/libkmod.so.2,
+# chosen per run with LD_LIBRARY_PATH=/ours (systemd dlopen()s libkmod.so.2 by that name, and
+# dlopen follows LD_LIBRARY_PATH); without it the root's own, kmod 34.2's, is loaded. Set up by
+# prepare_libkmod_clients (LIBKMOD_CLIENTS=1); run.sh does that when a libkmod_* scenario is
+# selected.
+LIBKMOD_CLIENTS=0
+prepare_libkmod_clients() {
+    ensure_trixie_root
+    build_libkmod
+    mkdir -p "$WORK/libkmod-clients"
+    gcc -O1 -Wall -Werror -I"$LIBKMOD_INCLUDE" -o "$WORK/libkmod-clients/libkmod-probe" \
+        "$ROOT/tests/libkmod/probe.c" -L"$LIBKMOD_DIR" -lkmod || die "building tests/libkmod/probe.c failed"
+    LIBKMOD_CLIENTS=1
+}
+
+# trixie_copy PATH: PATH of the Debian 13 root into /trixie, with the libraries it needs
+# (resolved by the root's own ldd).
+trixie_copy() {
+    local r=$STAGE/trixie lib
+    mkdir -p "$r$(dirname "$1")"
+    cp -L "$TRIXIE$1" "$r$1"
+    for lib in $(chroot "$TRIXIE" ldd "$1" | grep -o '/[^ ]*'); do
+        [ -e "$r$lib" ] && continue
+        mkdir -p "$r$(dirname "$lib")"
+        cp -L "$TRIXIE$lib" "$r$lib"
+    done
+}
+
+add_libkmod_clients() {
+    local r=$STAGE/trixie f
+    mkdir -p "$r"/usr/{bin,sbin,lib,lib64} "$r"/{proc,sys,dev,tmp,run,etc,ours}
+    mkdir -p "$r/usr/lib/modules" "$r/etc/modprobe.d" "$r/etc/modules-load.d"
+    for f in bin lib lib64 sbin; do ln -s "usr/$f" "$r/$f"; done
+    for f in /usr/lib/systemd/systemd-modules-load /usr/bin/udevadm /usr/lib/systemd/systemd-udevd \
+        /usr/bin/lspci /usr/lib/udev/rules.d/80-drivers.rules \
+        /usr/lib/x86_64-linux-gnu/libkmod.so.2 /usr/lib/x86_64-linux-gnu/liblzma.so.5 \
+        /usr/lib/x86_64-linux-gnu/libgcc_s.so.1 /usr/bin/dash /usr/bin/true; do
+        trixie_copy "$f"
+    done
+    ln -s dash "$r/usr/bin/sh" # system(3) runs /bin/sh
+    [ -e "$TRIXIE/usr/share/misc/pci.ids" ] && trixie_copy /usr/share/misc/pci.ids
+    cp "$LIBKMOD_DIR/libkmod.so.2" "$r/ours/libkmod.so.2"
+    cp "$WORK/libkmod-clients/libkmod-probe" "$r/usr/bin/libkmod-probe"
+    chroot "$TRIXIE" kmod --version | head -n 1 >"$r/kmod-version"
+    # Drivers of QEMU's PCI devices, for udev's coldplug by modalias (and lspci -k): e1000
+    # (82540EM) and i2c_piix4 (PIIX4 ACPI, needs i2c_smbus on 6.12).
+    for f in $LIBKMOD_DRIVERS; do add_module_with_deps "$f"; done
+}
+LIBKMOD_DRIVERS="e1000 i2c_piix4"
+
 # build_initramfs SERIES OUT MODS [INIT]: packs OUT/initrd.gz with INIT
 # (default: $HERE/init) as /init.
 build_initramfs() {
@@ -178,6 +232,7 @@ build_initramfs() {
     fi
 
     add_kmod_oracle
+    [ "$LIBKMOD_CLIENTS" = 0 ] || add_libkmod_clients
 
     cp "$mods"/mt_*.ko "$STAGE/testmods/"
 

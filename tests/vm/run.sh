@@ -55,6 +55,10 @@ boot_and_report() {
 
 ensure_packages
 build_tools
+# The libkmod_* scenarios need the Debian 13 root's clients and our library.
+if [[ "$(for s in "${SERIES[@]}"; do scenarios_for "$s"; done)" == *libkmod_* ]]; then
+    prepare_libkmod_clients
+fi
 for s in "${SERIES[@]}"; do
     prepare_kernel "$s"
     out=$WORK/$KVER

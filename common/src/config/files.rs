@@ -22,6 +22,7 @@
 //! its last physical line, which messages name. What a line means (comments, words, keywords)
 //! is each parser's business.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fs;
@@ -62,7 +63,12 @@ pub(crate) fn parse_files(
     }
     for path in files.values() {
         match fs::read(path) {
-            Ok(bytes) => parse(path, &String::from_utf8_lossy(&bytes)),
+            // Checked with from_utf8 first: much faster than from_utf8_lossy's walk on the
+            // (always) valid text.
+            Ok(bytes) => match std::str::from_utf8(&bytes) {
+                Ok(text) => parse(path, text),
+                Err(_) => parse(path, &String::from_utf8_lossy(&bytes)),
+            },
             Err(e) if dialect == ListDialect::Depmod => {
                 report.error(format!("file parse {}: {}", path.display(), io_text(&e)));
             }
@@ -135,36 +141,88 @@ fn collect_files(
 }
 
 /// Splits text into logical lines, resolving backslashes, each with the number of its last
-/// physical line.
-pub(crate) fn logical_lines(text: &str) -> Vec<(usize, String)> {
+/// physical line. A line without a backslash is borrowed from `text` (most are: kmod_new reads
+/// the configuration on every call, so this is on udev's and systemd's path).
+pub(crate) fn logical_lines(text: &str) -> Vec<(usize, Cow<'_, str>)> {
+    // The line being joined, once a backslash made it differ from `text`.
+    fn take<'a>(owned: &mut Option<String>, seg: &'a str) -> Cow<'a, str> {
+        match owned.take() {
+            Some(mut s) => {
+                s.push_str(seg);
+                Cow::Owned(s)
+            }
+            None => Cow::Borrowed(seg),
+        }
+    }
+    let bytes = text.as_bytes();
     let mut lines = Vec::new();
-    let mut current = String::new();
     let mut lineno = 0;
-    let mut chars = text.chars();
+    let mut owned: Option<String> = None;
+    // Start of the part of the current line not yet copied into `owned`.
+    let mut seg = 0;
+    let mut i = 0;
     loop {
-        match chars.next() {
+        let Some(at) = memchr::memchr2(b'\n', b'\\', &bytes[i..]).map(|o| i + o) else {
+            let line = take(&mut owned, &text[seg..]);
+            if !line.is_empty() {
+                lines.push((lineno + 1, line));
+            }
+            break;
+        };
+        if bytes[at] == b'\n' {
+            lineno += 1;
+            lines.push((lineno, take(&mut owned, &text[seg..at])));
+            seg = at + 1;
+            i = seg;
+            continue;
+        }
+        let s = owned.get_or_insert_with(String::new);
+        s.push_str(&text[seg..at]);
+        match text[at + 1..].chars().next() {
+            // A backslash as the last byte: kmod 30 appends the EOF marker as byte 0xFF.
             None => {
-                if !current.is_empty() {
-                    lines.push((lineno + 1, current));
-                }
+                s.push(char::REPLACEMENT_CHARACTER);
+                lines.push((lineno + 1, take(&mut owned, "")));
                 break;
             }
             Some('\n') => {
                 lineno += 1;
-                lines.push((lineno, std::mem::take(&mut current)));
+                seg = at + 2;
             }
-            Some('\\') => match chars.next() {
-                // A backslash as the last byte: kmod 30 appends the EOF marker as byte 0xFF.
-                None => {
-                    current.push(char::REPLACEMENT_CHARACTER);
-                    lines.push((lineno + 1, current));
-                    break;
-                }
-                Some('\n') => lineno += 1,
-                Some(c) => current.push(c),
-            },
-            Some(c) => current.push(c),
+            Some(c) => {
+                s.push(c);
+                seg = at + 1 + c.len_utf8();
+            }
         }
+        i = seg;
     }
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::logical_lines;
+
+    fn lines(text: &str) -> Vec<(usize, String)> {
+        logical_lines(text)
+            .into_iter()
+            .map(|(n, l)| (n, l.into_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn backslashes_join_and_escape() {
+        assert_eq!(lines("a\nb"), vec![(1, "a".into()), (2, "b".into())]);
+        assert_eq!(lines("a\n\n"), vec![(1, "a".into()), (2, String::new())]);
+        assert_eq!(
+            lines("a \\\nb\nc\n"),
+            vec![(2, "a b".into()), (3, "c".into())]
+        );
+        assert_eq!(lines("x\\\\y\\#z\n"), vec![(1, "x\\y#z".into())]);
+        assert_eq!(lines("é\\é\n"), vec![(1, "éé".into())]);
+        assert_eq!(lines("end\\"), vec![(1, "end\u{FFFD}".into())]);
+        assert_eq!(lines("a\\\n"), vec![(2, "a".into())]);
+        assert_eq!(lines("a\\\nb"), vec![(2, "ab".into())]);
+        assert_eq!(lines(""), vec![]);
+    }
 }

@@ -168,17 +168,8 @@ impl ModuleElf {
             None => Vec::new(),
         };
         let versions = parse_versions(&img)?;
-        let (mut exports, undefined) = parse_symbols(&img)?;
-        if exports.is_empty() {
-            if let Some((index, _)) = img.find(KSYMTAB_STRINGS) {
-                exports = nul_strings(img.section_data(index)?)
-                    .map(|name| Export {
-                        name: lossy(name),
-                        crc: None,
-                    })
-                    .collect();
-            }
-        }
+        let (exports, undefined) = parse_symbols(&img)?;
+        let exports = or_ksymtab_strings(&img, exports)?;
         Ok(ModuleElf {
             class: img.class,
             endian: img.endian,
@@ -227,6 +218,61 @@ pub fn modinfo_strings(image: &[u8]) -> Result<Option<Vec<&[u8]>>, ElfError> {
         Some((index, _)) => Ok(Some(nul_strings(img.section_data(index)?).collect())),
         None => Ok(None),
     }
+}
+
+/// The `__versions` records of an image ([`ModuleElf::versions`]), without reading the rest.
+pub fn symbol_versions(image: &[u8]) -> Result<Vec<SymbolVersion>, ElfError> {
+    parse_versions(&Image::parse(image)?)
+}
+
+/// The symbols an image exports ([`ModuleElf::exports`]), without reading `.modinfo` or
+/// `__versions`.
+pub fn exported_symbols(image: &[u8]) -> Result<Vec<Export>, ElfError> {
+    let img = Image::parse(image)?;
+    let (exports, _) = parse_symbols(&img)?;
+    or_ksymtab_strings(&img, exports)
+}
+
+/// One undefined `.symtab` symbol with its binding, for libkmod's dependency symbols.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UndefinedSymbol {
+    /// The symbol's name (never empty).
+    pub name: String,
+    /// Its binding (`STB_GLOBAL`, `STB_WEAK`, ...: the high 4 bits of `st_info`).
+    pub bind: u8,
+}
+
+/// Every undefined `.symtab` symbol with a name, in table order, duplicates kept (unlike
+/// [`ModuleElf::undefined`]); empty without a symbol table.
+pub fn undefined_symbols(image: &[u8]) -> Result<Vec<UndefinedSymbol>, ElfError> {
+    let img = Image::parse(image)?;
+    let mut out = Vec::new();
+    walk_symtab(&img, |name, symbol| {
+        if u32::from(symbol.shndx) == SHN_UNDEF && !name.is_empty() {
+            out.push(UndefinedSymbol {
+                name: lossy(name),
+                bind: symbol.info >> 4,
+            });
+        }
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// `exports`, or when it is empty the names of `__ksymtab_strings` (without CRCs).
+fn or_ksymtab_strings(img: &Image<'_>, exports: Vec<Export>) -> Result<Vec<Export>, ElfError> {
+    if !exports.is_empty() {
+        return Ok(exports);
+    }
+    let Some((index, _)) = img.find(KSYMTAB_STRINGS) else {
+        return Ok(exports);
+    };
+    Ok(nul_strings(img.section_data(index)?)
+        .map(|name| Export {
+            name: lossy(name),
+            crc: None,
+        })
+        .collect())
 }
 
 /// Whether the image ends with the module-signature trailer. Works on the
@@ -407,6 +453,35 @@ fn parse_versions(img: &Image<'_>) -> Result<Vec<SymbolVersion>, ElfError> {
 fn parse_symbols(img: &Image<'_>) -> Result<(Vec<Export>, NameList), ElfError> {
     let mut exports = Vec::new();
     let mut undefined = NameList::new();
+    let mut seen: FxHashSet<&[u8]> = FxHashSet::default();
+    walk_symtab(img, |name, symbol| {
+        if u32::from(symbol.shndx) == SHN_UNDEF {
+            if !name.is_empty() && seen.insert(name) {
+                match std::str::from_utf8(name) {
+                    Ok(name) => undefined.push(name),
+                    Err(_) => undefined.push(&String::from_utf8_lossy(name)),
+                }
+            }
+            return Ok(());
+        }
+        if let Some(exported) = name.strip_prefix(CRC_PREFIX) {
+            let crc = symbol_crc(img, symbol, name)?;
+            exports.push(Export {
+                name: lossy(exported),
+                crc: Some(crc),
+            });
+        }
+        Ok(())
+    })?;
+    Ok((exports, undefined))
+}
+
+/// Calls `visit` with the name and entry of every symbol of the first `SHT_SYMTAB` section, in
+/// table order (nothing without one).
+fn walk_symtab<'a>(
+    img: &Image<'a>,
+    mut visit: impl FnMut(&'a [u8], &reader::Symbol) -> Result<(), ElfError>,
+) -> Result<(), ElfError> {
     // Section 0 is the null section whatever its type field says (the sparse reader never loads
     // it either).
     let Some((index, symtab)) = img
@@ -416,7 +491,7 @@ fn parse_symbols(img: &Image<'_>) -> Result<(Vec<Export>, NameList), ElfError> {
         .skip(1)
         .find(|(_, section)| section.kind == SHT_SYMTAB)
     else {
-        return Ok((exports, undefined));
+        return Ok(());
     };
     let bad = |reason| ElfError::BadSection {
         name: img.display_name(symtab, index),
@@ -434,29 +509,12 @@ fn parse_symbols(img: &Image<'_>) -> Result<(Vec<Export>, NameList), ElfError> {
         return Err(bad("string table link out of range"));
     }
     let strtab = img.section_data(strtab_index)?;
-    let mut seen: FxHashSet<&[u8]> = FxHashSet::default();
     for raw in table.chunks_exact(entsize) {
         let symbol = img.symbol(raw).ok_or_else(|| bad("truncated symbol"))?;
         let name = string_at(strtab, symbol.name).ok_or_else(|| bad("symbol name out of range"))?;
-        if u32::from(symbol.shndx) == SHN_UNDEF {
-            if !name.is_empty() && seen.insert(name) {
-                match std::str::from_utf8(name) {
-                    Ok(name) => undefined.push(name),
-                    Err(_) => undefined.push(&String::from_utf8_lossy(name)),
-                }
-            }
-            continue;
-        }
-        let Some(exported) = name.strip_prefix(CRC_PREFIX) else {
-            continue;
-        };
-        let crc = symbol_crc(img, &symbol, name)?;
-        exports.push(Export {
-            name: lossy(exported),
-            crc: Some(crc),
-        });
+        visit(name, &symbol)?;
     }
-    Ok((exports, undefined))
+    Ok(())
 }
 
 /// The CRC a defined `__crc_` symbol carries: its value if absolute, else

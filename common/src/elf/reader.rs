@@ -119,6 +119,8 @@ pub(crate) struct Symbol {
     pub value: u64,
     /// `st_shndx`.
     pub shndx: u16,
+    /// `st_info`: binding (high 4 bits) and type.
+    pub info: u8,
 }
 
 /// A validated view of an ELF image: header facts plus the section list.
@@ -374,11 +376,13 @@ impl<'a> Image<'a> {
                 name: endian.u32(raw, 0)?,
                 value: u64::from(endian.u32(raw, 4)?),
                 shndx: endian.u16(raw, 14)?,
+                info: *raw.get(12)?,
             },
             Class::Elf64 => Symbol {
                 name: endian.u32(raw, 0)?,
                 value: endian.u64(raw, 8)?,
                 shndx: endian.u16(raw, 6)?,
+                info: *raw.get(4)?,
             },
         })
     }

@@ -160,19 +160,26 @@ impl Indexes {
         Ok(line.map(|l| self.parse_dep_line(&l)))
     }
 
+    /// A path of modules.dep, absolute (relative ones are in the module directory).
+    fn absolute(&self, p: &str) -> PathBuf {
+        let p = Path::new(p);
+        if p.is_absolute() {
+            return p.to_path_buf();
+        }
+        // One allocation of the final size (join's growing the directory's copy reallocates).
+        let dir = self.dir.as_os_str();
+        let mut out = std::ffi::OsString::with_capacity(dir.len() + 1 + p.as_os_str().len());
+        out.push(dir);
+        let mut out = PathBuf::from(out);
+        out.push(p);
+        out
+    }
+
     fn parse_dep_line(&self, line: &str) -> DepEntry {
         let (path, deps) = parse_dep_line(line);
-        let abs = |p: &str| {
-            let p = Path::new(p);
-            if p.is_absolute() {
-                p.to_path_buf()
-            } else {
-                self.dir.join(p)
-            }
-        };
         DepEntry {
-            path: abs(path),
-            deps: deps.map(abs).collect(),
+            path: self.absolute(path),
+            deps: deps.map(|d| self.absolute(d)).collect(),
         }
     }
 

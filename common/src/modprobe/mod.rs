@@ -58,6 +58,16 @@ pub enum Step {
     },
     /// The module is built in: nothing to do.
     Builtin(String),
+    /// A module with no file, no install command and not built in (a name the indexes don't
+    /// know, reached by `kmod_module_new_from_name` or a configured `alias`): planned only with
+    /// [`PlanOptions::keep_missing`]. kmod's library reports its insertion, which then fails
+    /// with `ENOENT`.
+    Missing {
+        /// Module name.
+        name: String,
+        /// Options, joined as for [`Step::Insmod`].
+        options: String,
+    },
 }
 
 impl Step {
@@ -70,13 +80,17 @@ impl Step {
                 command, options, ..
             } => format!("install {command} {options}"),
             Step::Builtin(name) => format!("builtin {name}"),
+            Step::Missing { options, .. } => format!("insmod (null) {options}"),
         }
     }
 
     /// The module this step is about.
     pub fn module(&self) -> &str {
         match self {
-            Step::Insmod { name, .. } | Step::Install { name, .. } | Step::Builtin(name) => name,
+            Step::Insmod { name, .. }
+            | Step::Install { name, .. }
+            | Step::Builtin(name)
+            | Step::Missing { name, .. } => name,
         }
     }
 }
@@ -88,6 +102,13 @@ pub struct PlanOptions {
     pub ignore_install: bool,
     /// `-b`: the blacklist applies to names too, not only to aliases.
     pub use_blacklist: bool,
+    /// A built-in module is planned like any other (its install command, its softdeps, or an
+    /// insertion without a file) instead of as [`Step::Builtin`]: kmod's library with
+    /// `KMOD_PROBE_IGNORE_LOADED` (observed with kmod 30 and 34.2).
+    pub builtin_as_module: bool,
+    /// Plan [`Step::Missing`] for a module without file, install command or built-in entry
+    /// (kmod's library); modprobe leaves such a module out.
+    pub keep_missing: bool,
 }
 
 /// What a name means and what loading or removing it takes, for one module directory and
@@ -217,16 +238,49 @@ impl Planner {
         seen: &mut HashSet<String>,
         plan: &mut Vec<Step>,
     ) -> Result<(), IndexFileError> {
+        self.plan_target(self.options, target, args, alias, seen, plan)
+    }
+
+    /// [`Planner::plan_load`] of one target with other switches than the planner's, and
+    /// optionally from a given file (a module made from a path): what
+    /// `kmod_module_probe_insert_module` does for one module, whose flags are per call.
+    pub fn plan_load_with(
+        &self,
+        opts: PlanOptions,
+        target: &Target,
+        file: Option<PathBuf>,
+        args: &str,
+        alias: Option<&str>,
+        plan: &mut Vec<Step>,
+    ) -> Result<(), IndexFileError> {
+        let mut seen = HashSet::new();
+        match (target, file) {
+            (Target::Module(name), Some(file)) => {
+                self.plan_module(opts, name, Some(file), args, alias, &mut seen, plan)
+            }
+            (target, _) => self.plan_target(opts, target, args, alias, &mut seen, plan),
+        }
+    }
+
+    fn plan_target(
+        &self,
+        opts: PlanOptions,
+        target: &Target,
+        args: &str,
+        alias: Option<&str>,
+        seen: &mut HashSet<String>,
+        plan: &mut Vec<Step>,
+    ) -> Result<(), IndexFileError> {
         let name = match target {
-            Target::Builtin(name) => {
+            Target::Builtin(name) if !opts.builtin_as_module => {
                 if seen.insert(name.clone()) {
                     plan.push(Step::Builtin(name.clone()));
                 }
                 return Ok(());
             }
-            Target::Module(name) => name,
+            Target::Builtin(name) | Target::Module(name) => name,
         };
-        self.plan_module(name, None, args, alias, seen, plan)
+        self.plan_module(opts, name, None, args, alias, seen, plan)
     }
 
     /// `modprobe ./path/to/module.ko` (kmod 34.2): the module `name` (the file's name, see
@@ -241,11 +295,21 @@ impl Planner {
         args: &str,
         plan: &mut Vec<Step>,
     ) -> Result<(), IndexFileError> {
-        self.plan_module(name, Some(file), args, None, &mut HashSet::new(), plan)
+        self.plan_module(
+            self.options,
+            name,
+            Some(file),
+            args,
+            None,
+            &mut HashSet::new(),
+            plan,
+        )
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn plan_module(
         &self,
+        opts: PlanOptions,
         name: &str,
         file: Option<PathBuf>,
         args: &str,
@@ -267,7 +331,7 @@ impl Planner {
                     alias: None,
                     ignore_install: false,
                 };
-                self.plan_one(one, seen, plan)?;
+                self.plan_one(opts, one, seen, plan)?;
             }
         }
         let one = One {
@@ -275,14 +339,15 @@ impl Planner {
             path: file.or(entry.map(|e| e.path)),
             args,
             alias,
-            ignore_install: self.options.ignore_install,
+            ignore_install: opts.ignore_install,
         };
-        self.plan_one(one, seen, plan)
+        self.plan_one(opts, one, seen, plan)
     }
 
     /// One module with its softdeps around it.
     fn plan_one(
         &self,
+        opts: PlanOptions,
         one: One<'_>,
         seen: &mut HashSet<String>,
         plan: &mut Vec<Step>,
@@ -300,7 +365,7 @@ impl Planner {
             .filter(|_| !ignore_install)
             .cloned();
         if let Some(sd) = &softdep {
-            self.plan_softdeps(&sd.pre, seen, plan)?;
+            self.plan_softdeps(opts, &sd.pre, seen, plan)?;
         }
         let configured = self.config.options_via(name, alias);
         let options = join_options(configured.as_deref(), args);
@@ -319,26 +384,37 @@ impl Planner {
                 options,
             }),
             (_, None) => {
-                if self.indexes.builtin(name)? {
+                if !opts.builtin_as_module && self.indexes.builtin(name)? {
                     plan.push(Step::Builtin(name.to_string()));
+                } else if opts.keep_missing {
+                    plan.push(Step::Missing {
+                        name: name.to_string(),
+                        options,
+                    });
                 }
             }
         }
         if let Some(sd) = &softdep {
-            self.plan_softdeps(&sd.post, seen, plan)?;
+            self.plan_softdeps(opts, &sd.post, seen, plan)?;
         }
         Ok(())
     }
 
+    /// The softdep modules `names`, each looked up; one reached through an alias gets that
+    /// alias's options too (kmod 30 and 34.2: `softdep m post: A` with `alias A vfat` and
+    /// `options A x=1` loads vfat with `x=1`).
     fn plan_softdeps(
         &self,
+        opts: PlanOptions,
         names: &[String],
         seen: &mut HashSet<String>,
         plan: &mut Vec<Step>,
     ) -> Result<(), IndexFileError> {
         for dep in names {
-            for t in self.lookup(dep)?.targets {
-                self.plan_load(&t, "", None, seen, plan)?;
+            let found = self.lookup(dep)?;
+            let alias = found.via_alias.then_some(dep.as_str());
+            for t in found.targets {
+                self.plan_target(opts, &t, "", alias, seen, plan)?;
             }
         }
         Ok(())
@@ -496,6 +572,80 @@ mod tests {
             .expect("plan");
         let lines: Vec<String> = plan.iter().map(Step::show_line).collect();
         assert_eq!(lines, ["insmod /w/./vfat-copy.ko "]);
+        std::fs::remove_dir_all(&dir).expect("cleanup");
+    }
+
+    /// kmod 30 and 34.2's library (tests/diff/libkmod-probe.sh): a softdep reached through a
+    /// configured alias gets that alias's options; with `builtin_as_module` a built-in module
+    /// is planned like a module (its install command); with `keep_missing` a name without file
+    /// is a [`Step::Missing`] (modprobe's switches leave both out).
+    #[test]
+    fn library_switches_and_softdeps_through_aliases() {
+        use crate::index::bin::IndexBuilder;
+        use crate::report::Discard;
+        let dir = std::env::temp_dir().join(format!("planner-lib-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let mut deps = IndexBuilder::new();
+        deps.insert("isofs", "kernel/isofs.ko: kernel/cdrom.ko", 0);
+        deps.insert("cdrom", "kernel/cdrom.ko:", 1);
+        deps.insert("vfat", "kernel/vfat.ko:", 2);
+        std::fs::write(dir.join("modules.dep.bin"), deps.to_bytes().expect("index"))
+            .expect("write");
+        let mut builtin = IndexBuilder::new();
+        builtin.insert("unix", "", 0);
+        std::fs::write(
+            dir.join("modules.builtin.bin"),
+            builtin.to_bytes().expect("index"),
+        )
+        .expect("write");
+        let mut config = ModprobeConfig::default();
+        config.parse_into(
+            "alias myalias vfat\noptions vfat utf8=1\noptions myalias via=1\n\
+             softdep isofs post: myalias\ninstall unix /bin/echo unix\n",
+            std::path::Path::new("t.conf"),
+            &Discard,
+        );
+        let planner = Planner {
+            indexes: Indexes::new(&dir),
+            config,
+            options: PlanOptions::default(),
+        };
+        let lines = |opts: PlanOptions, target: Target| {
+            let mut plan = Vec::new();
+            planner
+                .plan_load_with(opts, &target, None, "", None, &mut plan)
+                .expect("plan");
+            plan.iter().map(Step::show_line).collect::<Vec<_>>()
+        };
+        let d = dir.display();
+        assert_eq!(
+            lines(PlanOptions::default(), Target::Module("isofs".into())),
+            [
+                format!("insmod {d}/kernel/cdrom.ko "),
+                format!("insmod {d}/kernel/isofs.ko "),
+                format!("insmod {d}/kernel/vfat.ko utf8=1 via=1 "),
+            ]
+        );
+        let unix = Target::Builtin("unix".into());
+        assert_eq!(
+            lines(PlanOptions::default(), unix.clone()),
+            ["builtin unix"]
+        );
+        let lib = PlanOptions {
+            builtin_as_module: true,
+            keep_missing: true,
+            ..PlanOptions::default()
+        };
+        assert_eq!(lines(lib, unix.clone()), ["install /bin/echo unix "]);
+        let ignore = PlanOptions {
+            ignore_install: true,
+            ..lib
+        };
+        assert_eq!(lines(ignore, unix), ["insmod (null) "]);
+        let missing = Target::Module("nosuch".into());
+        assert!(lines(PlanOptions::default(), missing.clone()).is_empty());
+        assert_eq!(lines(lib, missing), ["insmod (null) "]);
         std::fs::remove_dir_all(&dir).expect("cleanup");
     }
 }

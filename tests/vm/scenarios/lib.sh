@@ -320,3 +320,121 @@ expect_out_line_ts() {
         bad "stdout lacks the line: $1"
     fi
 }
+
+# -------------------------------------------- libkmod.so.2's clients (Debian 13, /trixie)
+# /trixie is a minimal Debian 13 root (harness.sh add_libkmod_clients): systemd-modules-load,
+# udevadm, lspci, kmod 34.2's libkmod.so.2, our C client libkmod-probe, and our library as
+# /trixie/ours/libkmod.so.2.
+
+# trixie_ready: /proc, /sys, /dev, /tmp, /run, /testmods and the module tree bound into /trixie
+# (once per boot); its modprobe.d and modules-load.d emptied.
+trixie_ready() {
+    if [ ! -f /trixie/ours/libkmod.so.2 ]; then
+        bad "no /trixie/ours/libkmod.so.2 in the initramfs"
+        finish
+    fi
+    if [ ! -e /trixie/proc/self ]; then
+        for _d in proc sys dev tmp run; do mount --bind "/$_d" "/trixie/$_d"; done
+        mkdir -p /trixie/testmods
+        mount --bind /testmods /trixie/testmods
+        mount --bind /lib/modules /trixie/usr/lib/modules
+    fi
+    rm -rf /trixie/etc/modprobe.d/* /trixie/etc/modules-load.d/*
+    echo "  Debian 13 root: $(cat /trixie/kmod-version)"
+}
+
+# in_trixie LIB CMD ARGS...: CMD in /trixie with LIB's libkmod.so.2: `kmod` (the root's own,
+# kmod 34.2's) or `ours` (LD_LIBRARY_PATH=/ours). $TRIXIE_ENV: more VAR=VALUE words.
+# SYSTEMD_IGNORE_CHROOT=1: udevadm ignores requests when it finds itself in a chroot.
+in_trixie() {
+    _lib=$1
+    shift
+    if [ "$_lib" = ours ]; then
+        env SYSTEMD_IGNORE_CHROOT=1 LD_LIBRARY_PATH=/ours $TRIXIE_ENV chroot /trixie "$@"
+    else
+        env SYSTEMD_IGNORE_CHROOT=1 $TRIXIE_ENV chroot /trixie "$@"
+    fi
+}
+
+# trixie_conf DIR NAME: stdin becomes /trixie/etc/DIR/NAME.conf (shown).
+trixie_conf() {
+    mkdir -p "/trixie/etc/$1"
+    cat >"/trixie/etc/$1/$2.conf"
+    echo "  /trixie/etc/$1/$2.conf:"
+    sed 's/^/    | /' "/trixie/etc/$1/$2.conf"
+}
+
+# same_lib LABEL SETUP CMD ARGS...: runs CMD in /trixie with kmod 34.2's library, then with
+# ours, each from the same kernel state (reset_modules, then the shell command SETUP; empty:
+# none; stdin from $SAME_LIB_STDIN if set), and checks that both give the same exit status,
+# stdout, stderr and module_state. One ok or NOT OK line; both runs shown, diffs when they
+# differ.
+same_lib() {
+    _label=$1 _setup=$2
+    shift 2
+    echo "  == $_label"
+    for _impl in kmod ours; do
+        if ! reset_modules; then
+            bad "$_label: could not reset the module state"
+            return 1
+        fi
+        if [ -n "$_setup" ]; then
+            echo "    setup: $_setup"
+            if ! eval "$_setup"; then
+                bad "$_label: setup '$_setup' failed"
+                return 1
+            fi
+        fi
+        echo "    \$ [$_impl's libkmod]$(quoted "$@")"
+        if [ -n "$SAME_LIB_FN" ]; then
+            "$@" "$_impl" >/tmp/cmp.$_impl.out 2>/tmp/cmp.$_impl.err
+        else
+            in_trixie "$_impl" "$@" <"${SAME_LIB_STDIN:-/dev/null}" >/tmp/cmp.$_impl.out 2>/tmp/cmp.$_impl.err
+        fi
+        echo "$?" >/tmp/cmp.$_impl.rc
+        module_state >/tmp/cmp.$_impl.state
+        sed 's/^/        stdout: /' /tmp/cmp.$_impl.out
+        sed 's/^/        stderr: /' /tmp/cmp.$_impl.err
+        echo "        exit status: $(cat /tmp/cmp.$_impl.rc)"
+        sed 's/^/        state: /' /tmp/cmp.$_impl.state
+    done
+    reset_modules
+    _diff=
+    for _part in rc out err state; do
+        cmp -s /tmp/cmp.kmod.$_part /tmp/cmp.ours.$_part || _diff="$_diff $_part"
+    done
+    if [ -z "$_diff" ]; then
+        ok "$_label: same as kmod 34.2's library (exit status $(cat /tmp/cmp.ours.rc))"
+        return 0
+    fi
+    bad "$_label: differs from kmod 34.2's library in:$_diff"
+    for _part in $_diff; do
+        echo "    --- diff of $_part (kmod, then ours):"
+        diff -u /tmp/cmp.kmod.$_part /tmp/cmp.ours.$_part | sed 's/^/    /'
+    done
+    return 1
+}
+
+# same_lib_fn LABEL SETUP FN ARGS...: same_lib of the shell function FN, called as `FN ARGS...
+# LIB` (kmod, then ours): FN runs what it needs with in_trixie LIB.
+SAME_LIB_FN=
+same_lib_fn() {
+    SAME_LIB_FN=1
+    same_lib "$@"
+    _r=$?
+    SAME_LIB_FN=
+    return $_r
+}
+
+# expect_our_library CMD ARGS...: CMD in /trixie with LD_LIBRARY_PATH=/ours and LD_DEBUG=libs
+# loads /ours/libkmod.so.2 (linked or dlopen()ed) and not the root's libkmod.so.2.
+expect_our_library() {
+    TRIXIE_ENV=LD_DEBUG=libs in_trixie ours "$@" >/tmp/lddebug.out 2>&1
+    if grep -q 'calling init: /ours/libkmod.so.2' /tmp/lddebug.out &&
+        ! grep -q 'calling init: /.*/x86_64-linux-gnu/libkmod.so.2' /tmp/lddebug.out; then
+        ok "$1 runs our libkmod.so.2 (LD_DEBUG: $(grep -m1 'calling init: /ours/libkmod' /tmp/lddebug.out | sed 's/^ *[0-9]*: *//'))"
+    else
+        bad "$1 did not load /ours/libkmod.so.2"
+        grep -i kmod /tmp/lddebug.out | head -n 20 | sed 's/^/    /'
+    fi
+}
