@@ -66,8 +66,12 @@ echo "== libkmod.so.2's API against kmod 30's and 34.2's libraries (lookups, con
 tests/diff/libkmod.sh all
 echo "== libkmod.so.2's probe, insert and remove against kmod 30's and 34.2's libraries (dry runs, 6.1 and 6.12 trees)"
 tests/diff/libkmod-probe.sh all
+echo "== libkmod.so.2: module files, kernel state, dump_index, validate_resources against kmod 34.2's and 30's libraries"
+tests/diff/libkmod-info.sh all
 echo "== libkmod.so.2 under real clients in the Debian 13 root: dracut-install, dracut, lspci -k, against kmod 34.2's library"
 tests/diff/dracut.sh all all
+echo "== kmod 34.2's own libkmod test programs (its testsuite, relinked against libkmod.so.2), kmod's library and ours"
+tests/kmod-testsuite.sh
 echo "== initramfs-tools' mkinitramfs with our modprobe, depmod and modinfo, against kmod's (Debian 12: kmod 30, 6.1; Debian 13 root: kmod 34.2, 6.12)"
 tests/diff/mkinitramfs.sh all all
 echo "== make install / uninstall (DESTDIR, PREFIX, SBINDIR, MULTICALL, STATIC)"

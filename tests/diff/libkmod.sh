@@ -33,8 +33,7 @@ set -euo pipefail
 # shellcheck source=tests/lib/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
 
-# kmod 34.2's header, for the header checks, from Debian 13's libkmod-dev.
-TRIXIE_PACKAGES+=(libkmod-dev)
+# kmod 34.2's header, for the header checks, is Debian 13's libkmod-dev (TRIXIE_PACKAGES).
 
 if [ "${LIBKMOD_IN_NS:-0}" != 1 ]; then
     series_from "${1:-all}"

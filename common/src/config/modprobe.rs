@@ -305,11 +305,7 @@ impl ModprobeConfig {
     }
 
     fn parse_softdep(&mut self, rest: &str) -> bool {
-        let mut names = words(rest);
-        let (Some(module), Some(_)) = (names.next(), words(rest).nth(1)) else {
-            return false;
-        };
-        let Some(module) = checked_alias_key(module) else {
+        let Some((module, names)) = dep_line(rest) else {
             return false;
         };
         let mut softdep = Softdep {
@@ -320,7 +316,7 @@ impl ModprobeConfig {
         // case where kmod 30's `-c` line differs from `pre` and `post` joined.
         let mut switches = 0;
         let mut last = None;
-        for (kind, name) in tagged_names(names) {
+        for (kind, name) in tagged_names(words(names)) {
             if last.is_some_and(|k| k != kind) {
                 switches += 1;
             }
@@ -331,7 +327,7 @@ impl ModprobeConfig {
             }
         }
         if switches > 1 {
-            softdep.written = tagged_names(words(rest).skip(1))
+            softdep.written = tagged_names(words(names))
                 .map(|(k, n)| (k, n.to_string()))
                 .collect();
         }
@@ -340,18 +336,12 @@ impl ModprobeConfig {
     }
 
     fn parse_weakdep(&mut self, rest: &str) -> bool {
-        let mut words = words(rest);
-        let Some(module) = words.next() else {
+        let Some((module, names)) = dep_line(rest) else {
             return false;
         };
-        let deps: Vec<String> = words.map(str::to_string).collect();
-        match checked_alias_key(module) {
-            Some(module) if !deps.is_empty() => {
-                self.weakdeps.push((module, deps));
-                true
-            }
-            _ => false,
-        }
+        self.weakdeps
+            .push((module, words(names).map(str::to_string).collect()));
+        true
     }
 
     /// Adds what the kernel command line (the text of `/proc/cmdline`) says, after everything
@@ -543,6 +533,16 @@ fn words(s: &str) -> impl Iterator<Item = &str> {
     s.split(is_blank).filter(|w| !w.is_empty())
 }
 
+/// `MODULE NAMES` of `softdep` and `weakdep`: the normalised module and the text after the one
+/// blank that ends it, which must not be empty, though it may be all blanks: kmod 30 and 34.2
+/// keep `softdep m` (34.2: `weakdep m`) followed by two blanks, with no names, and reject it
+/// followed by one (observed with `modprobe -c`).
+fn dep_line(rest: &str) -> Option<(String, &str)> {
+    let (module, after) = split_word(rest)?;
+    let names = after.get(1..).filter(|t| !t.is_empty())?;
+    Some((checked_alias_key(module)?, names))
+}
+
 /// The names of a `softdep` line's words (after the module) with the tag (`pre:`, `post:`)
 /// each follows; names before the first tag are dropped, as kmod drops them.
 fn tagged_names<'a>(
@@ -630,6 +630,24 @@ mod tests {
         cfg.parse_into(text, Path::new("/x.conf"), &report);
         let msgs = report.messages();
         (cfg, msgs)
+    }
+
+    #[test]
+    fn dep_lines_of_blanks_only() {
+        // Observed with kmod 34.2's `modprobe -c` (Debian 13): `softdep M` and `weakdep M`
+        // followed by two blanks are kept with no names, by one blank rejected.
+        let (cfg, msgs) =
+            parse("softdep sa  \nsoftdep sb \nsoftdep sc\t\t\nweakdep wa  \nweakdep wb \n");
+        let soft: Vec<String> = cfg.softdeps.iter().map(Softdep::display_line).collect();
+        assert_eq!(soft, ["softdep sa ", "softdep sc "]);
+        assert_eq!(cfg.weakdeps, [("wa".to_string(), Vec::<String>::new())]);
+        assert_eq!(
+            msgs,
+            [
+                "/x.conf line 2: ignoring bad line starting with 'softdep'",
+                "/x.conf line 5: ignoring bad line starting with 'weakdep'"
+            ]
+        );
     }
 
     fn cmdline(text: &str) -> (ModprobeConfig, Vec<String>) {
