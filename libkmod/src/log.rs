@@ -136,10 +136,15 @@ impl Logger {
         self.installed.set(true);
     }
 
+    /// Whether messages of `priority` are logged.
+    pub fn enabled(&self, priority: c_int) -> bool {
+        priority <= self.priority.get()
+    }
+
     /// Logs `message` (a line, with its `\n`) from function `func` at `priority`, if the
     /// priority is enabled.
     pub fn log(&self, priority: c_int, func: &str, message: &str) {
-        if priority > self.priority.get() {
+        if !self.enabled(priority) {
             return;
         }
         match (self.installed.get(), self.func.get()) {
@@ -177,9 +182,14 @@ impl Logger {
 /// name as kmod passes it.
 #[macro_export]
 macro_rules! log {
-    ($ctx:expr, $prio:expr, $func:expr, $($arg:tt)*) => {
-        $ctx.logger.log($prio, $func, &format!($($arg)*))
-    };
+    ($ctx:expr, $prio:expr, $func:expr, $($arg:tt)*) => {{
+        let priority = $prio;
+        // The message is made only when it will be logged (kmod_new and each context's end
+        // have an info line, off by default).
+        if $ctx.logger.enabled(priority) {
+            $ctx.logger.log(priority, $func, &format!($($arg)*))
+        }
+    }};
 }
 
 #[cfg(test)]
