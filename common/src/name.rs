@@ -42,23 +42,28 @@ pub fn checked_alias_key(alias: &str) -> Option<String> {
 }
 
 /// [`alias_key`], and whether the brackets balance. Byte by byte: the three characters that
-/// matter are ASCII, which no byte of a multi-byte UTF-8 sequence equals, so replacing one
-/// ASCII byte by another keeps the text valid.
+/// matter are ASCII, which no byte of a multi-byte UTF-8 sequence equals, so the text is cut
+/// on character boundaries and copied in runs between the replaced bytes.
 fn canonical_alias(alias: &str) -> (String, bool) {
-    let mut out = alias.as_bytes().to_vec();
+    let mut out = String::with_capacity(alias.len());
     let mut in_class = false;
     let mut balanced = true;
-    for b in &mut out {
-        match *b {
+    // Start of the part of `alias` not yet copied into `out`.
+    let mut copied = 0;
+    for (i, b) in alias.bytes().enumerate() {
+        match b {
             b'[' => in_class = true,
             b']' if in_class => in_class = false,
             b']' => balanced = false,
-            b'-' if !in_class => *b = b'_',
+            b'-' if !in_class => {
+                out.push_str(&alias[copied..i]);
+                out.push('_');
+                copied = i + 1;
+            }
             _ => {}
         }
     }
-    let out = String::from_utf8(out)
-        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    out.push_str(&alias[copied..]);
     (out, balanced && !in_class)
 }
 

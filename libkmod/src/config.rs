@@ -99,10 +99,8 @@ mod tests {
 
     #[test]
     fn next_past_the_end_starts_over() {
-        let config = ModprobeConfig {
-            blacklist: vec!["a".into(), "b".into()],
-            ..Default::default()
-        };
+        let mut config = ModprobeConfig::default();
+        config.blacklist = vec!["a".into(), "b".into()];
         let mut it = ConfigIter::new(&config, Kind::Blacklist);
         assert_eq!(it.key(), None);
         assert!(it.advance());

@@ -13,7 +13,6 @@ use crate::config::modprobe::ModprobeConfig;
 use crate::index::files::SYMBOL_PREFIX;
 use crate::name;
 use crate::name::alias_key;
-use crate::pattern::fnmatch;
 
 use crate::index::lookup::{IndexFileError, Indexes};
 
@@ -159,10 +158,9 @@ impl Planner {
         // 1. Configuration aliases.
         let configured: Vec<Target> = self
             .config
-            .aliases
-            .iter()
-            .filter(|(pattern, _)| fnmatch(pattern.as_bytes(), key.as_bytes()))
-            .map(|(_, module)| Target::Module(name::normalize(module)))
+            .alias_modules(&key)
+            .into_iter()
+            .map(|module| Target::Module(name::normalize(module)))
             .collect();
         if !configured.is_empty() {
             return Ok(Lookup {
