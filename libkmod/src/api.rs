@@ -2,14 +2,14 @@
 //! does, catches panics ([`guard`]) and calls the safe code of the other modules. The
 //! functions are not `#[no_mangle]`: `build.rs` exports each under its C name and version.
 //!
-//! Pointers handed to C: a context is `Rc::<Ctx>::into_raw`, a module `Rc::<Module>::into_raw`,
+//! Pointers handed to C: a context is `Shared::<Ctx>::into_raw`, a module `Shared::<Module>::into_raw`,
 //! a list the first [`Node`], an iterator `Box::<ConfigIter>::into_raw`.
 
+use crate::shared::Shared;
 use std::ffi::{c_char, c_int, c_long, c_uint, c_ulong, c_void, OsStr};
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::ptr;
-use std::rc::Rc;
 
 use crate::config::{ConfigIter, Kind};
 use crate::ctx::Ctx;
@@ -35,20 +35,16 @@ unsafe fn ctx_ref<'a>(p: *const KmodCtx) -> Option<&'a Ctx> {
     unsafe { p.as_ref() }
 }
 
-/// A new `Rc` of the context behind a C pointer (the C reference stays the caller's).
+/// A new reference to the context behind a C pointer (the C reference stays the caller's).
 ///
 /// # Safety
 /// `p` is NULL or a live context from `kmod_new`.
-unsafe fn ctx_rc(p: *const KmodCtx) -> Option<Rc<Ctx>> {
+unsafe fn ctx_rc(p: *const KmodCtx) -> Option<Shared<Ctx>> {
     if p.is_null() {
         return None;
     }
-    // SAFETY: p came from Rc::into_raw and is live; incrementing first makes from_raw's Rc
-    // our own reference.
-    unsafe {
-        Rc::increment_strong_count(p);
-        Some(Rc::from_raw(p))
-    }
+    // SAFETY: p came from Shared::into_raw and is live; clone_raw counts a reference of ours.
+    Some(unsafe { Shared::clone_raw(p) })
 }
 
 /// The module behind a C pointer, borrowed.
@@ -60,28 +56,25 @@ unsafe fn module_ref<'a>(p: *const KmodModule) -> Option<&'a Module> {
     unsafe { p.as_ref() }
 }
 
-/// A new `Rc` of the module behind a C pointer.
+/// A new reference to the module behind a C pointer.
 ///
 /// # Safety
 /// `p` is NULL or a live module.
-unsafe fn module_rc(p: *const KmodModule) -> Option<Rc<Module>> {
+unsafe fn module_rc(p: *const KmodModule) -> Option<Shared<Module>> {
     if p.is_null() {
         return None;
     }
     // SAFETY: as in ctx_rc.
-    unsafe {
-        Rc::increment_strong_count(p);
-        Some(Rc::from_raw(p))
-    }
+    Some(unsafe { Shared::clone_raw(p) })
 }
 
 /// Hands a module reference to C.
-fn module_out(m: Rc<Module>) -> *mut KmodModule {
-    Rc::into_raw(m).cast_mut()
+fn module_out(m: Shared<Module>) -> *mut KmodModule {
+    Shared::into_raw(m).cast_mut()
 }
 
 /// Hands a list of modules to C.
-fn modules_out(mods: Vec<Rc<Module>>) -> *mut KmodList {
+fn modules_out(mods: Vec<Shared<Module>>) -> *mut KmodList {
     list::into_raw(mods.into_iter().map(Item::Module).collect())
 }
 
@@ -89,12 +82,12 @@ fn modules_out(mods: Vec<Rc<Module>>) -> *mut KmodList {
 ///
 /// # Safety
 /// `l` is NULL or a live list.
-unsafe fn modules_in(l: *const KmodList) -> Vec<Rc<Module>> {
+unsafe fn modules_in(l: *const KmodList) -> Vec<Shared<Module>> {
     // SAFETY: the caller promises a live list or NULL.
     unsafe { list::items(l) }
         .iter()
         .filter_map(|n| match &n.item {
-            Item::Module(m) => Some(Rc::clone(m)),
+            Item::Module(m) => Some(Shared::clone(m)),
             _ => None,
         })
         .collect()
@@ -136,7 +129,7 @@ pub(crate) extern "C" fn kmod_new(
             }
             Some(v)
         };
-        Rc::into_raw(Ctx::new(dir, paths)).cast_mut()
+        Shared::into_raw(Ctx::new(dir, paths)).cast_mut()
     })
 }
 
@@ -144,8 +137,8 @@ pub(crate) extern "C" fn kmod_new(
 pub(crate) extern "C" fn kmod_ref(ctx: *mut KmodCtx) -> *mut KmodCtx {
     guard(ptr::null_mut(), || {
         if !ctx.is_null() {
-            // SAFETY: ctx is a live context from kmod_new.
-            unsafe { Rc::increment_strong_count(ctx) };
+            // SAFETY: ctx is a live context from kmod_new; the new reference is C's.
+            Shared::into_raw(unsafe { Shared::clone_raw(ctx) });
         }
         ctx
     })
@@ -158,8 +151,8 @@ pub(crate) extern "C" fn kmod_unref(ctx: *mut KmodCtx) -> *mut KmodCtx {
             return ptr::null_mut();
         }
         // SAFETY: ctx is a live context; from_raw takes back the caller's reference.
-        let rc = unsafe { Rc::from_raw(ctx) };
-        let last = Rc::strong_count(&rc) == 1;
+        let rc = unsafe { Shared::from_raw(ctx) };
+        let last = Shared::count(&rc) == 1;
         drop(rc);
         if last {
             ptr::null_mut()
@@ -522,8 +515,8 @@ pub(crate) extern "C" fn kmod_module_new_from_loaded(
 pub(crate) extern "C" fn kmod_module_ref(m: *mut KmodModule) -> *mut KmodModule {
     guard(ptr::null_mut(), || {
         if !m.is_null() {
-            // SAFETY: m is a live module.
-            unsafe { Rc::increment_strong_count(m) };
+            // SAFETY: m is a live module; the new reference is C's.
+            Shared::into_raw(unsafe { Shared::clone_raw(m) });
         }
         m
     })
@@ -536,8 +529,8 @@ pub(crate) extern "C" fn kmod_module_unref(m: *mut KmodModule) -> *mut KmodModul
             return ptr::null_mut();
         }
         // SAFETY: m is a live module; from_raw takes back the caller's reference.
-        let rc = unsafe { Rc::from_raw(m) };
-        let last = Rc::strong_count(&rc) == 1;
+        let rc = unsafe { Shared::from_raw(m) };
+        let last = Shared::count(&rc) == 1;
         drop(rc);
         if last {
             ptr::null_mut()
@@ -611,7 +604,7 @@ pub(crate) extern "C" fn kmod_module_get_module(entry: *const KmodList) -> *mut 
     guard(ptr::null_mut(), || {
         // SAFETY: entry is NULL or a live node.
         match unsafe { list::item(entry) } {
-            Some(Item::Module(m)) => module_out(Rc::clone(m)),
+            Some(Item::Module(m)) => module_out(Shared::clone(m)),
             _ => ptr::null_mut(),
         }
     })

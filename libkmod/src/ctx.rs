@@ -1,12 +1,12 @@
 //! `struct kmod_ctx`: the module directory, the configuration, the indexes, logging and the
 //! pool of modules (one `kmod_module` per name while someone holds it).
 
+use crate::shared::Shared;
 use std::cell::{Cell, Ref, RefCell};
 use std::collections::HashMap;
 use std::ffi::{c_void, CString, OsStr};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::rc::{Rc, Weak};
 
 use common::config::modprobe::{default_locations, ModprobeConfig};
 use common::context::{running_release, Context};
@@ -34,7 +34,7 @@ pub struct Ctx {
     pub logger: Logger,
     userdata: Cell<*mut c_void>,
     /// Live modules by key (name, or name and alias).
-    pool: RefCell<HashMap<String, Weak<Module>>>,
+    pool: RefCell<HashMap<String, *const Module>>,
 }
 
 /// Configuration problems go to the context's log, as kmod logs them.
@@ -55,7 +55,7 @@ impl Report for LogReport<'_> {
 impl Ctx {
     /// `kmod_new`: `dirname` (None: `/lib/modules/<uname -r>`; relative: to the working
     /// directory) and `config_paths` (None: the default modprobe.d directories).
-    pub fn new(dirname: Option<&OsStr>, config_paths: Option<Vec<PathBuf>>) -> Rc<Ctx> {
+    pub fn new(dirname: Option<&OsStr>, config_paths: Option<Vec<PathBuf>>) -> Shared<Ctx> {
         let system = Context::system();
         let module_dir = match dirname {
             Some(d) => PathBuf::from(common::context::absolute(d)),
@@ -70,7 +70,7 @@ impl Ctx {
             config.parse_cmdline(&cmdline, &LogReport(&logger));
         }
         let config_stamps = stamps(&locations);
-        let ctx = Rc::new(Ctx {
+        let ctx = Shared::new(Ctx {
             dirname: crate::ffi::to_cstring(module_dir.as_os_str().as_bytes()),
             planner: RefCell::new(Planner {
                 indexes: Indexes::new(&module_dir),
@@ -90,7 +90,7 @@ impl Ctx {
             LOG_INFO,
             "kmod_new",
             "ctx {:p} created\n",
-            Rc::as_ptr(&ctx)
+            Shared::as_ptr(&ctx)
         );
         ctx
     }
@@ -186,19 +186,23 @@ impl Ctx {
     }
 
     /// The live module under `key`, if any.
-    pub fn pooled(&self, key: &str) -> Option<Rc<Module>> {
-        self.pool.borrow().get(key).and_then(Weak::upgrade)
+    pub fn pooled(&self, key: &str) -> Option<Shared<Module>> {
+        // SAFETY: a pooled module is live: it leaves the pool as it is dropped (pool_remove).
+        self.pool
+            .borrow()
+            .get(key)
+            .map(|&p| unsafe { Shared::clone_raw(p) })
     }
 
     /// Adds a new module to the pool.
-    pub fn pool_insert(&self, key: String, module: &Rc<Module>) {
-        self.pool.borrow_mut().insert(key, Rc::downgrade(module));
+    pub fn pool_insert(&self, key: String, module: &Shared<Module>) {
+        self.pool.borrow_mut().insert(key, Shared::as_ptr(module));
     }
 
-    /// Forgets a module being dropped (unless the key already holds a newer one).
-    pub fn pool_remove(&self, key: &str) {
+    /// Forgets `module`, being dropped (unless the key already holds another one).
+    pub fn pool_remove(&self, key: &str, module: *const Module) {
         let mut pool = self.pool.borrow_mut();
-        if pool.get(key).is_some_and(|w| w.strong_count() == 0) {
+        if pool.get(key).is_some_and(|&p| std::ptr::eq(p, module)) {
             pool.remove(key);
         }
     }

@@ -8,8 +8,8 @@
 //! which failures stop a probe. Everything here was established black-box against kmod 30 and
 //! 34.2 (tests/diff/libkmod-probe.sh, the VM scenarios `libkmod_*`; docs/libkmod-probe.md).
 
+use crate::shared::Shared;
 use std::ffi::{c_char, c_int, c_void, CStr};
-use std::rc::Rc;
 
 use common::error::errno_text;
 use common::file::ModuleFile;
@@ -204,7 +204,7 @@ fn in_kernel(ctx: &Ctx, name: &str) -> bool {
 ///   it is when not 0) or `system()` (a failure is `-EINVAL`, logged); else the insertion;
 /// - a failure of the module or of one of its modules.dep dependencies stops the probe with that
 ///   value; softdeps (and what only they need) may fail, `-EEXIST` of a dependency is success.
-pub fn probe(m: &Rc<Module>, flags: u32, extra: Option<&CStr>, cb: &Callbacks) -> i32 {
+pub fn probe(m: &Shared<Module>, flags: u32, extra: Option<&CStr>, cb: &Callbacks) -> i32 {
     let ctx = &m.ctx;
     let name = m.name_str();
     let ignore_loaded = flags & PROBE_IGNORE_LOADED != 0;
@@ -250,7 +250,7 @@ pub fn probe(m: &Rc<Module>, flags: u32, extra: Option<&CStr>, cb: &Callbacks) -
         // The probed module itself is the client's object; the others are made by name, with
         // the file the plan found (modules.dep's line of the module that needs them).
         let obj = match step {
-            _ if module == name => Rc::clone(m),
+            _ if module == name => Shared::clone(m),
             Step::Insmod { path, .. } => Module::with_path(ctx, module, path),
             _ => Module::from_name(ctx, module),
         };
@@ -330,23 +330,23 @@ fn plan(
 }
 
 /// Tells `print_action` about a step.
-fn action(cb: &Callbacks, m: &Rc<Module>, install: bool, options: &str) {
+fn action(cb: &Callbacks, m: &Shared<Module>, install: bool, options: &str) {
     if let Some(f) = cb.print_action {
         let options = to_cstring(options);
         // SAFETY: the client's callback, given a live module (held by `m` for the call) and a
         // NUL-terminated string that outlives the call.
-        unsafe { f(Rc::as_ptr(m).cast_mut(), install, options.as_ptr()) };
+        unsafe { f(Shared::as_ptr(m).cast_mut(), install, options.as_ptr()) };
     }
 }
 
 /// Runs an install command: the client's `run_install` (its value returned), or `system()`
 /// (`-EINVAL` when it fails, logged as kmod logs it).
-fn run_install(m: &Rc<Module>, cb: &Callbacks, command: &str) -> i32 {
+fn run_install(m: &Shared<Module>, cb: &Callbacks, command: &str) -> i32 {
     let cmd = to_cstring(command);
     if let Some(f) = cb.run_install {
         // SAFETY: the client's callback with a live module, a C string outliving the call and
         // the client's own data pointer.
-        return unsafe { f(Rc::as_ptr(m).cast_mut(), cmd.as_ptr(), cb.data) };
+        return unsafe { f(Shared::as_ptr(m).cast_mut(), cmd.as_ptr(), cb.data) };
     }
     // SAFETY: system(3) with a NUL-terminated command; kmod's documented behaviour.
     let status = unsafe { libc::system(cmd.as_ptr()) };
@@ -404,7 +404,7 @@ mod tests {
     }
 
     /// A tree of three modules (vfat needs fat; unix built in) and a configuration.
-    fn ctx(dir: &Path) -> Rc<Ctx> {
+    fn ctx(dir: &Path) -> Shared<Ctx> {
         use common::index::bin::IndexBuilder;
         std::fs::create_dir_all(dir).expect("mkdir");
         let mut deps = IndexBuilder::new();
@@ -430,7 +430,7 @@ mod tests {
         Ctx::new(Some(dir.as_os_str()), Some(vec![conf]))
     }
 
-    fn probe_actions(m: &Rc<Module>, flags: u32, extra: Option<&CStr>) -> (i32, Vec<String>) {
+    fn probe_actions(m: &Shared<Module>, flags: u32, extra: Option<&CStr>) -> (i32, Vec<String>) {
         ACTIONS.with(|a| a.borrow_mut().clear());
         let cb = Callbacks {
             run_install: Some(install),

@@ -16,7 +16,7 @@
 //! - [`insert`]: inserting, probing and removing.
 //!
 //! Ownership follows kmod's documentation: a context and each module are reference counted
-//! (`Rc`, handed to C with `Rc::into_raw`); a module holds a reference to its context; lists
+//! ([`shared::Shared`], an `Rc` whose C pointer is the start of its allocation); a module holds a reference to its context; lists
 //! are one allocation each, freed by the function the documentation names.
 //!
 //! The exported symbols are defined in assembly by `build.rs` (see there why), each a jump to
@@ -36,6 +36,7 @@ pub mod insert;
 pub mod list;
 pub mod log;
 pub mod module;
+pub mod shared;
 pub mod state;
 
 include!(concat!(env!("OUT_DIR"), "/exports.rs"));

@@ -2,9 +2,9 @@
 //! pointer to the first node, walks it with `kmod_list_next`/`_prev`/`_last`, and frees it with
 //! the function the documentation names for its kind (which drops the whole allocation).
 
+use crate::shared::Shared;
 use std::ffi::CString;
 use std::ptr;
-use std::rc::Rc;
 
 use crate::module::Module;
 
@@ -12,7 +12,7 @@ use crate::module::Module;
 #[derive(Debug)]
 pub enum Item {
     /// A module: the list holds a reference (`kmod_module_unref_list` drops it).
-    Module(Rc<Module>),
+    Module(Shared<Module>),
     /// A `.modinfo` (or signature) key and value.
     Info {
         /// The key.

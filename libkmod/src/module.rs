@@ -1,11 +1,11 @@
 //! `struct kmod_module`: a module of a context, by name, found by lookups, with what the
 //! indexes and the configuration say about it.
 
+use crate::shared::Shared;
 use std::cell::{Cell, OnceCell, RefCell};
 use std::ffi::{CStr, CString};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 
 use common::modprobe::Target;
 use common::name;
@@ -18,7 +18,7 @@ use crate::log::{LOG_DEBUG, LOG_ERR};
 #[derive(Debug)]
 pub struct Module {
     /// The context (kept alive by the module, as kmod does).
-    pub ctx: Rc<Ctx>,
+    pub ctx: Shared<Ctx>,
     key: String,
     name: CString,
     /// The alias it was found by, if any (its `options` apply too).
@@ -34,17 +34,17 @@ pub struct Module {
     pub visited: Cell<bool>,
     /// The module's decompressed image once read (`info`): kept while the module lives, as
     /// kmod keeps the file it opened.
-    pub image: RefCell<Option<Rc<[u8]>>>,
+    pub image: RefCell<Option<std::rc::Rc<[u8]>>>,
 }
 
 impl Drop for Module {
     fn drop(&mut self) {
-        self.ctx.pool_remove(&self.key);
+        self.ctx.pool_remove(&self.key, self);
     }
 }
 
 impl Module {
-    fn create(ctx: &Rc<Ctx>, name: &str, alias: Option<&str>) -> Rc<Module> {
+    fn create(ctx: &Shared<Ctx>, name: &str, alias: Option<&str>) -> Shared<Module> {
         let key = match alias {
             Some(a) => format!("{name}\\{a}"),
             None => name.to_string(),
@@ -52,8 +52,8 @@ impl Module {
         if let Some(m) = ctx.pooled(&key) {
             return m;
         }
-        let m = Rc::new(Module {
-            ctx: Rc::clone(ctx),
+        let m = Shared::new(Module {
+            ctx: Shared::clone(ctx),
             name: to_cstring(name),
             key: key.clone(),
             alias: alias.map(str::to_string),
@@ -72,12 +72,12 @@ impl Module {
     /// `kmod_module_new_from_name`: the module `name` (normalised as kmod does: cut at the
     /// first `.`, `-` as `_`; `x.ko` is `x`), shared with every other holder of that name in
     /// the context.
-    pub fn from_name(ctx: &Rc<Ctx>, name: &str) -> Rc<Module> {
+    pub fn from_name(ctx: &Shared<Ctx>, name: &str) -> Shared<Module> {
         Module::create(ctx, &name::from_arg(name), None)
     }
 
     /// `kmod_module_new_from_path`: the module of a file (which must exist), named after it.
-    pub fn from_path(ctx: &Rc<Ctx>, path: &Path) -> Result<Rc<Module>, i32> {
+    pub fn from_path(ctx: &Shared<Ctx>, path: &Path) -> Result<Shared<Module>, i32> {
         // The path as given is what must exist (kmod 34.2 logs nothing at LOG_ERR for a
         // missing one: only -ENOENT, also for "").
         if let Err(e) = std::fs::metadata(path) {
@@ -103,7 +103,7 @@ impl Module {
     }
 
     /// The module for a lookup result.
-    pub fn from_target(ctx: &Rc<Ctx>, target: &Target, alias: Option<&str>) -> Rc<Module> {
+    pub fn from_target(ctx: &Shared<Ctx>, target: &Target, alias: Option<&str>) -> Shared<Module> {
         match target {
             Target::Module(n) => Module::create(ctx, n, alias),
             Target::Builtin(n) => {
@@ -117,7 +117,7 @@ impl Module {
     /// `kmod_module_new_from_lookup`: what `query` means, in modprobe's lookup order. An index
     /// that can't be read (damaged, truncated) matches nothing and the next one is asked, as
     /// kmod 34.2's library does (observed): 0 and what the other indexes say, never an error.
-    pub fn lookup(ctx: &Rc<Ctx>, query: &str) -> Result<Vec<Rc<Module>>, i32> {
+    pub fn lookup(ctx: &Shared<Ctx>, query: &str) -> Result<Vec<Shared<Module>>, i32> {
         let found = ctx.planner().lookup(query);
         let lookup = match found {
             Ok(l) => l,
@@ -127,7 +127,7 @@ impl Module {
             }
         };
         let alias = lookup.via_alias.then(|| name::alias_key(query));
-        let mods: Vec<Rc<Module>> = lookup
+        let mods: Vec<Shared<Module>> = lookup
             .targets
             .iter()
             .map(|t| Module::from_target(ctx, t, alias.as_deref()))
@@ -148,7 +148,7 @@ impl Module {
     /// [`Module::from_name`]) if modules.dep or modules.builtin knows it, else the built-in
     /// module that modules.builtin.alias.bin gives for it (kmod 34.2, observed: `fs-debugfs`
     /// is `debugfs`; aliases of modules.alias and the configuration are not read).
-    pub fn name_lookup(ctx: &Rc<Ctx>, query: &str) -> Result<Option<Rc<Module>>, i32> {
+    pub fn name_lookup(ctx: &Shared<Ctx>, query: &str) -> Result<Option<Shared<Module>>, i32> {
         let n = name::from_arg(query);
         let planner = ctx.planner();
         // A damaged index is one that knows nothing (kmod 34.2: 0, no module).
@@ -208,7 +208,7 @@ impl Module {
                     LOG_ERR,
                     "kmod_module_parse_depline",
                     "ctx={:p} path={} error={}\n",
-                    Rc::as_ptr(&self.ctx),
+                    Shared::as_ptr(&self.ctx),
                     p.display(),
                     crate::ffi::strerror(&e)
                 ),
@@ -305,7 +305,7 @@ impl Module {
 
     /// `kmod_module_get_dependencies`: the modules.dep dependencies, last of the line first (as
     /// kmod 30 and 34.2 list them).
-    pub fn dependencies(&self) -> Vec<Rc<Module>> {
+    pub fn dependencies(&self) -> Vec<Shared<Module>> {
         self.parse_depline()
             .iter()
             .rev()
@@ -315,7 +315,7 @@ impl Module {
 
     /// The module `name` (already normalised), whose file is `path` if it has none yet: as kmod
     /// makes a module named on another's modules.dep line (so asking for its path reads no line).
-    pub fn with_path(ctx: &Rc<Ctx>, name: &str, path: &Path) -> Rc<Module> {
+    pub fn with_path(ctx: &Shared<Ctx>, name: &str, path: &Path) -> Shared<Module> {
         let m = Module::create(ctx, name, None);
         let mut slot = m.path.borrow_mut();
         if slot.is_none() {
@@ -326,7 +326,7 @@ impl Module {
     }
 
     /// The modules each name of `names` looks up to, in order.
-    fn lookup_all(&self, names: &[String]) -> Vec<Rc<Module>> {
+    fn lookup_all(&self, names: &[String]) -> Vec<Shared<Module>> {
         names
             .iter()
             .flat_map(|n| Module::lookup(&self.ctx, n).unwrap_or_default())
@@ -334,7 +334,7 @@ impl Module {
     }
 
     /// `kmod_module_get_softdeps`: (pre, post).
-    pub fn softdeps(&self) -> (Vec<Rc<Module>>, Vec<Rc<Module>>) {
+    pub fn softdeps(&self) -> (Vec<Shared<Module>>, Vec<Shared<Module>>) {
         let sd = self
             .ctx
             .planner()
@@ -348,7 +348,7 @@ impl Module {
     }
 
     /// `kmod_module_get_weakdeps`.
-    pub fn weakdeps(&self) -> Vec<Rc<Module>> {
+    pub fn weakdeps(&self) -> Vec<Shared<Module>> {
         let wd = self
             .ctx
             .planner()
@@ -366,7 +366,7 @@ impl Module {
 
 /// `kmod_module_apply_filter`: `input` without the blacklisted (`KMOD_FILTER_BLACKLIST`) and
 /// built-in (`KMOD_FILTER_BUILTIN`) modules.
-pub fn apply_filter(filter: u32, input: &[Rc<Module>]) -> Vec<Rc<Module>> {
+pub fn apply_filter(filter: u32, input: &[Shared<Module>]) -> Vec<Shared<Module>> {
     input
         .iter()
         .filter(|m| !(filter & 1 != 0 && m.is_blacklisted()))

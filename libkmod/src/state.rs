@@ -10,11 +10,11 @@
 //!   `initstate` file is `KMOD_MODULE_COMING`;
 //! - the size is `coresize` (0 if unreadable), else the module's line of `/proc/modules`.
 
+use crate::shared::Shared;
 use std::ffi::CStr;
 use std::fs;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 
 use common::name;
 
@@ -306,7 +306,7 @@ fn dir_entries(m: &Module, path: &Path, func: &str) -> Option<Vec<std::ffi::OsSt
 
 /// `kmod_module_get_holders`: a module for each entry of `holders/`, named as
 /// `kmod_module_new_from_name` names it (cut at the first '.', '-' as '_').
-pub fn holders(m: &Module) -> Vec<Rc<Module>> {
+pub fn holders(m: &Module) -> Vec<Shared<Module>> {
     let path = sys_dir(m).join("holders");
     dir_entries(m, &path, "kmod_module_get_holders")
         .unwrap_or_default()
@@ -360,7 +360,7 @@ pub fn sections(m: &Module) -> Vec<Item> {
 
 /// `kmod_module_new_from_loaded`: the modules of `/proc/modules`, in its order: each line's
 /// first word (split at spaces and tabs), named as `kmod_module_new_from_name` names it.
-pub fn loaded(ctx: &Rc<Ctx>) -> Result<Vec<Rc<Module>>, i32> {
+pub fn loaded(ctx: &Shared<Ctx>) -> Result<Vec<Shared<Module>>, i32> {
     let text = fs::read(ctx.system.proc_modules()).map_err(|e| {
         crate::log!(
             ctx,

@@ -66,11 +66,11 @@ ensure_packages() {
 
 # The Debian 13 root's packages: kmod (34.2, the oracle), and initramfs-tools with what Debian
 # 13 recommends for it, busybox and zstd (the real client of tests/diff/mkinitramfs.sh); the
-# clients of libkmod.so.2 (dracut, systemd and udev, pciutils) and kmod 34.2's libkmod.h
-# (libkmod-dev), for tests/diff/libkmod.sh. A new
+# clients of libkmod.so.2 (dracut, systemd and udev, pciutils), kmod 34.2's libkmod.h
+# (libkmod-dev) for tests/diff/libkmod.sh, and valgrind for tests/diff/dracut.sh. A new
 # root gets them from debootstrap (--include, with their dependencies); a root made before this
 # list grew gets what it lacks with apt-get in the root.
-TRIXIE_PACKAGES=(kmod initramfs-tools busybox zstd dracut-core dracut-install systemd udev pciutils libkmod-dev)
+TRIXIE_PACKAGES=(kmod initramfs-tools busybox zstd dracut-core dracut-install systemd udev pciutils libkmod-dev valgrind)
 
 # ensure_trixie_root: sets TRIXIE, a Debian 13 root with $TRIXIE_PACKAGES (debootstrap
 # --variant=minbase, from the mirror this machine's apt uses), made once and kept in the cache:
