@@ -35,12 +35,7 @@ make_scratch libkmod-bench
 mkdir -p "$WORK"
 TREES=$(mktemp -d "$WORK/libkmod-bench.XXXXXX")
 at_exit remove_scratch "$TREES"
-for d in "$SCR" "$TREES"; do
-    mkdir -p "$TRIXIE$d"
-    at_exit rmdir "$TRIXIE$d"
-    mount --bind "$d" "$TRIXIE$d"
-    at_exit umount "$TRIXIE$d"
-done
+trixie_bind_same "$SCR" "$TREES"
 # Nothing loaded: an empty /sys/module and /proc/modules, and this host's /proc/cmdline (every
 # kmod_new reads it).
 mkdir -p "$SCR/state/sys/module" "$SCR/state/proc"

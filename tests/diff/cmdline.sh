@@ -49,8 +49,7 @@ COMPAT_DOC=$ROOT/docs/compatibility.md
 make_scratch cmdline "$WORK" # on the cache's filesystem: hard-linked trees
 
 # The scratch directory at the same path inside the Debian 13 root.
-mkdir -p "$TRIXIE$SCR"
-mount --bind "$SCR" "$TRIXIE$SCR"
+trixie_bind_same "$SCR"
 
 # ./TOOL in each directory: k30 -> the host's kmod, k34 -> the root's kmod (the link is
 # resolved inside the chroot), ours -> our static binaries, copied into the scratch directory.

@@ -68,10 +68,7 @@ IN_TRIXIE=()
 bind_into_trixie() {
     local d
     for d in "${IN_TRIXIE[@]}"; do [ "$d" != "$1" ] || return 0; done
-    mkdir -p "$TRIXIE$1"
-    at_exit rmdir "$TRIXIE$1"
-    mount --bind "$1" "$TRIXIE$1"
-    at_exit umount "$TRIXIE$1"
+    trixie_bind_same "$1"
     IN_TRIXIE+=("$1")
 }
 bind_into_trixie "$SCR"

@@ -57,9 +57,7 @@ diff_setup() {
 # private mount namespace; the empty mount point is removed at exit).
 trixie_bind() {
     [ -n "$K34" ] || return 0
-    trixie_mount_point "$1"
-    mount --bind "$1" "$TRIXIE$1"
-    at_exit umount "$TRIXIE$1"
+    trixie_bind_same "$1"
 }
 
 # scratch_for_trees: sets TREES, a dir on the same filesystem as $KDIR, for hard-linked copies

@@ -60,12 +60,7 @@ make_scratch libkmod-info
 mkdir -p "$WORK"
 TREES=$(mktemp -d "$WORK/libkmod-info.XXXXXX")
 at_exit remove_scratch "$TREES"
-for d in "$SCR" "$TREES"; do
-    mkdir -p "$TRIXIE$d"
-    at_exit rmdir "$TRIXIE$d"
-    mount --bind "$d" "$TRIXIE$d"
-    at_exit umount "$TRIXIE$d"
-done
+trixie_bind_same "$SCR" "$TREES"
 mkdir -p "$SCR/k30" "$SCR/ours" "$SCR/empty.d"
 cp "$K30_LIB" "$SCR/k30/libkmod.so.2"
 cp "$LIBKMOD_DIR/libkmod.so.2" "$SCR/ours/libkmod.so.2"

@@ -53,10 +53,7 @@ build_libkmod
 make_scratch libkmod-probe "$WORK" # on the cache's filesystem: hard links to the trees
 
 # The scratch dir at the same path inside the Debian 13 root.
-mkdir -p "$TRIXIE$SCR"
-at_exit rmdir "$TRIXIE$SCR"
-mount --bind "$SCR" "$TRIXIE$SCR"
-at_exit umount "$TRIXIE$SCR"
+trixie_bind_same "$SCR"
 
 mkdir -p "$SCR/ours" "$SCR/bin"
 cp "$LIBKMOD_DIR/libkmod.so.2" "$SCR/ours/libkmod.so.2"

@@ -58,12 +58,7 @@ OUR_H=$LIBKMOD_INCLUDE/libkmod.h
 
 make_scratch libkmod "$WORK" # on the cache's filesystem: hard-linked trees
 # The scratch directory at the same path inside the Debian 13 root.
-if [ ! -d "$TRIXIE$SCR" ]; then
-    mkdir -p "$TRIXIE$SCR"
-    at_exit rmdir "$TRIXIE$SCR"
-fi
-mount --bind "$SCR" "$TRIXIE$SCR"
-at_exit umount "$TRIXIE$SCR"
+trixie_bind_same "$SCR"
 
 mkdir -p "$SCR/lib" "$SCR/bin" "$SCR/res"
 cp "$LIBKMOD_DIR/libkmod.so.2" "$SCR/lib/libkmod.so.2"

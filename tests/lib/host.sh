@@ -104,6 +104,17 @@ trixie_mount_point() {
     mkdir -p "$TRIXIE/usr/lib/modules"
 }
 
+# trixie_bind_same DIR...: each DIR bound at the same path inside the Debian 13 root (call it in
+# a private mount namespace); the mounts, and the mount points made for them, go at exit.
+trixie_bind_same() {
+    local d
+    for d; do
+        trixie_mount_point "$d"
+        mount --bind "$d" "$TRIXIE$d"
+        at_exit umount "$TRIXIE$d"
+    done
+}
+
 # trixie_debootstrap: makes $TRIXIE afresh (ensure_trixie_root, holding the lock).
 trixie_debootstrap() {
     install_missing debootstrap=debootstrap
