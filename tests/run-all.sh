@@ -56,6 +56,8 @@ echo "== modinfo against Debian's kmod modinfo on Debian's 6.1 and 6.12 module t
 tests/diff/modinfo.sh all
 echo "== modprobe against Debian's kmod modprobe on Debian's 6.1 and 6.12 module trees"
 tests/diff/modprobe.sh all
+echo "== errors that say what to do: HINT: lines and modprobe -v's skip lines, beside kmod 30"
+tests/diff/hints.sh
 echo "== every tool's command line against kmod 30 and kmod 34.2 (Debian 13 root)"
 tests/diff/cmdline.sh
 echo "== kmod static-nodes and kmod list against Debian's kmod (6.1 and 6.12 trees)"

@@ -83,13 +83,14 @@ impl Reporter {
 }
 
 impl Report for Reporter {
-    /// `<tool>: FATAL: <msg>`, `<tool>: ERROR: <msg>`, `<tool>: WARNING: <msg>`, or (verbose
-    /// only) `<tool>: <msg>`; nothing when quiet.
+    /// `<tool>: FATAL: <msg>`, `<tool>: ERROR: <msg>`, `<tool>: WARNING: <msg>`,
+    /// `<tool>: HINT: <msg>`, or (verbose only) `<tool>: <msg>`; nothing when quiet.
     fn report(&self, level: Level, message: &str) {
         let (severity, prefix) = match level {
             Level::Fatal => (2, "FATAL: "),
             Level::Error => (3, "ERROR: "),
             Level::Warning => (4, "WARNING: "),
+            Level::Hint => (5, "HINT: "),
             Level::Info if self.verbose => (6, ""),
             Level::Info => return,
         };

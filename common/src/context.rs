@@ -53,6 +53,12 @@ impl Context {
         self
     }
 
+    /// modprobe's `-d DIR` or modinfo's `-b DIR` as given to [`Context::with_base_dir`] (made
+    /// absolute), when one was.
+    pub fn base_dir(&self) -> Option<&OsStr> {
+        self.base_dir.as_deref().filter(|d| !d.is_empty())
+    }
+
     /// The running system: root `/` and the release from `uname -r`.
     pub fn system() -> Context {
         Context::new("/", running_release())

@@ -54,6 +54,7 @@ pub mod elf;
 pub mod error;
 pub mod file;
 pub mod getopt;
+pub mod hints;
 pub mod index;
 pub mod kernel;
 pub mod modprobe;

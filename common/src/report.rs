@@ -24,6 +24,9 @@ pub enum Level {
     Warning,
     /// What is being done, for `-v` (no prefix).
     Info,
+    /// What the user can do about the error just reported: an addition of ours, never in
+    /// kmod's output (`HINT:`). Said after kmod's own message, which stays as kmod words it.
+    Hint,
 }
 
 /// Where the library's diagnostics go.
@@ -52,6 +55,11 @@ pub trait ReportExt: Report {
     /// Reports `msg` at [`Level::Info`].
     fn info(&self, msg: impl Display) {
         self.report(Level::Info, &msg.to_string());
+    }
+
+    /// Reports `msg` at [`Level::Hint`].
+    fn hint(&self, msg: impl Display) {
+        self.report(Level::Hint, &msg.to_string());
     }
 }
 

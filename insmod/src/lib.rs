@@ -94,6 +94,24 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
     let report = Reporter::new("insmod", args.syslog, args.verbose);
     run(&args, &report)
 }
+/// For a file that isn't there, given without a directory (`insmod dummy`, `insmod dummy.ko`):
+/// insmod takes a file, modprobe a module name (with the same parameters).
+fn name_hint(path: &std::path::Path, params: &[String]) -> Option<String> {
+    let arg = path.to_str()?;
+    if arg.contains('/') || arg.is_empty() {
+        return None;
+    }
+    let mut command = format!("modprobe {}", common::name::from_arg(arg));
+    for p in params {
+        command.push(' ');
+        command.push_str(&common::hints::shell_word(p));
+    }
+    Some(format!(
+        "insmod takes the path of a module file; to load a module by its name, with what it \
+         depends on, run: {command}"
+    ))
+}
+
 fn run(args: &Args, report: &Reporter) -> i32 {
     let Some(path) = &args.filename else {
         report.error("missing filename.");
@@ -115,6 +133,11 @@ fn run(args: &Args, report: &Reporter) -> i32 {
                 "insert"
             };
             report.error(format_args!("could not {verb} module {shown}: {why}"));
+            if verb == "load" {
+                if let Some(hint) = name_hint(path, &args.params) {
+                    report.hint(hint);
+                }
+            }
             return 1;
         }
     };

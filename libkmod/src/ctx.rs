@@ -45,7 +45,7 @@ impl Report for LogReport<'_> {
         let prio = match level {
             Level::Fatal | Level::Error => LOG_ERR,
             Level::Warning => LOG_WARNING,
-            Level::Info => LOG_INFO,
+            Level::Info | Level::Hint => LOG_INFO,
         };
         self.0
             .log(prio, "kmod_config_parse", &format!("{message}\n"));

@@ -70,7 +70,7 @@ impl Report for LoadLog<'_> {
     fn report(&self, level: Level, message: &str) {
         let prio = match level {
             Level::Fatal | Level::Error => LOG_ERR,
-            Level::Warning | Level::Info => LOG_INFO,
+            Level::Warning | Level::Info | Level::Hint => LOG_INFO,
         };
         crate::log!(self.0, prio, "kmod_module_insert_module", "{message}\n");
     }

@@ -3,7 +3,6 @@
 
 use std::ffi::{OsStr, OsString};
 use std::io::Write;
-use std::path::PathBuf;
 
 use crate::{Modinfo, Options};
 use common::cli::{finish_output, output, print_text, print_version, Reporter};
@@ -138,13 +137,11 @@ fn parse(argv: &[OsString]) -> Result<Args, i32> {
     Ok(a)
 }
 
-/// The module directory of `-b DIR` (`None`: not given) and the release, as kmod's modinfo
-/// spells it ([`Context::with_base_dir`]); an empty DIR is none.
-pub(crate) fn module_dir(basedir: Option<&OsStr>, release: &str) -> PathBuf {
+/// The context of `-b DIR` (`None`: not given) and the release: its module directory is
+/// spelt as kmod's modinfo spells it ([`Context::with_base_dir`]); an empty DIR is none.
+pub(crate) fn context(basedir: Option<&OsStr>, release: &str) -> Context {
     let basedir = basedir.filter(|b| !b.is_empty());
-    Context::new("/", release)
-        .with_base_dir(basedir)
-        .module_dir()
+    Context::new("/", release).with_base_dir(basedir)
 }
 
 /// Runs modinfo on `args` (the program name first); returns the exit code.
@@ -164,8 +161,8 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
         null: args.null,
     };
     let release = args.set_version.unwrap_or_else(running_release);
-    let dir = module_dir(args.basedir.as_deref(), &release);
-    let modinfo = Modinfo::new(options, args.modname, dir);
+    let ctx = context(args.basedir.as_deref(), &release);
+    let modinfo = Modinfo::new(options, args.modname, ctx.module_dir()).with_hints(ctx);
     // In blocks to a file or pipe, by line to a terminal, as kmod's stdio does.
     let mut out = output();
     let result = modinfo

@@ -33,7 +33,7 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use common::cli::Reporter;
-use common::context::absolute;
+use common::context::{absolute, Context};
 use common::error::errno_text;
 use common::file::{has_module_suffix, Compression, ModuleFile, MAX_IMAGE_SIZE};
 use common::index::files::{
@@ -285,6 +285,38 @@ pub fn is_module_file(arg: &OsStr) -> bool {
 /// A module file's entries, or the errno kmod reports when it can't read them (its ELF reader's
 /// choices: EINVAL for a damaged file or stream, ENOEXEC for one that isn't ELF, ENOENT for an
 /// image without `.modinfo`).
+/// What is wrong with a module file modinfo could not read, in more words than kmod's errno
+/// (`Invalid argument` for an empty, a truncated and a damaged file alike).
+fn file_problem(path: &Path) -> Option<String> {
+    let shown = path.display();
+    let len = fs::metadata(path).ok()?.len();
+    if len == 0 {
+        return Some(format!("{shown} is empty (0 bytes): not a kernel module"));
+    }
+    let image = match ModuleFile::open(path).and_then(|f| f.read_image()) {
+        Ok(image) => image,
+        Err(e) => return Some(format!("{shown} is damaged or cut short: {}", e.reason())),
+    };
+    if !image.starts_with(b"\x7fELF") {
+        let what = if ModuleFile::open(path).is_ok_and(|f| f.compression() != Compression::None) {
+            "decompressed, it"
+        } else {
+            "it"
+        };
+        return Some(format!(
+            "{shown} is not a kernel module: {what} is not an ELF file ({} bytes)",
+            image.len()
+        ));
+    }
+    match elf::modinfo_strings(&image) {
+        Err(e) => Some(format!("{shown} is damaged or cut short: {e}")),
+        Ok(None) => Some(format!(
+            "{shown} has no .modinfo section: not a kernel module, or one stripped of it"
+        )),
+        Ok(Some(_)) => None,
+    }
+}
+
 fn read_file_info(path: &Path, report: &dyn Report) -> Result<Info, Errno> {
     let io_errno = |e: &common::error::Error| e.errno().unwrap_or(Errno::EIO);
     let file = ModuleFile::open(path).map_err(|e| io_errno(&e))?;
@@ -375,6 +407,8 @@ pub struct Modinfo {
     pub modname: bool,
     indexes: Indexes,
     builtin_modinfo: OnceCell<Option<Vec<u8>>>,
+    /// The tree's context, to say what to do when a module is not found ([`Modinfo::with_hints`]).
+    hints: Option<Context>,
 }
 
 /// Why an argument could not be resolved.
@@ -402,6 +436,39 @@ impl Modinfo {
             modname,
             indexes: Indexes::new(module_dir),
             builtin_modinfo: OnceCell::new(),
+            hints: None,
+        }
+    }
+
+    /// The same, saying after an error what the user can do about it (`HINT:` lines):
+    /// `ctx` is the tree's context, the one `module_dir` came from.
+    pub fn with_hints(mut self, ctx: Context) -> Modinfo {
+        self.hints = Some(ctx);
+        self
+    }
+
+    /// The hints for an argument that resolved to nothing.
+    fn not_found_hints(&self, arg: &OsStr) -> Vec<String> {
+        let Some(ctx) = &self.hints else {
+            return Vec::new();
+        };
+        let shown = Path::new(arg).display();
+        match fs::metadata(arg) {
+            Ok(m) if m.is_dir() => {
+                vec![format!(
+                    "{shown} is a directory; modinfo takes a module file or a module name"
+                )]
+            }
+            Ok(_) if !self.modname => vec![format!(
+                "{shown} is a file, but modinfo reads only files named like modules \
+                 (.ko, .ko.gz, .ko.xz, .ko.zst); else it looks a module name up"
+            )],
+            Err(_) if arg.as_bytes().contains(&b'/') || has_module_suffix(arg.as_bytes()) => {
+                vec![format!(
+                    "there is no file {shown}, nor a module of that name"
+                )]
+            }
+            _ => common::hints::not_found(ctx, &arg.to_string_lossy()),
         }
     }
 
@@ -553,6 +620,11 @@ impl Modinfo {
                     module.name,
                     errno_text(errno)
                 ));
+                if let (Some(_), Some(path), false) = (&self.hints, &module.path, module.builtin) {
+                    if let Some(why) = file_problem(Path::new(path)) {
+                        report.hint(why);
+                    }
+                }
                 false
             }
         }
@@ -579,7 +651,13 @@ impl Modinfo {
                     }
                 }
                 Err(e) => {
+                    let not_found = !matches!(e, ResolveError::Index(_));
                     report.error(e);
+                    if not_found {
+                        for hint in self.not_found_hints(arg) {
+                            report.hint(hint);
+                        }
+                    }
                     status = 1;
                 }
             }

@@ -251,7 +251,8 @@ fn paths_as_kmod_builds_them() {
         absolute(OsStr::new("./x.ko")),
         OsString::from(format!("{}/./x.ko", cwd.display()))
     );
-    use crate::cli::module_dir;
+    use crate::cli::context;
+    let module_dir = |b, v| context(b, v).module_dir();
     assert_eq!(
         module_dir(Some(OsStr::new("/r/")), "6.1"),
         Path::new("/r//lib/modules/6.1")

@@ -87,6 +87,9 @@ impl Invocation<'_> {
         } else {
             self.report.fatal(msg);
         }
+        for hint in common::hints::not_found(&self.ctx, name) {
+            self.report.hint(hint);
+        }
         1
     }
 
@@ -142,6 +145,8 @@ impl Invocation<'_> {
                 continue;
             }
             if self.planner.blacklisted(&found, module) {
+                self.report
+                    .info(format_args!("skipping {module}: blacklisted"));
                 continue;
             }
             let mut plan = Vec::new();
@@ -195,6 +200,8 @@ impl Invocation<'_> {
             return i32::from(self.out.line(&module).is_err());
         }
         if self.args.use_blacklist && self.planner.config.is_blacklisted(&module) {
+            self.report
+                .info(format_args!("skipping {module}: blacklisted"));
             return 0;
         }
         let path = std::path::PathBuf::from(common::context::absolute(std::ffi::OsStr::new(arg)));
@@ -240,7 +247,17 @@ impl Invocation<'_> {
         for step in plan {
             let module = step.module();
             let builtin = matches!(step, Step::Builtin(_));
-            if builtin || matches!(self.presence(module), Presence::Builtin | Presence::Loaded) {
+            let presence = if builtin {
+                Presence::Builtin
+            } else {
+                self.presence(module)
+            };
+            if matches!(presence, Presence::Builtin | Presence::Loaded) {
+                let why = match presence {
+                    Presence::Builtin => "built into the kernel",
+                    _ => "already loaded",
+                };
+                self.report.info(format_args!("skipping {module}: {why}"));
                 if module == target && args.first_time {
                     self.report.error(format_args!(
                         "could not insert '{module}': Module already in kernel"

@@ -23,6 +23,10 @@ ROOT=$(cd "$TESTS_LIB/../.." && pwd)
 CACHE=${MODUTILS_CACHE:-${HOME:-/root}/.cache/modutils-rs}
 WORK=${MODUTILS_WORK:-$CACHE/work} # per-run output that wants the cache's filesystem
 T0=$(date +%s)
+# Lines our tools add to kmod's messages: `<tool>: HINT: ...` after an error, modprobe -v's
+# `modprobe: skipping NAME: why` (tests/src/lib.rs is_added_line says the same; checked by
+# tests/diff/hints.sh). Suites that compare stderr with kmod's leave them out.
+ADDED_LINES='^[a-z]+: (HINT: |skipping [^ ]+: (blacklisted|built into the kernel|already loaded)$)'
 # Who speaks in log and die lines: the script, as tests/<dir>/<name>.sh names it.
 LOG_TAG=${LOG_TAG:-$(basename "$(dirname "$0")")/$(basename "$0")}
 

@@ -110,6 +110,32 @@ pub fn kmod_tool(name: &str) -> PathBuf {
         .unwrap_or_else(|| panic!("kmod's {name} is not installed (apt-get install kmod)"))
 }
 
+/// `stderr` without the lines we add to kmod's messages: `<tool>: HINT: ...` after an error,
+/// and modprobe -v's `modprobe: skipping NAME: <why>` (tests/diff/hints.sh checks them).
+pub fn without_hints(stderr: &str) -> String {
+    stderr
+        .split_inclusive('\n')
+        .filter(|line| !is_added_line(line.trim_end_matches('\n')))
+        .collect()
+}
+
+/// Whether `line` is one of ours that kmod never prints (see [`without_hints`]).
+pub fn is_added_line(line: &str) -> bool {
+    let Some((tool, rest)) = line.split_once(": ") else {
+        return false;
+    };
+    if tool.contains(' ') {
+        return false;
+    }
+    rest.starts_with("HINT: ")
+        || rest.strip_prefix("skipping ").is_some_and(|r| {
+            r.split_once(": ").is_some_and(|(name, why)| {
+                !name.contains(' ')
+                    && ["blacklisted", "built into the kernel", "already loaded"].contains(&why)
+            })
+        })
+}
+
 /// Runs our `ours` and kmod's `tool` on `args`; asserts equal exit codes and, when
 /// `compare_stderr`, equal standard error. Returns our outcome for further checks.
 pub fn assert_like_kmod(ours: &Path, tool: &str, args: &[&str], compare_stderr: bool) -> Outcome {
@@ -120,7 +146,11 @@ pub fn assert_like_kmod(ours: &Path, tool: &str, args: &[&str], compare_stderr: 
         "{tool} {args:?}: exit code\nours: {mine:?}\nkmod: {theirs:?}"
     );
     if compare_stderr {
-        assert_eq!(mine.stderr, theirs.stderr, "{tool} {args:?}: stderr");
+        assert_eq!(
+            without_hints(&mine.stderr),
+            theirs.stderr,
+            "{tool} {args:?}: stderr"
+        );
     }
     assert!(
         !mine.stderr.contains("panicked"),
