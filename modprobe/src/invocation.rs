@@ -7,7 +7,6 @@ use std::io;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::cli::Reporter;
 use common::command_chain::{CommandChain, CommandKind};
 use common::context::Context;
 use common::error::errno_text;
@@ -17,20 +16,24 @@ use common::kernel::state::{holders, initstate, refcnt, InitState};
 use common::kernel::syscall::delete_module;
 use common::modprobe::{Lookup, Planner, Step, Target};
 use common::name;
-use common::report::ReportExt;
+use common::report::{Report, ReportExt};
 use nix::errno::Errno;
 
 use crate::args::Args;
-use crate::output::SharedStdout;
+use crate::output::Lines;
+use crate::parallel::Turn;
 
 /// One modprobe run, for the loads and removals it carries out: the running system's context,
 /// the planner (indexes and configuration), the command line, and where output and messages go.
 pub(crate) struct Invocation<'a> {
-    pub(crate) ctx: Context,
-    pub(crate) planner: Planner,
+    pub(crate) ctx: &'a Context,
+    pub(crate) planner: &'a Planner,
     pub(crate) args: &'a Args,
-    pub(crate) out: &'a SharedStdout,
-    pub(crate) report: &'a Reporter,
+    pub(crate) out: &'a dyn Lines,
+    pub(crate) report: &'a dyn Report,
+    /// When names load side by side (`-a`, [`crate::parallel`]): this name's turn at each
+    /// module, after the names before it.
+    pub(crate) turn: Option<Turn<'a>>,
 }
 
 /// kmod's modprobe wording of a failed insertion's errno (it differs from insmod's).
@@ -62,7 +65,7 @@ enum Presence {
 
 impl Invocation<'_> {
     fn presence(&self, module: &str) -> Presence {
-        match initstate(&self.ctx, module).ok().flatten() {
+        match initstate(self.ctx, module).ok().flatten() {
             None => Presence::Absent,
             Some(InitState::Builtin) if self.planner.indexes.builtin(module).unwrap_or(false) => {
                 Presence::Builtin
@@ -87,7 +90,7 @@ impl Invocation<'_> {
         } else {
             self.report.fatal(msg);
         }
-        for hint in common::hints::not_found(&self.ctx, name) {
+        for hint in common::hints::not_found(self.ctx, name) {
             self.report.hint(hint);
         }
         1
@@ -139,7 +142,7 @@ impl Invocation<'_> {
             };
             // -R lists what the name resolves to, blacklisted modules included (as kmod).
             if self.args.resolve_alias {
-                if self.out.line(module).is_err() {
+                if self.out.line(&module).is_err() {
                     return 1;
                 }
                 continue;
@@ -224,7 +227,7 @@ impl Invocation<'_> {
         }
         let printed = plan
             .iter()
-            .try_for_each(|step| self.out.line(step.show_line()));
+            .try_for_each(|step| self.out.line(&step.show_line()));
         i32::from(printed.is_err())
     }
 
@@ -246,6 +249,8 @@ impl Invocation<'_> {
         };
         for step in plan {
             let module = step.module();
+            // The names before this one are done with the module (as if they had run first).
+            let _turn = self.turn.as_ref().map(|t| t.wait(module));
             let builtin = matches!(step, Step::Builtin(_));
             let presence = if builtin {
                 Presence::Builtin
@@ -267,7 +272,7 @@ impl Invocation<'_> {
                 continue;
             }
             if args.verbose > 0 {
-                let _ = self.out.line(step.show_line());
+                let _ = self.out.line(&step.show_line());
             }
             if args.dry_run {
                 continue;
@@ -296,7 +301,7 @@ impl Invocation<'_> {
                 Step::Insmod { path, options, .. } => match ModuleFile::open(path) {
                     Err(e) => Some(e.reason()),
                     Ok(file) => {
-                        match insert(&self.ctx, &file, options.trim_end(), opts, self.report) {
+                        match insert(self.ctx, &file, options.trim_end(), opts, self.report) {
                             Ok(_) => None,
                             // Loaded by someone else meanwhile (udev does this at boot): fine.
                             Err(e)
@@ -372,7 +377,7 @@ impl Invocation<'_> {
             }
         }
         if args.remove_holders {
-            for h in holders(&self.ctx, module).unwrap_or_default() {
+            for h in holders(self.ctx, module).unwrap_or_default() {
                 if self.remove_module(&h) != 0 {
                     return 1;
                 }
@@ -411,8 +416,8 @@ impl Invocation<'_> {
     }
 
     fn in_use(&self, module: &str) -> bool {
-        !holders(&self.ctx, module).unwrap_or_default().is_empty()
-            || refcnt(&self.ctx, module).unwrap_or(0) > 0
+        !holders(self.ctx, module).unwrap_or_default().is_empty()
+            || refcnt(self.ctx, module).unwrap_or(0) > 0
     }
 
     /// A dependency or softdep of a removed module: removed when loaded and unused.
@@ -437,7 +442,7 @@ impl Invocation<'_> {
 
     fn run_remove_command(&self, module: &str, command: &str) -> bool {
         if self.args.verbose > 0 {
-            let _ = self.out.line(format_args!("remove {command}"));
+            let _ = self.out.line(&format_args!("remove {command}"));
         }
         if self.args.dry_run {
             return true;
@@ -467,7 +472,7 @@ impl Invocation<'_> {
     /// failure is reported.
     fn rmmod(&self, module: &str, report: bool) -> bool {
         if self.args.verbose > 0 {
-            let _ = self.out.line(format_args!("rmmod {module}"));
+            let _ = self.out.line(&format_args!("rmmod {module}"));
         }
         if self.args.dry_run {
             return true;

@@ -6,6 +6,7 @@
 mod args;
 mod invocation;
 mod output;
+mod parallel;
 mod show;
 
 pub use args::{Key, OPTIONS};
@@ -110,13 +111,6 @@ fn run(args: &Args, out: &SharedStdout, report: &Reporter) -> i32 {
     if args.show_modversions || args.show_exports {
         return show_elf(args, out, report);
     }
-    let invocation = ManuallyDrop::new(Invocation {
-        ctx,
-        planner: ManuallyDrop::into_inner(planner),
-        args,
-        out,
-        report,
-    });
     let (names, params): (Vec<&str>, String) = if args.all || args.remove {
         (
             args.rest.iter().map(String::as_str).collect(),
@@ -125,6 +119,17 @@ fn run(args: &Args, out: &SharedStdout, report: &Reporter) -> i32 {
     } else {
         let params: Vec<&str> = args.rest[1..].iter().map(String::as_str).collect();
         (vec![args.rest[0].as_str()], common::params::join(&params))
+    };
+    if let Some(code) = parallel::load_all(&ctx, &planner, args, out, report, &names) {
+        return code;
+    }
+    let invocation = Invocation {
+        ctx: &ctx,
+        planner: &planner,
+        args,
+        out,
+        report,
+        turn: None,
     };
     let mut failed = false;
     for name in names {

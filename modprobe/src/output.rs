@@ -5,6 +5,26 @@ use std::io::{self, Write};
 
 use common::cli::{output, Output};
 
+/// Where a load or removal prints its lines: standard output ([`SharedStdout`]), or a recording
+/// of a name loaded beside others ([`crate::parallel`]), printed in its turn.
+pub(crate) trait Lines {
+    /// Writes one line; after a write error, nothing more is written.
+    fn line(&self, line: &dyn std::fmt::Display) -> io::Result<()>;
+
+    /// Pushes out what was written so far (before a command prints).
+    fn flush(&self) -> io::Result<()>;
+}
+
+impl Lines for SharedStdout {
+    fn line(&self, line: &dyn std::fmt::Display) -> io::Result<()> {
+        SharedStdout::line(self, line)
+    }
+
+    fn flush(&self) -> io::Result<()> {
+        SharedStdout::flush(self)
+    }
+}
+
 /// Standard output ([`common::cli::output`]: buffered as C's stdio buffers it), shared by the
 /// steps of a run, so that what modprobe prints and what its commands print interleave as they do
 /// with kmod; flushed before a `remove` command runs, as kmod does.

@@ -125,6 +125,7 @@ build_test_modules() {
     rm -rf "$out"
     mkdir -p "$out"
     cp "$src"/*.c "$src"/Kbuild "$out/"
+    cp "$src"/*.h "$out/" 2>/dev/null || true
     log "building test modules ($(basename "$src")) for $KVER"
     # No pahole here: skip BTF for modules (harmless where it is off anyway).
     if ! make -s -C "$KBUILD_DIR" M="$out" CONFIG_DEBUG_INFO_BTF_MODULES= modules \

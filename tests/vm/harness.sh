@@ -294,7 +294,7 @@ boot_guest() {
     local out=$1 log=$2
     log "booting $KVER ($(du -h "$out/initrd.gz" | cut -f1) initrd)"
     set +e
-    timeout "$VM_TIMEOUT" qemu-system-x86_64 -accel tcg -m 1536 -smp 1 -nographic -no-reboot \
+    timeout "$VM_TIMEOUT" qemu-system-x86_64 -accel tcg -m 1536 -smp "${VM_SMP:-2}" -nographic -no-reboot \
         -kernel "$KDIR/boot/vmlinuz-$KVER" -initrd "$out/initrd.gz" \
         -append "console=ttyS0 quiet panic=-1${GUEST_CMDLINE_EXTRA:+ $GUEST_CMDLINE_EXTRA}" </dev/null 2>&1 |
         sed -e 's/\r//g' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1b[c78]//g' >"$log"

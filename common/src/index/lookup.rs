@@ -8,9 +8,9 @@
 //! `modules.alias`, `modules.builtin`) in their place. Observed black-box; pinned by
 //! `tests/diff/modprobe.sh` ("empty and missing indexes").
 
-use std::cell::OnceCell;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use crate::error::Error;
 use crate::index::bin::{Index, IndexError, OFFSET_MASK};
@@ -57,7 +57,7 @@ pub enum IndexFileError {
 #[derive(Debug)]
 pub struct Indexes {
     dir: PathBuf,
-    files: [OnceCell<Option<IndexBytes>>; 5],
+    files: [OnceLock<Option<IndexBytes>>; 5],
     /// The largest `.bin` file read ([`MAX_INDEX_SIZE`]; smaller in tests).
     limit: u64,
 }

@@ -122,6 +122,13 @@ pub struct Planner {
     pub options: PlanOptions,
 }
 
+// modprobe plans several names at once from threads (`-a`, loaded side by side): a planner is
+// shared between threads.
+const _: fn() = || {
+    fn shared<T: Sync>() {}
+    shared::<Planner>();
+};
+
 /// Joins configured options and command-line options as kmod does: `config args`, where an
 /// empty `config` leaves just `args` (so a config-only line keeps a trailing space).
 pub fn join_options(config: Option<&str>, args: &str) -> String {

@@ -182,8 +182,19 @@ load() {
 # is loaded, and the output of the shell command $STATE_EXTRA if set.
 module_state() {
     while read -r _n _size _refcnt _holders _state _rest; do
-        grep -qxF "$_n" /tmp/baseline.modules || echo "$_n $_refcnt $_holders $_state"
-    done </proc/modules
+        grep -qxF "$_n" /tmp/baseline.modules && continue
+        # STATE_SORTED=1 (parallel_load): independent modules may load in either order, which
+        # /proc/modules shows (newest first, holders newest first): compared as sets.
+        if [ "${STATE_SORTED:-0}" = 1 ]; then
+            _holders=$(echo "$_holders" | tr ',' '\n' | sort | tr '\n' ',')
+        fi
+        echo "$_n $_refcnt $_holders $_state"
+    done </proc/modules >/tmp/state.modules
+    if [ "${STATE_SORTED:-0}" = 1 ]; then
+        sort /tmp/state.modules
+    else
+        cat /tmp/state.modules
+    fi
     if [ -d /sys/module/mt_params/parameters ]; then
         grep . /sys/module/mt_params/parameters/*
     fi

@@ -2,6 +2,9 @@
 # -a (--all): every argument is a module; an unknown one in the middle does
 # not stop the others; -r -a; mkinitcpio's -qaR. As kmod's modprobe.
 . /scenarios/lib.sh
+# -a loads independent modules side by side (parallel_load): /proc/modules order compared as a set.
+# shellcheck disable=SC2034 # read by module_state (lib.sh)
+STATE_SORTED=1
 
 run /tools/modprobe -a mt_dep mt_params dummy
 expect_rc 0

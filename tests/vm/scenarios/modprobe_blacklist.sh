@@ -4,6 +4,9 @@
 # boots with modprobe.blacklist=mt_fail) likewise. systemd's `modprobe -abq`.
 # As kmod's modprobe.
 . /scenarios/lib.sh
+# -a loads independent modules side by side (parallel_load): /proc/modules order compared as a set.
+# shellcheck disable=SC2034 # read by module_state (lib.sh)
+STATE_SORTED=1
 
 conf bl <<'CONF'
 blacklist mt_params

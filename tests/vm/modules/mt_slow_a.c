@@ -1,0 +1,3 @@
+// SPDX-License-Identifier: GPL-2.0
+/* mt_slow_a: see mt_slow.h. */
+#include "mt_slow.h"
