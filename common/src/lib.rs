@@ -55,6 +55,7 @@ pub mod error;
 pub mod file;
 pub mod getopt;
 pub mod index;
+pub mod json;
 pub mod kernel;
 pub mod modprobe;
 pub mod name;
