@@ -242,7 +242,7 @@ pub const OPTIONS: Options<Key> = Options {
             None,
             Some("json"),
             Key::Json,
-            "with --show-depends, -c or --explain: print JSON (docs/json.md)",
+            "print JSON (docs/json.md) with --show-depends, -c or --explain",
         )
         .extension(),
     ],
