@@ -146,6 +146,9 @@ pub(crate) struct Planned {
     pub(crate) softdep: Option<Entry>,
     /// The module's `weakdep` line (not loaded by modprobe; for initramfs tools).
     pub(crate) weakdep: Option<Entry>,
+    /// A blacklist line naming the module, which does not apply to it here (the blacklist
+    /// applies only to the names given, when reached through an alias or with `-b`).
+    pub(crate) blacklist_not_applied: Option<Entry>,
     /// The module in the running kernel: `absent`, `loaded`, `builtin` or `unlisted`.
     pub(crate) state: &'static str,
     /// What modprobe would do: `load`, `run-install`, `skip-loaded`, `skip-builtin` or
@@ -240,6 +243,11 @@ impl<'a> Recorder<'a> {
     /// The lookups seen since the last call.
     pub(crate) fn take_lookups(&self) -> Vec<Resolution> {
         std::mem::take(&mut self.lookups.borrow_mut())
+    }
+
+    /// Whether a lookup was seen since the last [`Recorder::take_lookups`].
+    pub(crate) fn looked_up(&self) -> bool {
+        !self.lookups.borrow().is_empty()
     }
 
     /// The modules planned since the last call.
@@ -351,6 +359,9 @@ impl Observer for Recorder<'_> {
             weakdep: config
                 .weakdep_entry(d.module)
                 .map(|i| entry(config, EntryKind::Weakdep, i)),
+            blacklist_not_applied: config
+                .blacklist_entry(d.module)
+                .map(|i| entry(config, EntryKind::Blacklist, i)),
             state: "absent",
             action: "nothing",
         });
@@ -501,6 +512,13 @@ fn print_target(out: &mut dyn Write, t: &Explained) -> io::Result<()> {
         }
         if let Some(s) = &p.softdep {
             writeln!(out, "       {}  ({})", s.text, s.from)?;
+        }
+        if let Some(b) = &p.blacklist_not_applied {
+            writeln!(
+                out,
+                "       {}  ({}): does not apply here (only to a name given, through an alias or with -b)",
+                b.text, b.from
+            )?;
         }
         if let Some(w) = &p.weakdep {
             writeln!(

@@ -193,7 +193,7 @@ impl Invocation<'_> {
             Ok(found) => found,
             Err(code) => {
                 if let Some(report) = report {
-                    report.error = Some("not found, or an index could not be read".into());
+                    report.error = Some(not_found_reason(rec));
                 }
                 return code;
             }
@@ -506,7 +506,7 @@ impl Invocation<'_> {
         let found = match self.lookup(name, rec) {
             Ok(found) => found,
             Err(code) => {
-                report.error = Some("not found, or an index could not be read".into());
+                report.error = Some(not_found_reason(Some(rec)));
                 return code;
             }
         };
@@ -736,6 +736,16 @@ impl Invocation<'_> {
                 }
             }
         }
+    }
+}
+
+/// Why `--explain` has nothing to say about a name: it resolved to nothing, or (no lookup
+/// finished) an index could not be read.
+fn not_found_reason(rec: Option<&Recorder<'_>>) -> String {
+    if rec.is_some_and(|r| r.looked_up()) {
+        "nothing matches this name (as --show-depends reports)".into()
+    } else {
+        "an index could not be read (as reported)".into()
     }
 }
 
