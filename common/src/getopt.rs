@@ -586,6 +586,7 @@ mod tests {
         ShowConfig,
         Quiet,
         Name,
+        Json,
     }
 
     // A slice of modprobe's table, in kmod's order, and two invented entries.
@@ -620,6 +621,7 @@ mod tests {
         Opt::flag(Some('v'), Some("verbose"), K::Verbose, "more"),
         Opt::flag(Some('V'), Some("version"), K::Version, "version"),
         Opt::flag(Some('q'), Some("quiet"), K::Quiet, "old").compat(),
+        Opt::flag(None, Some("show-json"), K::Json, "ours").extension(),
         Opt {
             short: Some('N'),
             long: Some("name"),
@@ -766,6 +768,21 @@ mod tests {
         );
         assert_eq!(parse(&["--q"]).expect("parse").0, vec![(K::Quiet, None)]);
         assert_eq!(parse(&["-q"]).expect("parse").0, vec![(K::Quiet, None)]);
+        // Extensions likewise: `--s` and `--show` keep kmod's meaning; a prefix only the
+        // extension has is taken.
+        assert_eq!(
+            parse(&["--show-j"]).expect("parse").0,
+            vec![(K::Json, None)]
+        );
+        assert_eq!(
+            parse(&["--show-"]).expect("parse").0,
+            vec![(K::ShowConfig, None)]
+        );
+        assert_eq!(
+            parse(&["--show-json"]).expect("parse").0,
+            vec![(K::Json, None)]
+        );
+        assert_eq!(parse(&["--show"]).expect("parse").0, vec![(K::Show, None)]);
     }
 
     #[test]
@@ -818,6 +835,7 @@ mod tests {
         assert!(h.contains("\t    --remove-holders"), "{h}");
         assert!(h.contains("\t-N, --name[=NAME]"), "{h}");
         assert!(!h.contains("quiet"), "{h}");
+        assert!(h.contains("\t    --show-json"), "{h}");
     }
 
     #[test]

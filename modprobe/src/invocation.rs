@@ -214,7 +214,7 @@ impl Invocation<'_> {
                 continue;
             }
             let blacklisted = self.planner.blacklist_entry(&found, module);
-            let mut explained = rec.map(|rec| Explained {
+            let explained = rec.map(|rec| Explained {
                 module: module.clone(),
                 builtin: matches!(target, Target::Builtin(_)),
                 blacklisted: blacklisted.map(|i| rec.entry(EntryKind::Blacklist, i)),
@@ -249,14 +249,11 @@ impl Invocation<'_> {
                 self.report.error(e);
                 return 1;
             }
-            if let (Some(rec), Some(e), Some(report)) =
-                (rec, explained.as_mut(), report.as_deref_mut())
+            if let (Some(rec), Some(mut e), Some(report)) = (rec, explained, report.as_deref_mut())
             {
                 e.plan = self.judged(rec.take_planned());
                 e.softdep_lookups = rec.take_lookups();
-                report
-                    .targets
-                    .push(explained.take().unwrap_or_else(|| unreachable!()));
+                report.targets.push(e);
                 continue;
             }
             let rc = self.show_or_execute(module, &plan);
@@ -309,7 +306,7 @@ impl Invocation<'_> {
         let blacklist = self.planner.config.blacklist_entry(&module);
         let blacklisted = blacklist.filter(|_| self.args.use_blacklist);
         let path = std::path::PathBuf::from(common::context::absolute(std::ffi::OsStr::new(arg)));
-        let mut explained = rec.map(|rec| Explained {
+        let explained = rec.map(|rec| Explained {
             module: module.clone(),
             builtin: false,
             blacklisted: blacklisted.map(|i| rec.entry(EntryKind::Blacklist, i)),
@@ -342,12 +339,10 @@ impl Invocation<'_> {
             self.report.error(e);
             return 1;
         }
-        if let (Some(rec), Some(e), Some(report)) = (rec, explained.as_mut(), report) {
+        if let (Some(rec), Some(mut e), Some(report)) = (rec, explained, report) {
             e.plan = self.judged(rec.take_planned());
             e.softdep_lookups = rec.take_lookups();
-            report
-                .targets
-                .push(explained.take().unwrap_or_else(|| unreachable!()));
+            report.targets.push(e);
             return 0;
         }
         self.show_or_execute(&module, &plan)

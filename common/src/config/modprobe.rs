@@ -872,6 +872,41 @@ mod tests {
     }
 
     #[test]
+    fn entries_know_where_they_were_read() {
+        let report = Collected::new();
+        let mut cfg = ModprobeConfig::default();
+        cfg.parse_into(
+            "# c\nalias a b\noptions m x=1 \\\n y=2\nbad line\nblacklist q\n",
+            Path::new("/one.conf"),
+            &report,
+        );
+        cfg.parse_into("softdep s pre: t\n", Path::new("/two.conf"), &report);
+        cfg.parse_cmdline("m.z=3 modprobe.blacklist=r,u", &report);
+        cfg.blacklist.push("by-hand".into());
+        let file = |path: &'static str, line| Origin::File {
+            path: Path::new(path),
+            line,
+        };
+        assert_eq!(cfg.origin(EntryKind::Alias, 0), file("/one.conf", 2));
+        // A continued line: its last physical line, as kmod's messages count.
+        assert_eq!(cfg.options[0].1, "x=1  y=2");
+        assert_eq!(cfg.origin(EntryKind::Options, 0), file("/one.conf", 4));
+        assert_eq!(cfg.origin(EntryKind::Blacklist, 0), file("/one.conf", 6));
+        assert_eq!(cfg.origin(EntryKind::Softdep, 0), file("/two.conf", 1));
+        assert_eq!(cfg.origin(EntryKind::Options, 1), Origin::KernelCmdline);
+        assert_eq!(cfg.origin(EntryKind::Blacklist, 1), Origin::KernelCmdline);
+        assert_eq!(cfg.origin(EntryKind::Blacklist, 2), Origin::KernelCmdline);
+        assert_eq!(cfg.origin(EntryKind::Blacklist, 3), Origin::Unknown);
+        assert_eq!(cfg.origin(EntryKind::Install, 0), Origin::Unknown);
+        assert_eq!(file("/one.conf", 2).to_string(), "/one.conf:2");
+        // The lookups' positions are the entries the answers come from.
+        assert_eq!(cfg.option_entries("m", None), [0, 1]);
+        assert_eq!(cfg.blacklist_entry("u"), Some(2));
+        assert_eq!(cfg.alias_entries("a"), [0]);
+        assert_eq!(cfg.softdep_entry("s"), Some(0));
+    }
+
+    #[test]
     fn dep_lines_of_blanks_only() {
         // Observed with kmod 34.2's `modprobe -c` (Debian 13): `softdep M` and `weakdep M`
         // followed by two blanks are kept with no names, by one blank rejected.

@@ -791,6 +791,101 @@ mod tests {
         std::fs::remove_dir_all(&dir).expect("cleanup");
     }
 
+    /// The observer sees each lookup with the step that answered, and each planned module with
+    /// why it is there and the configuration entries used, in plan order.
+    #[test]
+    fn the_observer_sees_the_planners_decisions() {
+        use crate::index::bin::IndexBuilder;
+        use crate::report::Discard;
+        use std::cell::RefCell;
+        #[derive(Default)]
+        struct Seen(RefCell<Vec<String>>);
+        impl Observer for Seen {
+            fn lookup(&self, query: &str, source: &Source, found: &Lookup) {
+                self.0
+                    .borrow_mut()
+                    .push(format!("lookup {query} {source:?} {:?}", found.targets));
+            }
+            fn planned(&self, d: &Decision<'_>) {
+                self.0.borrow_mut().push(format!(
+                    "plan {} {:?} options {:?} softdep {:?} install {:?} {:?}",
+                    d.module,
+                    d.reason,
+                    d.options,
+                    d.softdep,
+                    d.install,
+                    d.step.map(Step::show_line)
+                ));
+            }
+        }
+        let dir = std::env::temp_dir().join(format!("planner-obs-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let mut deps = IndexBuilder::new();
+        deps.insert("vfat", "kernel/vfat.ko: kernel/fat.ko", 0);
+        deps.insert("fat", "kernel/fat.ko:", 1);
+        deps.insert("dummy", "kernel/dummy.ko:", 2);
+        std::fs::write(dir.join("modules.dep.bin"), deps.to_bytes().expect("index"))
+            .expect("write");
+        let mut config = ModprobeConfig::default();
+        config.parse_into(
+            "alias myfs vfat\noptions vfat utf8=1\nsoftdep vfat post: dummy\n",
+            std::path::Path::new("t.conf"),
+            &Discard,
+        );
+        let planner = Planner {
+            indexes: Indexes::new(&dir),
+            config,
+            options: PlanOptions::default(),
+        };
+        let seen = Seen::default();
+        let found = planner.lookup_observed("myfs", &seen).expect("lookup");
+        let mut plan = Vec::new();
+        planner
+            .plan_load_observed(
+                &found.targets[0],
+                "x=1",
+                Some("myfs"),
+                &seen,
+                &mut HashSet::new(),
+                &mut plan,
+            )
+            .expect("plan");
+        let d = dir.display();
+        assert_eq!(
+            seen.0.into_inner(),
+            [
+                "lookup myfs ConfigAlias([0]) [Module(\"vfat\")]".to_string(),
+                format!(
+                    "plan fat Dependency(\"vfat\") options [] softdep None install None \
+                     Some(\"insmod {d}/kernel/fat.ko \")"
+                ),
+                format!(
+                    "plan vfat Target options [0] softdep Some(0) install None \
+                     Some(\"insmod {d}/kernel/vfat.ko utf8=1 x=1\")"
+                ),
+                "lookup dummy ModuleName [Module(\"dummy\")]".to_string(),
+                format!(
+                    "plan dummy SoftdepPost(\"vfat\") options [] softdep None install None \
+                     Some(\"insmod {d}/kernel/dummy.ko \")"
+                ),
+            ]
+        );
+        // The same plan as without an observer.
+        let mut unobserved = Vec::new();
+        planner
+            .plan_load(
+                &found.targets[0],
+                "x=1",
+                Some("myfs"),
+                &mut HashSet::new(),
+                &mut unobserved,
+            )
+            .expect("plan");
+        assert_eq!(plan, unobserved);
+        std::fs::remove_dir_all(&dir).expect("cleanup");
+    }
+
     /// kmod 30 and 34.2's library (tests/diff/libkmod-probe.sh): a softdep reached through a
     /// configured alias gets that alias's options; with `builtin_as_module` a built-in module
     /// is planned like a module (its install command); with `keep_missing` a name without file
