@@ -341,40 +341,52 @@ impl ModprobeConfig {
             let Some((keyword, rest)) = split_word(line) else {
                 continue;
             };
-            let ok = match keyword {
-                "alias" => self.parse_alias(rest),
-                "options" => parse_rest(rest).is_some_and(|(module, text)| {
-                    self.options.push((module, text.replace('\t', " ")));
-                    true
-                }),
-                "install" => parse_rest(rest).is_some_and(|(module, cmd)| {
-                    self.install.push((module, cmd.to_string()));
-                    true
-                }),
-                "remove" => parse_rest(rest).is_some_and(|(module, cmd)| {
-                    self.remove.push((module, cmd.to_string()));
-                    true
-                }),
-                "blacklist" => match split_word(rest).and_then(|(m, _)| checked_alias_key(m)) {
-                    Some(module) => {
-                        self.blacklist.push(module);
+            // Whether the line is good, and the list it added an entry to.
+            let (ok, added) = match keyword {
+                "alias" => (self.parse_alias(rest), Some(EntryKind::Alias)),
+                "options" => {
+                    let ok = parse_rest(rest).is_some_and(|(module, text)| {
+                        self.options.push((module, text.replace('\t', " ")));
                         true
-                    }
-                    None => false,
-                },
-                "softdep" => self.parse_softdep(rest),
-                "weakdep" => self.parse_weakdep(rest),
+                    });
+                    (ok, Some(EntryKind::Options))
+                }
+                "install" => {
+                    let ok = parse_rest(rest).is_some_and(|(module, cmd)| {
+                        self.install.push((module, cmd.to_string()));
+                        true
+                    });
+                    (ok, Some(EntryKind::Install))
+                }
+                "remove" => {
+                    let ok = parse_rest(rest).is_some_and(|(module, cmd)| {
+                        self.remove.push((module, cmd.to_string()));
+                        true
+                    });
+                    (ok, Some(EntryKind::Remove))
+                }
+                "blacklist" => {
+                    let module = split_word(rest).and_then(|(m, _)| checked_alias_key(m));
+                    let ok = module.is_some();
+                    self.blacklist.extend(module);
+                    (ok, Some(EntryKind::Blacklist))
+                }
+                "softdep" => (self.parse_softdep(rest), Some(EntryKind::Softdep)),
+                "weakdep" => (self.parse_weakdep(rest), Some(EntryKind::Weakdep)),
                 "include" | "config" => {
                     report.error(format!(
                         "{}: command {} is deprecated and not parsed anymore",
                         file.display(),
                         keyword
                     ));
-                    true
+                    (true, None)
                 }
-                _ => false,
+                _ => (false, None),
             };
-            self.note_origins((file_no, u32::try_from(lineno).unwrap_or(u32::MAX)));
+            if let (true, Some(kind)) = (ok, added) {
+                let line = u32::try_from(lineno).unwrap_or(u32::MAX);
+                self.origins.lists[kind as usize].push((file_no, line));
+            }
             if !ok {
                 report.error(format!(
                     "{} line {}: ignoring bad line starting with '{}'",
@@ -386,7 +398,8 @@ impl ModprobeConfig {
         }
     }
 
-    /// Gives every entry without an origin yet the origin `pos` (the line just parsed).
+    /// Gives every entry without an origin yet the origin `pos`: entries pushed to the public
+    /// lists by hand before parsing (`UNKNOWN`), or those a kernel command-line word added.
     fn note_origins(&mut self, pos: Pos) {
         let lens = [
             self.aliases.len(),
