@@ -48,6 +48,7 @@ if [ "$QUICK" = 1 ]; then
     tests/diff/systemd-modprobe.sh
     tests/diff/libkmod.sh 6.1
     tests/diff/libkmod-probe.sh 6.1
+    tests/diff/json.sh 6.1
     exit 0
 fi
 echo "== depmod against Debian's kmod depmod on Debian's 6.1 and 6.12 module trees"
@@ -56,6 +57,8 @@ echo "== modinfo against Debian's kmod modinfo on Debian's 6.1 and 6.12 module t
 tests/diff/modinfo.sh all
 echo "== modprobe against Debian's kmod modprobe on Debian's 6.1 and 6.12 module trees"
 tests/diff/modprobe.sh all
+echo "== --json and modprobe --explain against kmod's text output (6.1 and 6.12 trees)"
+tests/diff/json.sh all
 echo "== errors that say what to do: HINT: lines and modprobe -v's skip lines, beside kmod 30"
 tests/diff/hints.sh
 echo "== every tool's command line against kmod 30 and kmod 34.2 (Debian 13 root)"

@@ -20,7 +20,10 @@
 //! Beyond getopt: an option may be marked [`Opt::compat`], for spellings kmod 30 took and kmod
 //! 34.2 dropped. Such an option is taken only when no current option matches what was typed,
 //! so abbreviations and the list of possibilities stay kmod 34.2's (`depmod --q` is `--quick`,
-//! while `--quiet` still works as kmod 30's ignored option).
+//! while `--quiet` still works as kmod 30's ignored option). Our own options that kmod lacks
+//! (`--json`, `--explain`) are marked [`Opt::extension`]: matched the same way, after kmod's, so
+//! every abbreviation kmod accepts means what it means to kmod, and one kmod rejects as unknown
+//! (`modprobe --ex`) may be ours; unlike compat options, they are documented.
 //!
 //! The same table gives each tool's `--help` text, and the tests that keep the man pages and
 //! the shell completions in step with the options.
@@ -58,6 +61,10 @@ pub struct Opt<K: 'static> {
     /// Accepted for older kmod's sake only: never offered as a possibility, matched only when
     /// no current option matches (see the module documentation).
     pub compat: bool,
+    /// One of ours that kmod doesn't have (`--json`, `--explain`): documented like any other,
+    /// but matched, like a compat option, only when none of kmod's options matches what was
+    /// typed, so it never makes an abbreviation that kmod accepts ambiguous.
+    pub extension: bool,
 }
 
 impl<K> Opt<K> {
@@ -100,6 +107,7 @@ impl<K> Opt<K> {
             key,
             help,
             compat: false,
+            extension: false,
         }
     }
 
@@ -118,12 +126,19 @@ impl<K> Opt<K> {
             key,
             help,
             compat: false,
+            extension: false,
         }
     }
 
     /// The same option, accepted for kmod 30's sake only.
     pub const fn compat(mut self) -> Opt<K> {
         self.compat = true;
+        self
+    }
+
+    /// The same option, as one of ours that kmod doesn't have (see [`Opt::extension`]'s field).
+    pub const fn extension(mut self) -> Opt<K> {
+        self.extension = true;
         self
     }
 }
@@ -398,8 +413,8 @@ impl<K: Copy + PartialEq> Options<K> {
             .find(|o| o.short.is_some_and(|s| s.is_ascii() && s as u8 == c))
     }
 
-    /// The option a long name (or a prefix of one) means: among the current options first, then
-    /// among the compat ones.
+    /// The option a long name (or a prefix of one) means: among kmod's current options first,
+    /// then among the compat ones and our extensions.
     fn long_match(&self, name: &[u8]) -> Result<&'static Opt<K>, LongMiss<K>> {
         match self.long_match_among(name, false) {
             Err(LongMiss::Unknown) => self.long_match_among(name, true),
@@ -411,7 +426,7 @@ impl<K: Copy + PartialEq> Options<K> {
         let named = self
             .opts
             .iter()
-            .filter(|o| o.compat == compat)
+            .filter(|o| (o.compat || o.extension) == compat)
             .filter_map(|o| o.long.map(|l| (o, l.as_bytes())));
         let mut first: Option<&'static Opt<K>> = None;
         let mut ambiguous: Vec<&'static Opt<K>> = Vec::new();
@@ -475,6 +490,7 @@ impl<K> Options<K> {
                 key: (),
                 help: o.help,
                 compat: o.compat,
+                extension: o.extension,
             })
             .collect()
     }
@@ -570,6 +586,7 @@ mod tests {
         ShowConfig,
         Quiet,
         Name,
+        Json,
     }
 
     // A slice of modprobe's table, in kmod's order, and two invented entries.
@@ -604,6 +621,7 @@ mod tests {
         Opt::flag(Some('v'), Some("verbose"), K::Verbose, "more"),
         Opt::flag(Some('V'), Some("version"), K::Version, "version"),
         Opt::flag(Some('q'), Some("quiet"), K::Quiet, "old").compat(),
+        Opt::flag(None, Some("show-json"), K::Json, "ours").extension(),
         Opt {
             short: Some('N'),
             long: Some("name"),
@@ -611,6 +629,7 @@ mod tests {
             key: K::Name,
             help: "optional",
             compat: false,
+            extension: false,
         },
     ];
     const P: Options<K> = Options {
@@ -749,6 +768,21 @@ mod tests {
         );
         assert_eq!(parse(&["--q"]).expect("parse").0, vec![(K::Quiet, None)]);
         assert_eq!(parse(&["-q"]).expect("parse").0, vec![(K::Quiet, None)]);
+        // Extensions likewise: `--s` and `--show` keep kmod's meaning; a prefix only the
+        // extension has is taken.
+        assert_eq!(
+            parse(&["--show-j"]).expect("parse").0,
+            vec![(K::Json, None)]
+        );
+        assert_eq!(
+            parse(&["--show-"]).expect("parse").0,
+            vec![(K::ShowConfig, None)]
+        );
+        assert_eq!(
+            parse(&["--show-json"]).expect("parse").0,
+            vec![(K::Json, None)]
+        );
+        assert_eq!(parse(&["--show"]).expect("parse").0, vec![(K::Show, None)]);
     }
 
     #[test]
@@ -801,6 +835,7 @@ mod tests {
         assert!(h.contains("\t    --remove-holders"), "{h}");
         assert!(h.contains("\t-N, --name[=NAME]"), "{h}");
         assert!(!h.contains("quiet"), "{h}");
+        assert!(h.contains("\t    --show-json"), "{h}");
     }
 
     #[test]

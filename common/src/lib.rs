@@ -56,6 +56,7 @@ pub mod file;
 pub mod getopt;
 pub mod hints;
 pub mod index;
+pub mod json;
 pub mod kernel;
 pub mod modprobe;
 pub mod name;

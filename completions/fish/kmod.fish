@@ -42,3 +42,4 @@ complete -c kmod -n '__modutils_rs_kmod_is list' -s s -l syslog -d 'report error
 complete -c kmod -n '__modutils_rs_kmod_is list' -s v -l verbose -d 'print more messages'
 complete -c kmod -n '__modutils_rs_kmod_is list' -s V -l version -d 'print the version and exit'
 complete -c kmod -n '__modutils_rs_kmod_is list' -s h -l help -d 'print this help and exit'
+complete -c kmod -n '__modutils_rs_kmod_is list' -l json -d 'print JSON (docs/json.md)'

@@ -11,7 +11,7 @@
 
 function __modutils_rs_modinfo_scan
     __modutils_rs_scan a:author d:description l:license p:parameters n:filename 0:null \
-        m:modname F=field k=set-version b=basedir V:version h:help
+        m:modname F=field k=set-version b=basedir V:version h:help :json
 end
 
 # The modules root of the command line: DIR/lib/modules with -b DIR.
@@ -46,5 +46,6 @@ complete -c modinfo -s k -l set-version -x -a '(__modutils_rs_modinfo_versions)'
 complete -c modinfo -s b -l basedir -x -a '(__fish_complete_directories)' -d 'modules are in DIR/lib/modules'
 complete -c modinfo -s V -l version -d 'print the version and exit'
 complete -c modinfo -s h -l help -d 'print this help and exit'
+complete -c modinfo -l json -d 'print JSON (docs/json.md); -F selects the field, -0 is ignored'
 complete -c modinfo -n __modutils_rs_modinfo_operand -a '(__modutils_rs_modinfo_modules)' -d module
 complete -c modinfo -n __modutils_rs_modinfo_operand -a '(__modutils_rs_module_files)' -d 'module file'

@@ -15,7 +15,7 @@ function __modutils_rs_modprobe_scan
         :first-time i:ignore-install :ignore-remove b:use-blacklist f:force :force-modversion \
         :force-vermagic D:show-depends c:showconfig :show-config :show-modversions \
         :dump-modversions :show-exports n:dry-run :show C=config d=dirname S=set-version \
-        s:syslog q:quiet v:verbose V:version h:help
+        s:syslog q:quiet v:verbose V:version h:help :explain :json
 end
 
 # The modules root of the command line: DIR/lib/modules with -d DIR.
@@ -79,6 +79,8 @@ complete -c modprobe -s q -l quiet -d 'print no messages'
 complete -c modprobe -s v -l verbose -d 'print what is done'
 complete -c modprobe -s V -l version -d 'print the version and exit'
 complete -c modprobe -s h -l help -d 'print this help and exit'
+complete -c modprobe -l explain -d 'say how each name resolves and what loading it takes, and exit'
+complete -c modprobe -l json -d 'print JSON (docs/json.md) with --show-depends, -c or --explain'
 complete -c modprobe -n '__modutils_rs_modprobe_operand module' -a '(__modutils_rs_modprobe_modules)' -d module
 complete -c modprobe -n '__modutils_rs_modprobe_operand loaded' -a '(__modutils_rs_loaded)' -d 'loaded module'
 complete -c modprobe -n '__modutils_rs_modprobe_operand file' -a '(__modutils_rs_module_files)' -d 'module file'

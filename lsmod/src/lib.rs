@@ -20,6 +20,8 @@ pub enum Key {
     Version,
     /// `-h`.
     Help,
+    /// `--json` (ours).
+    Json,
 }
 
 /// lsmod's options (and `kmod list`'s): kmod 34.2's. kmod 30 took none (any argument was a
@@ -35,6 +37,7 @@ pub const OPTIONS: Options<Key> = Options {
         ),
         Opt::version(Key::Version),
         Opt::help(Key::Help),
+        Opt::flag(None, Some("json"), Key::Json, "print JSON (docs/json.md)").extension(),
     ],
     order: Order::Permute,
 };
@@ -49,9 +52,10 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
 /// options, then prints the loaded modules.
 pub fn run(tool: &'static str, argv: &[OsString]) -> i32 {
     let parsed = OPTIONS.parse_argv(argv, tool);
-    let (mut syslog, mut verbose) = (false, false);
+    let (mut syslog, mut verbose, mut json) = (false, false, false);
     for o in &parsed.options {
         match o.key {
+            Key::Json => json = true,
             Key::Syslog => syslog = true,
             Key::Verbose => verbose = true,
             Key::Version => return print_version(),
@@ -65,12 +69,13 @@ pub fn run(tool: &'static str, argv: &[OsString]) -> i32 {
             report.error("too many arguments provided.");
             1
         }
-        Ok(_) => list(&report),
+        Ok(_) => list(&report, json),
     }
 }
 
-/// Prints the loaded modules to stdout (lsmod, and `kmod list`); returns the exit code.
-pub fn list(report: &Reporter) -> i32 {
+/// Prints the loaded modules to stdout (lsmod, and `kmod list`), as text or (`json`) as a
+/// JSON document; returns the exit code.
+pub fn list(report: &Reporter, json: bool) -> i32 {
     let ctx = Context::system();
     let modules = match loaded_modules(&ctx) {
         Ok(m) => m,
@@ -88,16 +93,45 @@ pub fn list(report: &Reporter) -> i32 {
             return 1;
         }
     };
-    let result = print(&ctx, &modules, &mut io::stdout().lock());
+    let mut out = io::stdout().lock();
+    let result = if json {
+        print_json(&ctx, &modules, &mut out)
+    } else {
+        print(&ctx, &modules, &mut out)
+    };
     finish_output(result, report)
+}
+
+/// A module's use count and holders as lsmod prints them: like kmod, from sysfs first,
+/// `/proc/modules` as the fallback.
+fn usage(ctx: &Context, m: &LoadedModule) -> (u32, Vec<String>) {
+    let count = refcnt(ctx, &m.name).ok().or(m.refcnt).unwrap_or(0);
+    let users = holders(ctx, &m.name).unwrap_or_else(|_| m.holders.clone());
+    (count, users)
+}
+
+/// The JSON document (docs/json.md): the facts of the text, one object per module.
+fn print_json(ctx: &Context, modules: &[LoadedModule], out: &mut impl Write) -> io::Result<()> {
+    let list: Vec<serde_json::Value> = modules
+        .iter()
+        .map(|m| {
+            let (count, users) = usage(ctx, m);
+            serde_json::json!({
+                "name": m.name,
+                "size": m.size,
+                "used": count,
+                "used_by": users,
+                "state": m.state,
+            })
+        })
+        .collect();
+    common::json::write_document(out, "lsmod", &serde_json::json!({ "modules": list }))
 }
 
 fn print(ctx: &Context, modules: &[LoadedModule], out: &mut impl Write) -> io::Result<()> {
     writeln!(out, "Module                  Size  Used by")?;
     for m in modules {
-        // Like kmod, prefer sysfs for the use count and holders; /proc/modules is the fallback.
-        let count = refcnt(ctx, &m.name).ok().or(m.refcnt).unwrap_or(0);
-        let users = holders(ctx, &m.name).unwrap_or_else(|_| m.holders.clone());
+        let (count, users) = usage(ctx, m);
         write!(out, "{:<19} {:>8}  {}", m.name, m.size, count)?;
         if !users.is_empty() {
             write!(out, " {}", users.join(","))?;

@@ -29,6 +29,8 @@ pub enum Key {
     Version,
     /// `-h`.
     Help,
+    /// `--json` (ours).
+    Json,
 }
 
 /// modinfo's options, in kmod's order (the same in kmod 30 and 34.2).
@@ -99,6 +101,13 @@ pub const OPTIONS: Getopt<Key> = Getopt {
         ),
         Opt::version(Key::Version),
         Opt::help(Key::Help),
+        Opt::flag(
+            None,
+            Some("json"),
+            Key::Json,
+            "print JSON (docs/json.md); -F selects the field, -0 is ignored",
+        )
+        .extension(),
     ],
     order: Order::Permute,
 };
@@ -111,6 +120,7 @@ struct Args {
     /// The field of the last of `-F`, `-a`, `-d`, `-l`, `-p`, `-n`.
     field: Option<String>,
     null: bool,
+    json: bool,
     modname: bool,
     set_version: Option<String>,
     basedir: Option<OsString>,
@@ -126,6 +136,7 @@ fn parse(argv: &[OsString]) -> Result<Args, i32> {
             Key::Field(f) => a.field = Some(f.to_string()),
             Key::FieldArg => a.field = Some(o.text()),
             Key::Null => a.null = true,
+            Key::Json => a.json = true,
             Key::Modname => a.modname = true,
             Key::SetVersion => a.set_version = Some(o.text()),
             Key::Basedir => a.basedir = o.value.clone(),
@@ -165,9 +176,12 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
     let modinfo = Modinfo::new(options, args.modname, ctx.module_dir()).with_hints(ctx);
     // In blocks to a file or pipe, by line to a terminal, as kmod's stdio does.
     let mut out = output();
-    let result = modinfo
-        .run(&args.modules, &mut out, &report)
-        .and_then(|code| out.flush().map(|()| code));
+    let result = if args.json {
+        modinfo.run_json(&args.modules, &mut out, &report)
+    } else {
+        modinfo.run(&args.modules, &mut out, &report)
+    };
+    let result = result.and_then(|code| out.flush().map(|()| code));
     match result {
         Ok(code) => finish_output(Ok(()), &report).max(code),
         Err(e) => finish_output(Err(e), &report),

@@ -40,9 +40,11 @@ use common::index::files::{
     builtin_record_of, builtin_records, MODULES_BUILTIN_MODINFO, SYMBOL_PREFIX,
 };
 use common::index::lookup::{IndexFileError, Indexes};
+use common::json::{put_bytes, write_document};
 use common::modprobe::Target;
 use common::name::alias_key;
 use common::report::{Report, ReportExt};
+use serde_json::{Map, Value};
 
 use common::signature::{self, ModuleSignature};
 use common::{elf, name};
@@ -598,7 +600,45 @@ impl Modinfo {
         if !self.options.write_header(out, header) {
             return true;
         }
-        let info = match (&module.path, module.builtin) {
+        match self.read_info(module, report) {
+            Ok(info) => {
+                self.options.write_info(out, &info, report);
+                true
+            }
+            Err(errno) => {
+                self.unreadable(module, errno, report);
+                false
+            }
+        }
+    }
+
+    fn unreadable(&self, module: &Resolved, errno: Errno, report: &Reporter) {
+        report.error(format_args!(
+            "could not get modinfo from '{}': {}",
+            module.name,
+            errno_text(errno)
+        ));
+        if let (Some(_), Some(path), false) = (&self.hints, &module.path, module.builtin) {
+            if let Some(why) = file_problem(Path::new(path)) {
+                report.hint(why);
+            }
+        }
+    }
+
+    /// Reports why `arg` resolved to nothing, with what the user can do about it.
+    fn unresolved(&self, arg: &OsStr, e: ResolveError, report: &Reporter) {
+        let not_found = !matches!(e, ResolveError::Index(_));
+        report.error(e);
+        if not_found {
+            for hint in self.not_found_hints(arg) {
+                report.hint(hint);
+            }
+        }
+    }
+
+    /// A resolved module's entries (from its file, or `modules.builtin.modinfo`).
+    fn read_info(&self, module: &Resolved, report: &Reporter) -> Result<Info, Errno> {
+        match (&module.path, module.builtin) {
             // kmod shows a built-in module without a file even when there is no
             // modules.builtin.modinfo, but fails one with a file.
             (None, true) => match self.builtin_info(&module.name) {
@@ -608,26 +648,113 @@ impl Modinfo {
             (Some(_), true) => self.builtin_info(&module.name),
             (Some(path), false) => read_file_info(Path::new(path), report),
             (None, false) => Ok(Info::default()),
-        };
-        match info {
-            Ok(info) => {
-                self.options.write_info(out, &info, report);
-                true
-            }
-            Err(errno) => {
-                report.error(format_args!(
-                    "could not get modinfo from '{}': {}",
-                    module.name,
-                    errno_text(errno)
-                ));
-                if let (Some(_), Some(path), false) = (&self.hints, &module.path, module.builtin) {
-                    if let Some(why) = file_problem(Path::new(path)) {
-                        report.hint(why);
-                    }
-                }
-                false
+        }
+    }
+
+    /// One resolved module as a JSON object (docs/json.md): the facts [`Modinfo::print`]
+    /// prints, with the same errors reported; the flag is false when the module could not be
+    /// read.
+    pub fn json_module(&self, arg: &OsStr, module: &Resolved, report: &Reporter) -> (Value, bool) {
+        let mut m = Map::new();
+        put_bytes(&mut m, "argument", arg.as_bytes());
+        m.insert("name".into(), module.name.as_str().into());
+        match &module.path {
+            Some(p) => put_bytes(&mut m, "filename", p.as_bytes()),
+            None => {
+                m.insert("filename".into(), Value::Null);
             }
         }
+        m.insert("builtin".into(), module.builtin.into());
+        let field = self.options.field.as_deref();
+        let mut ok = true;
+        let info = if field == Some("filename") {
+            Info::default()
+        } else {
+            match self.read_info(module, report) {
+                Ok(info) => info,
+                Err(errno) => {
+                    self.unreadable(module, errno, report);
+                    m.insert("error".into(), errno_text(errno).into());
+                    ok = false;
+                    Info::default()
+                }
+            }
+        };
+        let fields: Vec<Value> = info
+            .entries
+            .iter()
+            .filter(|(k, _)| match field {
+                None => k != PARM && k != PARMTYPE,
+                Some(f) => k == f.as_bytes() && f != "parm",
+            })
+            .map(|(k, v)| {
+                let mut e = Map::new();
+                put_bytes(&mut e, "key", k);
+                put_bytes(&mut e, "value", v);
+                Value::Object(e)
+            })
+            .collect();
+        m.insert("fields".into(), fields.into());
+        let parameters: Vec<Value> = if matches!(field, None | Some("parm")) {
+            params(&info, report)
+                .iter()
+                .rev()
+                .map(|p| {
+                    let mut e = Map::new();
+                    put_bytes(&mut e, "name", p.name);
+                    match p.desc {
+                        Some(d) => put_bytes(&mut e, "description", d),
+                        None => {
+                            e.insert("description".into(), Value::Null);
+                        }
+                    }
+                    match p.ty {
+                        Some(t) => put_bytes(&mut e, "type", t),
+                        None => {
+                            e.insert("type".into(), Value::Null);
+                        }
+                    }
+                    Value::Object(e)
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        m.insert("parameters".into(), parameters.into());
+        (Value::Object(m), ok)
+    }
+
+    /// `modinfo --json ARGS`: one document with every module of every argument; errors are
+    /// reported as [`Modinfo::run`] reports them, and the exit status is the same.
+    pub fn run_json(
+        &self,
+        args: &[OsString],
+        out: &mut impl Write,
+        report: &Reporter,
+    ) -> io::Result<i32> {
+        let mut status = 0;
+        let mut list = Vec::new();
+        for arg in args {
+            match self.resolve(arg) {
+                Ok(modules) => {
+                    for m in &modules {
+                        let (v, ok) = self.json_module(arg, m, report);
+                        list.push(v);
+                        if !ok {
+                            status = 1;
+                        }
+                    }
+                }
+                Err(e) => {
+                    self.unresolved(arg, e, report);
+                    status = 1;
+                }
+            }
+        }
+        let mut body = Map::new();
+        body.insert("modules".into(), list.into());
+        write_document(out, "modinfo", &Value::Object(body))?;
+        Ok(status)
     }
 
     /// Runs modinfo over `args`, printing to `out` (each argument's output in one write).
@@ -651,13 +778,7 @@ impl Modinfo {
                     }
                 }
                 Err(e) => {
-                    let not_found = !matches!(e, ResolveError::Index(_));
-                    report.error(e);
-                    if not_found {
-                        for hint in self.not_found_hints(arg) {
-                            report.hint(hint);
-                        }
-                    }
+                    self.unresolved(arg, e, report);
                     status = 1;
                 }
             }

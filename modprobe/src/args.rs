@@ -60,11 +60,15 @@ pub enum Key {
     Version,
     /// `-h`.
     Help,
+    /// `--explain` (ours).
+    Explain,
+    /// `--json` (ours).
+    Json,
 }
 
 /// modprobe's options, in kmod's table order (the same in kmod 30 and 34.2), and
 /// `--show-alias` (upstream's newer spelling of `-R`; not in either table, so it never makes an
-/// abbreviation ambiguous).
+/// abbreviation ambiguous), then ours, `--explain` and `--json`, matched after kmod's.
 pub const OPTIONS: Options<Key> = Options {
     opts: &[
         Opt::flag(
@@ -227,6 +231,20 @@ pub const OPTIONS: Options<Key> = Options {
             "the same as --resolve-alias",
         )
         .compat(),
+        Opt::flag(
+            None,
+            Some("explain"),
+            Key::Explain,
+            "say how each name resolves and what loading it takes, and exit",
+        )
+        .extension(),
+        Opt::flag(
+            None,
+            Some("json"),
+            Key::Json,
+            "print JSON (docs/json.md) with --show-depends, -c or --explain",
+        )
+        .extension(),
     ],
     order: Order::Permute,
 };
@@ -236,6 +254,7 @@ const USAGE: &[&str] = &[
     "modprobe [options] -a [-i] [-b] MODULE...",
     "modprobe [options] -r [-i] MODULE...",
     "modprobe [options] -c",
+    "modprobe [options] --explain [-a|-r] MODULE...",
     "modprobe [options] --show-modversions|--show-exports FILE",
 ];
 
@@ -257,6 +276,8 @@ pub(crate) struct Args {
     pub(crate) show_config: bool,
     pub(crate) show_modversions: bool,
     pub(crate) show_exports: bool,
+    pub(crate) explain: bool,
+    pub(crate) json: bool,
     pub(crate) dry_run: bool,
     pub(crate) config: Vec<PathBuf>,
     pub(crate) dirname: Option<PathBuf>,
@@ -344,6 +365,8 @@ pub(crate) fn parse(argv: &[OsString], inherited: &str) -> Result<Args, i32> {
                 child.push("-v".into());
                 a.verbose += 1;
             }
+            Key::Explain => a.explain = true,
+            Key::Json => a.json = true,
             Key::Version => return Err(print_version()),
             Key::Help => return Err(print_text(&OPTIONS.help(USAGE))),
         }

@@ -8,18 +8,20 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::command_chain::{CommandChain, CommandKind};
+use common::config::modprobe::EntryKind;
 use common::context::Context;
 use common::error::errno_text;
 use common::file::ModuleFile;
 use common::kernel::load::{insert, ForceOptions, LoadError, LoadOptions, Trace};
 use common::kernel::state::{holders, initstate, refcnt, InitState};
 use common::kernel::syscall::delete_module;
-use common::modprobe::{Lookup, Planner, Step, Target};
+use common::modprobe::{Lookup, Observer, Planner, Step, Target, Unobserved};
 use common::name;
 use common::report::{Report, ReportExt};
 use nix::errno::Errno;
 
 use crate::args::Args;
+use crate::explain::{Explained, NameReport, Recorder, Removal, RemovalStep};
 use crate::output::Lines;
 use crate::parallel::Turn;
 
@@ -34,6 +36,10 @@ pub(crate) struct Invocation<'a> {
     /// When names load side by side (`-a`, [`crate::parallel`]): this name's turn at each
     /// module, after the names before it.
     pub(crate) turn: Option<Turn<'a>>,
+    /// `--explain`: what each name would do, printed at the end.
+    pub(crate) explained: std::cell::RefCell<Vec<NameReport>>,
+    /// `--show-depends --json`: the steps, printed at the end.
+    pub(crate) steps: std::cell::RefCell<Vec<serde_json::Value>>,
 }
 
 /// kmod's modprobe wording of a failed insertion's errno (it differs from insmod's).
@@ -50,7 +56,7 @@ fn insert_error_text(e: &LoadError) -> String {
 /// Whether the running kernel has a module, as kmod 30 judges it (observed with a module tree
 /// that is not the running kernel's).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Presence {
+pub(crate) enum Presence {
     /// No `/sys/module/NAME`.
     Absent,
     /// `/sys/module/NAME` without `initstate`, and the tree's `modules.builtin` lists it.
@@ -61,6 +67,18 @@ enum Presence {
     /// separately that the running kernel has built in. kmod does not count it as loaded when
     /// inserting, and tries to remove it.
     Unlisted,
+}
+
+impl Presence {
+    /// Its name in `--explain`'s output.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Presence::Absent => "absent",
+            Presence::Builtin => "builtin",
+            Presence::Loaded => "loaded",
+            Presence::Unlisted => "unlisted",
+        }
+    }
 }
 
 impl Invocation<'_> {
@@ -98,8 +116,8 @@ impl Invocation<'_> {
 
     /// What `name` resolves to; when nothing (or an index can't be read), the reason is
     /// reported and the exit code returned.
-    fn lookup(&self, name: &str) -> Result<Lookup, i32> {
-        match self.planner.lookup(name) {
+    fn lookup(&self, name: &str, obs: &dyn Observer) -> Result<Lookup, i32> {
+        match self.planner.lookup_observed(name, obs) {
             Ok(l) if l.targets.is_empty() => Err(self.not_found(name)),
             Ok(l) => Ok(l),
             Err(e) => {
@@ -127,39 +145,126 @@ impl Invocation<'_> {
         chain.pass_to(&mut sh, kind, module).status()
     }
 
+    /// `modprobe NAME PARAMS` (or, with `--explain`, what it would do).
     pub(crate) fn load(&self, name: &str, params: &str) -> i32 {
-        if is_file_argument(name) {
-            return self.load_file(name, params);
+        self.explaining(name, params, |rec, report| {
+            if is_file_argument(name) {
+                self.load_file(name, params, rec, report)
+            } else {
+                self.load_name(name, params, rec, report)
+            }
+        })
+    }
+
+    /// Runs `f` with a recorder and a report for `name` under `--explain` (then keeps the
+    /// report), without otherwise.
+    fn explaining(
+        &self,
+        name: &str,
+        params: &str,
+        f: impl FnOnce(Option<&Recorder<'_>>, Option<&mut NameReport>) -> i32,
+    ) -> i32 {
+        if !self.args.explain {
+            return f(None, None);
         }
-        let found = match self.lookup(name) {
-            Ok(found) => found,
-            Err(code) => return code,
+        let rec = Recorder::new(self.planner);
+        let mut report = NameReport {
+            name: name.to_string(),
+            params: params.to_string(),
+            file: None,
+            resolution: None,
+            targets: Vec::new(),
+            error: None,
         };
+        let code = f(Some(&rec), Some(&mut report));
+        if report.resolution.is_none() {
+            report.resolution = rec.take_lookups().into_iter().next();
+        }
+        self.explained.borrow_mut().push(report);
+        code
+    }
+
+    fn load_name(
+        &self,
+        name: &str,
+        params: &str,
+        rec: Option<&Recorder<'_>>,
+        mut report: Option<&mut NameReport>,
+    ) -> i32 {
+        let obs: &dyn Observer = match rec {
+            Some(r) => r,
+            None => &Unobserved,
+        };
+        let found = match self.lookup(name, obs) {
+            Ok(found) => found,
+            Err(code) => {
+                if let Some(report) = report {
+                    report.error = Some(not_found_reason(rec));
+                }
+                return code;
+            }
+        };
+        if let (Some(rec), Some(report)) = (rec, report.as_deref_mut()) {
+            report.resolution = rec.take_lookups().into_iter().next();
+        }
         let mut failed = false;
         for target in &found.targets {
             let module = match target {
                 Target::Module(m) | Target::Builtin(m) => m,
             };
             // -R lists what the name resolves to, blacklisted modules included (as kmod).
-            if self.args.resolve_alias {
-                if self.out.line(&module).is_err() {
+            if self.args.resolve_alias && !self.args.explain {
+                if self.out.line(module).is_err() {
                     return 1;
                 }
                 continue;
             }
-            if self.planner.blacklisted(&found, module) {
-                self.report
-                    .info(format_args!("skipping {module}: blacklisted"));
+            let blacklisted = self.planner.blacklist_entry(&found, module);
+            let explained = rec.map(|rec| Explained {
+                module: module.clone(),
+                builtin: matches!(target, Target::Builtin(_)),
+                blacklisted: blacklisted.map(|i| rec.entry(EntryKind::Blacklist, i)),
+                blacklist_ignored: match blacklisted {
+                    Some(_) => None,
+                    None => self
+                        .planner
+                        .config
+                        .blacklist_entry(module)
+                        .map(|i| rec.entry(EntryKind::Blacklist, i)),
+                },
+                plan: Vec::new(),
+                softdep_lookups: Vec::new(),
+                removal: None,
+            });
+            if blacklisted.is_some() {
+                if rec.is_none() {
+                    self.report
+                        .info(format_args!("skipping {module}: blacklisted"));
+                }
+                if let (Some(e), Some(report)) = (explained, report.as_deref_mut()) {
+                    report.targets.push(e);
+                }
                 continue;
             }
             let mut plan = Vec::new();
             let alias = found.via_alias.then_some(name);
-            if let Err(e) =
-                self.planner
-                    .plan_load(target, params, alias, &mut HashSet::new(), &mut plan)
-            {
+            if let Err(e) = self.planner.plan_load_observed(
+                target,
+                params,
+                alias,
+                obs,
+                &mut HashSet::new(),
+                &mut plan,
+            ) {
                 self.report.error(e);
                 return 1;
+            }
+            if let (Some(rec), Some(mut e), Some(report)) = (rec, explained, report.as_deref_mut())
+            {
+                e.plan = self.judged(rec.take_planned());
+                e.softdep_lookups = rec.take_lookups();
+                report.targets.push(e);
+                continue;
             }
             let rc = self.show_or_execute(module, &plan);
             if rc != 0 && self.args.show_depends {
@@ -179,7 +284,13 @@ impl Invocation<'_> {
     /// (`/cwd/./vfat.ko`), with that name's dependencies, options, softdeps and install
     /// command. Only `-b` blacklists it (a name given directly). kmod 30 looks the argument up
     /// as a module name (compatibility row `modprobe-path`).
-    fn load_file(&self, arg: &str, params: &str) -> i32 {
+    fn load_file(
+        &self,
+        arg: &str,
+        params: &str,
+        rec: Option<&Recorder<'_>>,
+        report: Option<&mut NameReport>,
+    ) -> i32 {
         let base = arg.rsplit('/').next().unwrap_or_default();
         let errno = match std::fs::metadata(arg) {
             Err(e) => Some(e.raw_os_error().map_or(Errno::ENOENT, Errno::from_raw)),
@@ -199,24 +310,73 @@ impl Invocation<'_> {
             return 1;
         }
         let module = name::from_arg(base);
-        if self.args.resolve_alias {
+        if self.args.resolve_alias && !self.args.explain {
             return i32::from(self.out.line(&module).is_err());
         }
-        if self.args.use_blacklist && self.planner.config.is_blacklisted(&module) {
-            self.report
-                .info(format_args!("skipping {module}: blacklisted"));
+        let blacklist = self.planner.config.blacklist_entry(&module);
+        let blacklisted = blacklist.filter(|_| self.args.use_blacklist);
+        let path = std::path::PathBuf::from(common::context::absolute(std::ffi::OsStr::new(arg)));
+        let explained = rec.map(|rec| Explained {
+            module: module.clone(),
+            builtin: false,
+            blacklisted: blacklisted.map(|i| rec.entry(EntryKind::Blacklist, i)),
+            blacklist_ignored: blacklist
+                .filter(|_| blacklisted.is_none())
+                .map(|i| rec.entry(EntryKind::Blacklist, i)),
+            plan: Vec::new(),
+            softdep_lookups: Vec::new(),
+            removal: None,
+        });
+        let mut report = report;
+        if let Some(report) = report.as_deref_mut() {
+            report.file = Some(path.to_string_lossy().into_owned());
+        }
+        if blacklisted.is_some() {
+            if rec.is_none() {
+                self.report
+                    .info(format_args!("skipping {module}: blacklisted"));
+            }
+            if let (Some(e), Some(report)) = (explained, report) {
+                report.targets.push(e);
+            }
             return 0;
         }
-        let path = std::path::PathBuf::from(common::context::absolute(std::ffi::OsStr::new(arg)));
+        let obs: &dyn Observer = match rec {
+            Some(r) => r,
+            None => &Unobserved,
+        };
         let mut plan = Vec::new();
         if let Err(e) = self
             .planner
-            .plan_load_file(&module, path, params, &mut plan)
+            .plan_load_file_observed(&module, path, params, obs, &mut plan)
         {
             self.report.error(e);
             return 1;
         }
+        if let (Some(rec), Some(mut e), Some(report)) = (rec, explained, report) {
+            e.plan = self.judged(rec.take_planned());
+            e.softdep_lookups = rec.take_lookups();
+            report.targets.push(e);
+            return 0;
+        }
         self.show_or_execute(&module, &plan)
+    }
+
+    /// The planned modules with their state in the running kernel and what
+    /// [`Invocation::execute`] would do with each, by the same tests.
+    fn judged(&self, mut planned: Vec<crate::explain::Planned>) -> Vec<crate::explain::Planned> {
+        for p in &mut planned {
+            let presence = self.presence(&p.module);
+            p.state = presence.name();
+            p.action = match (p.step, presence) {
+                ("builtin", _) | (_, Presence::Builtin) => "skip-builtin",
+                (_, Presence::Loaded) => "skip-loaded",
+                ("insmod", _) => "load",
+                ("install", _) => "run-install",
+                _ => "nothing",
+            };
+        }
+        planned
     }
 
     /// `--show-depends` prints the plan's lines (1 if stdout is gone); otherwise the plan is
@@ -224,6 +384,11 @@ impl Invocation<'_> {
     fn show_or_execute(&self, target: &str, plan: &[Step]) -> i32 {
         if !self.args.show_depends {
             return self.execute(target, plan);
+        }
+        if self.args.json {
+            let mut steps = self.steps.borrow_mut();
+            steps.extend(plan.iter().map(|s| crate::json::step(target, s)));
+            return 0;
         }
         let printed = plan
             .iter()
@@ -329,7 +494,15 @@ impl Invocation<'_> {
     }
 
     pub(crate) fn remove(&self, name: &str) -> i32 {
-        let found = match self.lookup(name) {
+        if self.args.explain {
+            return self.explaining(name, "", |rec, report| {
+                let (Some(rec), Some(report)) = (rec, report) else {
+                    return 1;
+                };
+                self.explain_remove(name, rec, report)
+            });
+        }
+        let found = match self.lookup(name, &Unobserved) {
             Ok(found) => found,
             Err(code) => return code,
         };
@@ -346,6 +519,95 @@ impl Invocation<'_> {
             failed |= self.remove_module(module) != 0;
         }
         i32::from(failed)
+    }
+
+    /// `modprobe -r --explain`: what [`Invocation::remove`] would do with each module `name`
+    /// resolves to, by the same tests.
+    fn explain_remove(&self, name: &str, rec: &Recorder<'_>, report: &mut NameReport) -> i32 {
+        let found = match self.lookup(name, rec) {
+            Ok(found) => found,
+            Err(code) => {
+                report.error = Some(not_found_reason(Some(rec)));
+                return code;
+            }
+        };
+        report.resolution = rec.take_lookups().into_iter().next();
+        let args = self.args;
+        let command = |m: &str| {
+            self.planner
+                .config
+                .remove_entry(m)
+                .filter(|_| !args.ignore_commands)
+        };
+        for target in &found.targets {
+            let (module, builtin) = match target {
+                Target::Builtin(m) => (m, true),
+                Target::Module(m) => (m, false),
+            };
+            let cmd = command(module).filter(|_| !builtin);
+            let presence = self.presence(module);
+            let holders = holders(self.ctx, module).unwrap_or_default();
+            let refcnt = refcnt(self.ctx, module).ok();
+            let action = match (builtin, cmd, presence) {
+                (true, _, _) => "builtin",
+                (_, Some(_), _) => "run-remove",
+                (_, None, Presence::Absent) => "not-loaded",
+                (_, None, Presence::Builtin) => "builtin",
+                _ if self.in_use(module) && !args.force && !args.remove_holders => "in-use",
+                _ => "remove",
+            };
+            let mut then = Vec::new();
+            if matches!(action, "remove" | "run-remove") {
+                let removal = match self.planner.removal(module) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        self.report.error(e);
+                        return 1;
+                    }
+                };
+                let lists = [
+                    ("softdep-post", &removal.post),
+                    ("dependency", &removal.deps),
+                    ("softdep-pre", &removal.pre),
+                ];
+                for (reason, list) in lists {
+                    for m in list {
+                        let cmd = command(m);
+                        let presence = self.presence(m);
+                        let action = match (cmd, presence) {
+                            (Some(_), _) => "run-remove",
+                            (None, Presence::Absent | Presence::Builtin) => "not-loaded",
+                            _ if self.in_use(m) => "in-use",
+                            _ => "remove",
+                        };
+                        then.push(RemovalStep {
+                            module: m.clone(),
+                            reason,
+                            state: presence.name(),
+                            action,
+                            command: cmd.map(|i| rec.entry(EntryKind::Remove, i)),
+                        });
+                    }
+                }
+            }
+            report.targets.push(Explained {
+                module: module.clone(),
+                builtin,
+                blacklisted: None,
+                blacklist_ignored: None,
+                plan: Vec::new(),
+                softdep_lookups: Vec::new(),
+                removal: Some(Removal {
+                    command: cmd.map(|i| rec.entry(EntryKind::Remove, i)),
+                    state: presence.name(),
+                    holders,
+                    refcnt,
+                    action,
+                    then,
+                }),
+            });
+        }
+        0
     }
 
     /// `modprobe -r` of one module, as kmod 30 does it (observed on a real kernel): its softdep
@@ -495,6 +757,16 @@ impl Invocation<'_> {
                 }
             }
         }
+    }
+}
+
+/// Why `--explain` has nothing to say about a name: it resolved to nothing, or (no lookup
+/// finished) an index could not be read.
+fn not_found_reason(rec: Option<&Recorder<'_>>) -> String {
+    if rec.is_some_and(|r| r.looked_up()) {
+        "nothing matches this name (as --show-depends reports)".into()
+    } else {
+        "an index could not be read (as reported)".into()
     }
 }
 

@@ -4,7 +4,9 @@
 //! standard output (`output.rs`).
 
 mod args;
+mod explain;
 mod invocation;
+mod json;
 mod output;
 mod parallel;
 mod show;
@@ -101,7 +103,11 @@ fn run(args: &Args, out: &SharedStdout, report: &Reporter) -> i32 {
         },
     });
     if args.show_config {
-        let r = show_config(&planner, out);
+        let r = if args.json {
+            json::show_config(&planner, out)
+        } else {
+            show_config(&planner, out)
+        };
         return i32::from(out.keep(r).is_err());
     }
     if args.rest.is_empty() {
@@ -130,6 +136,8 @@ fn run(args: &Args, out: &SharedStdout, report: &Reporter) -> i32 {
         out,
         report,
         turn: None,
+        explained: Default::default(),
+        steps: Default::default(),
     };
     let mut failed = false;
     for name in names {
@@ -143,7 +151,34 @@ fn run(args: &Args, out: &SharedStdout, report: &Reporter) -> i32 {
         };
         failed |= code != 0;
     }
+    let printed = if args.explain {
+        let report = explain::Report {
+            operation: if args.remove { "remove" } else { "load" },
+            module_dir: module_dir_text(invocation.planner),
+            names: invocation.explained.take(),
+        };
+        let mut w = out.writer();
+        if args.json {
+            common::json::write_document(
+                &mut *w,
+                "modprobe",
+                &serde_json::json!({"command": "explain", "explain": report}),
+            )
+        } else {
+            explain::print_text(&report, &mut *w)
+        }
+    } else if args.show_depends && args.json && !out.failed() {
+        let steps = invocation.steps.take();
+        json::show_depends(steps, &mut *out.writer())
+    } else {
+        Ok(())
+    };
+    failed |= out.keep(printed).is_err();
     i32::from(failed)
+}
+
+fn module_dir_text(planner: &Planner) -> String {
+    planner.indexes.dir().to_string_lossy().into_owned()
 }
 
 #[cfg(test)]

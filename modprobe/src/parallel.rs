@@ -194,7 +194,8 @@ fn plan_side_by_side(
     args: &Args,
     names: &[&str],
 ) -> Option<Vec<HashSet<String>>> {
-    let listing = args.dry_run || args.show_depends || args.resolve_alias || args.remove;
+    let listing =
+        args.dry_run || args.show_depends || args.resolve_alias || args.remove || args.explain;
     if !args.all || listing || names.len() < 2 || jobs() < 2 {
         return None;
     }
@@ -235,6 +236,8 @@ pub(crate) fn load_all(
                 out: &recording,
                 report: &recording,
                 turn: Some(Turn { gate: &gate, job }),
+                explained: Default::default(),
+                steps: Default::default(),
             };
             let code = invocation.load(name, "");
             gate.pass(job, None);

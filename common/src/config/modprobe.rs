@@ -196,7 +196,81 @@ pub struct ModprobeConfig {
     /// after a lookup) makes lookups scan linearly. Changing an entry in place after a lookup
     /// is not supported (call [`ModprobeConfig::reindex`]).
     index: LazyIndex,
+    /// Where each entry of the lists above was read (see [`ModprobeConfig::origin`]).
+    origins: Origins,
 }
+
+/// The lists of a [`ModprobeConfig`], to ask where one of their entries was read
+/// ([`ModprobeConfig::origin`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EntryKind {
+    /// [`ModprobeConfig::aliases`].
+    Alias,
+    /// [`ModprobeConfig::options`].
+    Options,
+    /// [`ModprobeConfig::install`].
+    Install,
+    /// [`ModprobeConfig::remove`].
+    Remove,
+    /// [`ModprobeConfig::blacklist`].
+    Blacklist,
+    /// [`ModprobeConfig::softdeps`].
+    Softdep,
+    /// [`ModprobeConfig::weakdeps`].
+    Weakdep,
+}
+
+/// Where a configuration entry was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin<'a> {
+    /// A line of a file (the last physical line of a continued line, as in kmod's messages).
+    File {
+        /// The file, as it was given to [`ModprobeConfig::parse_into`].
+        path: &'a Path,
+        /// Line number, from 1.
+        line: usize,
+    },
+    /// The kernel command line ([`ModprobeConfig::parse_cmdline`]).
+    KernelCmdline,
+    /// Not known: the entry was pushed to a public list by hand.
+    Unknown,
+}
+
+impl std::fmt::Display for Origin<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Origin::File { path, line } => write!(f, "{}:{line}", path.display()),
+            Origin::KernelCmdline => f.write_str("kernel command line"),
+            Origin::Unknown => f.write_str("unknown"),
+        }
+    }
+}
+
+/// A file number (into [`Origins::files`], or [`CMDLINE`]) and a line number, per entry: eight
+/// bytes pushed beside each entry while parsing, the file's path stored once per file.
+type Pos = (u32, u32);
+
+/// The file number of entries from the kernel command line.
+const CMDLINE: u32 = u32::MAX;
+/// The file number of entries pushed to a public list by hand.
+const UNKNOWN: u32 = u32::MAX - 1;
+
+/// Where the entries of each list were read, in the lists' order. Not part of a
+/// configuration's equality: two configurations with the same entries are equal wherever they
+/// were read.
+#[derive(Debug, Clone, Default)]
+struct Origins {
+    files: Vec<PathBuf>,
+    lists: [Vec<Pos>; 7],
+}
+
+impl PartialEq for Origins {
+    fn eq(&self, _: &Origins) -> bool {
+        true
+    }
+}
+
+impl Eq for Origins {}
 
 impl ModprobeConfig {
     /// Reads the default locations: the `*.conf` files of [`CONFIG_DIRS`], each resolved under
@@ -253,6 +327,9 @@ impl ModprobeConfig {
     /// skipped.
     pub fn parse_into(&mut self, text: &str, file: &Path, report: &dyn Report) {
         self.reindex();
+        self.note_origins((UNKNOWN, 0));
+        let file_no = u32::try_from(self.origins.files.len()).unwrap_or(UNKNOWN);
+        self.origins.files.push(file.to_path_buf());
         for (lineno, line) in logical_lines(text) {
             let line = match memchr::memchr(0, line.as_bytes()) {
                 Some(nul) => &line[..nul],
@@ -264,39 +341,52 @@ impl ModprobeConfig {
             let Some((keyword, rest)) = split_word(line) else {
                 continue;
             };
-            let ok = match keyword {
-                "alias" => self.parse_alias(rest),
-                "options" => parse_rest(rest).is_some_and(|(module, text)| {
-                    self.options.push((module, text.replace('\t', " ")));
-                    true
-                }),
-                "install" => parse_rest(rest).is_some_and(|(module, cmd)| {
-                    self.install.push((module, cmd.to_string()));
-                    true
-                }),
-                "remove" => parse_rest(rest).is_some_and(|(module, cmd)| {
-                    self.remove.push((module, cmd.to_string()));
-                    true
-                }),
-                "blacklist" => match split_word(rest).and_then(|(m, _)| checked_alias_key(m)) {
-                    Some(module) => {
-                        self.blacklist.push(module);
+            // Whether the line is good, and the list it added an entry to.
+            let (ok, added) = match keyword {
+                "alias" => (self.parse_alias(rest), Some(EntryKind::Alias)),
+                "options" => {
+                    let ok = parse_rest(rest).is_some_and(|(module, text)| {
+                        self.options.push((module, text.replace('\t', " ")));
                         true
-                    }
-                    None => false,
-                },
-                "softdep" => self.parse_softdep(rest),
-                "weakdep" => self.parse_weakdep(rest),
+                    });
+                    (ok, Some(EntryKind::Options))
+                }
+                "install" => {
+                    let ok = parse_rest(rest).is_some_and(|(module, cmd)| {
+                        self.install.push((module, cmd.to_string()));
+                        true
+                    });
+                    (ok, Some(EntryKind::Install))
+                }
+                "remove" => {
+                    let ok = parse_rest(rest).is_some_and(|(module, cmd)| {
+                        self.remove.push((module, cmd.to_string()));
+                        true
+                    });
+                    (ok, Some(EntryKind::Remove))
+                }
+                "blacklist" => {
+                    let module = split_word(rest).and_then(|(m, _)| checked_alias_key(m));
+                    let ok = module.is_some();
+                    self.blacklist.extend(module);
+                    (ok, Some(EntryKind::Blacklist))
+                }
+                "softdep" => (self.parse_softdep(rest), Some(EntryKind::Softdep)),
+                "weakdep" => (self.parse_weakdep(rest), Some(EntryKind::Weakdep)),
                 "include" | "config" => {
                     report.error(format!(
                         "{}: command {} is deprecated and not parsed anymore",
                         file.display(),
                         keyword
                     ));
-                    true
+                    (true, None)
                 }
-                _ => false,
+                _ => (false, None),
             };
+            if let (true, Some(kind)) = (ok, added) {
+                let line = u32::try_from(lineno).unwrap_or(u32::MAX);
+                self.origins.lists[kind as usize].push((file_no, line));
+            }
             if !ok {
                 report.error(format!(
                     "{} line {}: ignoring bad line starting with '{}'",
@@ -305,6 +395,40 @@ impl ModprobeConfig {
                     keyword
                 ));
             }
+        }
+    }
+
+    /// Gives every entry without an origin yet the origin `pos`: entries pushed to the public
+    /// lists by hand before parsing (`UNKNOWN`), or those a kernel command-line word added.
+    fn note_origins(&mut self, pos: Pos) {
+        let lens = [
+            self.aliases.len(),
+            self.options.len(),
+            self.install.len(),
+            self.remove.len(),
+            self.blacklist.len(),
+            self.softdeps.len(),
+            self.weakdeps.len(),
+        ];
+        for (list, len) in self.origins.lists.iter_mut().zip(lens) {
+            if list.len() < len {
+                list.resize(len, pos);
+            }
+        }
+    }
+
+    /// Where entry `i` of the list `kind` was read.
+    pub fn origin(&self, kind: EntryKind, i: usize) -> Origin<'_> {
+        match self.origins.lists[kind as usize].get(i) {
+            Some(&(CMDLINE, _)) => Origin::KernelCmdline,
+            Some(&(file, line)) => match self.origins.files.get(file as usize) {
+                Some(path) => Origin::File {
+                    path,
+                    line: line as usize,
+                },
+                None => Origin::Unknown,
+            },
+            None => Origin::Unknown,
         }
     }
 
@@ -384,8 +508,10 @@ impl ModprobeConfig {
     ///   ordinary options of a module called `modprobe`.
     pub fn parse_cmdline(&mut self, cmdline: &str, report: &dyn Report) {
         self.reindex();
+        self.note_origins((UNKNOWN, 0));
         for word in cmdline_words(cmdline) {
             self.cmdline_word(word, report);
+            self.note_origins((CMDLINE, 0));
         }
     }
 
@@ -441,10 +567,21 @@ impl ModprobeConfig {
     /// configuration order (so an alias's `options` line in an earlier file comes first; observed
     /// from kmod 30 on a real kernel).
     pub fn options_via(&self, module: &str, alias: Option<&str>) -> Option<String> {
+        let texts: Vec<&str> = self
+            .option_entries(module, alias)
+            .iter()
+            .map(|&i| self.options[i].1.as_str())
+            .collect();
+        (!texts.is_empty()).then(|| texts.join(" "))
+    }
+
+    /// The positions in [`ModprobeConfig::options`] of the entries
+    /// [`ModprobeConfig::options_via`] joins, in order.
+    pub fn option_entries(&self, module: &str, alias: Option<&str>) -> Vec<usize> {
         let module = lookup_name(module);
         let alias = alias.map(lookup_name).filter(|a| *a != module);
         let Some(index) = self.index.get(self) else {
-            return self.options_via_linear(&module, alias.as_deref());
+            return self.option_entries_linear(&module, alias.as_deref());
         };
         let of = |name: &str| -> Vec<usize> {
             index
@@ -458,99 +595,119 @@ impl ModprobeConfig {
             positions.extend(of(alias));
             positions.sort_unstable();
         }
-        let texts: Vec<&str> = positions
-            .iter()
-            .map(|&i| self.options[i].1.as_str())
-            .collect();
-        (!texts.is_empty()).then(|| texts.join(" "))
+        positions
     }
 
-    fn options_via_linear(&self, module: &str, alias: Option<&str>) -> Option<String> {
-        let texts: Vec<&str> = self
-            .options
+    fn option_entries_linear(&self, module: &str, alias: Option<&str>) -> Vec<usize> {
+        self.options
             .iter()
-            .filter(|(m, _)| m == module || alias == Some(m.as_str()))
-            .map(|(_, t)| t.as_str())
-            .collect();
-        (!texts.is_empty()).then(|| texts.join(" "))
+            .enumerate()
+            .filter(|(_, (m, _))| m == module || alias == Some(m.as_str()))
+            .map(|(i, _)| i)
+            .collect()
     }
 
     /// Whether `module` ('-' and '_' alike) is blacklisted. Command-line entries are compared as
     /// written, so only their '_' spelling matches (observed from kmod 30).
     pub fn is_blacklisted(&self, module: &str) -> bool {
+        self.blacklist_entry(module).is_some()
+    }
+
+    /// The position in [`ModprobeConfig::blacklist`] of the first entry blacklisting `module`.
+    pub fn blacklist_entry(&self, module: &str) -> Option<usize> {
         let module = lookup_name(module);
         match self.index.get(self) {
             Some(index) => index
                 .blacklist
                 .candidates(module.as_bytes())
-                .any(|i| self.blacklist[i] == module),
-            None => self.blacklist.contains(&module),
+                .find(|&i| self.blacklist[i] == module),
+            None => self.blacklist.iter().position(|b| *b == module),
         }
     }
 
     /// The command of the first `install` line for `module` ('-' and '_' alike).
     pub fn install_command(&self, module: &str) -> Option<&str> {
+        self.install_entry(module)
+            .map(|i| self.install[i].1.as_str())
+    }
+
+    /// The position in [`ModprobeConfig::install`] of the first line for `module`.
+    pub fn install_entry(&self, module: &str) -> Option<usize> {
         let first = self.index.get(self).map(|i| &i.install);
-        first_command(&self.install, first, module)
+        first_entry(&self.install, first, module)
     }
 
     /// The command of the first `remove` line for `module` ('-' and '_' alike).
     pub fn remove_command(&self, module: &str) -> Option<&str> {
+        self.remove_entry(module).map(|i| self.remove[i].1.as_str())
+    }
+
+    /// The position in [`ModprobeConfig::remove`] of the first line for `module`.
+    pub fn remove_entry(&self, module: &str) -> Option<usize> {
         let first = self.index.get(self).map(|i| &i.remove);
-        first_command(&self.remove, first, module)
+        first_entry(&self.remove, first, module)
     }
 
     /// The first `softdep` line for `module` ('-' and '_' alike); later ones are ignored, as
     /// kmod 30 does.
     pub fn softdep_for(&self, module: &str) -> Option<&Softdep> {
+        self.softdep_entry(module).map(|i| &self.softdeps[i])
+    }
+
+    /// The position in [`ModprobeConfig::softdeps`] of [`ModprobeConfig::softdep_for`]'s line.
+    pub fn softdep_entry(&self, module: &str) -> Option<usize> {
         let module = lookup_name(module);
         match self.index.get(self) {
             Some(index) => index
                 .softdeps
                 .candidates(module.as_bytes())
-                .map(|i| &self.softdeps[i])
-                .find(|s| s.module == module),
-            None => self.softdeps.iter().find(|s| s.module == module),
+                .find(|&i| self.softdeps[i].module == module),
+            None => self.softdeps.iter().position(|s| s.module == module),
         }
     }
 
     /// The names of the first `weakdep` line for `module` ('-' and '_' alike). (First, like
     /// `softdep`; not observable with kmod 30.)
     pub fn weakdep_for(&self, module: &str) -> Option<&[String]> {
+        self.weakdep_entry(module).map(|i| &self.weakdeps[i].1[..])
+    }
+
+    /// The position in [`ModprobeConfig::weakdeps`] of [`ModprobeConfig::weakdep_for`]'s line.
+    pub fn weakdep_entry(&self, module: &str) -> Option<usize> {
         let module = lookup_name(module);
-        let i = match self.index.get(self) {
+        match self.index.get(self) {
             Some(index) => index
                 .weakdeps
                 .candidates(module.as_bytes())
                 .find(|&i| self.weakdeps[i].0 == module),
             None => self.weakdeps.iter().position(|(m, _)| *m == module),
-        }?;
-        Some(&self.weakdeps[i].1)
+        }
     }
 
     /// The modules of the `alias` lines whose pattern matches `key` (a query as
     /// [`crate::name::alias_key`] makes it) with `fnmatch`, in reading order, duplicates
     /// included: what modprobe tries first for a name.
     pub fn alias_modules(&self, key: &str) -> Vec<&str> {
+        self.alias_entries(key)
+            .iter()
+            .map(|&i| self.aliases[i].1.as_str())
+            .collect()
+    }
+
+    /// The positions in [`ModprobeConfig::aliases`] of the lines
+    /// [`ModprobeConfig::alias_modules`] answers with, in reading order.
+    pub fn alias_entries(&self, key: &str) -> Vec<usize> {
         let key = key.as_bytes();
         let matches = |i: usize| fnmatch(self.aliases[i].0.as_bytes(), key);
         let Some(index) = self.index.get(self) else {
-            return self.alias_modules_linear(key);
+            return (0..self.aliases.len()).filter(|&i| matches(i)).collect();
         };
         let mut hits: Vec<usize> = index
             .alias_candidates(key)
             .filter(|&i| matches(i))
             .collect();
         hits.sort_unstable();
-        hits.iter().map(|&i| self.aliases[i].1.as_str()).collect()
-    }
-
-    fn alias_modules_linear(&self, key: &[u8]) -> Vec<&str> {
-        self.aliases
-            .iter()
-            .filter(|(pattern, _)| fnmatch(pattern.as_bytes(), key))
-            .map(|(_, module)| module.as_str())
-            .collect()
+        hits
     }
 
     /// Drops the lookup index, to be rebuilt on the next lookup: for a caller that changed
@@ -610,21 +767,20 @@ fn lookup_name(module: &str) -> String {
     checked_alias_key(module).unwrap_or_else(|| crate::name::normalize(module))
 }
 
-/// The command of the first entry of `list` for `module`, through `first` (the index's table
+/// The position of the first entry of `list` for `module`, through `first` (the index's table
 /// by module) when given.
-fn first_command<'a>(
-    list: &'a [(String, String)],
+fn first_entry(
+    list: &[(String, String)],
     first: Option<&index::Table>,
     module: &str,
-) -> Option<&'a str> {
+) -> Option<usize> {
     let module = lookup_name(module);
-    let i = match first {
+    match first {
         Some(first) => first
             .candidates(module.as_bytes())
             .find(|&i| list[i].0 == module),
         None => list.iter().position(|(m, _)| *m == module),
-    }?;
-    Some(&list[i].1)
+    }
 }
 
 fn is_blank(c: char) -> bool {
@@ -736,6 +892,41 @@ mod tests {
         cfg.parse_into(text, Path::new("/x.conf"), &report);
         let msgs = report.messages();
         (cfg, msgs)
+    }
+
+    #[test]
+    fn entries_know_where_they_were_read() {
+        let report = Collected::new();
+        let mut cfg = ModprobeConfig::default();
+        cfg.parse_into(
+            "# c\nalias a b\noptions m x=1 \\\n y=2\nbad line\nblacklist q\n",
+            Path::new("/one.conf"),
+            &report,
+        );
+        cfg.parse_into("softdep s pre: t\n", Path::new("/two.conf"), &report);
+        cfg.parse_cmdline("m.z=3 modprobe.blacklist=r,u", &report);
+        cfg.blacklist.push("by-hand".into());
+        let file = |path: &'static str, line| Origin::File {
+            path: Path::new(path),
+            line,
+        };
+        assert_eq!(cfg.origin(EntryKind::Alias, 0), file("/one.conf", 2));
+        // A continued line: its last physical line, as kmod's messages count.
+        assert_eq!(cfg.options[0].1, "x=1  y=2");
+        assert_eq!(cfg.origin(EntryKind::Options, 0), file("/one.conf", 4));
+        assert_eq!(cfg.origin(EntryKind::Blacklist, 0), file("/one.conf", 6));
+        assert_eq!(cfg.origin(EntryKind::Softdep, 0), file("/two.conf", 1));
+        assert_eq!(cfg.origin(EntryKind::Options, 1), Origin::KernelCmdline);
+        assert_eq!(cfg.origin(EntryKind::Blacklist, 1), Origin::KernelCmdline);
+        assert_eq!(cfg.origin(EntryKind::Blacklist, 2), Origin::KernelCmdline);
+        assert_eq!(cfg.origin(EntryKind::Blacklist, 3), Origin::Unknown);
+        assert_eq!(cfg.origin(EntryKind::Install, 0), Origin::Unknown);
+        assert_eq!(file("/one.conf", 2).to_string(), "/one.conf:2");
+        // The lookups' positions are the entries the answers come from.
+        assert_eq!(cfg.option_entries("m", None), [0, 1]);
+        assert_eq!(cfg.blacklist_entry("u"), Some(2));
+        assert_eq!(cfg.alias_entries("a"), [0]);
+        assert_eq!(cfg.softdep_entry("s"), Some(0));
     }
 
     #[test]

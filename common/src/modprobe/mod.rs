@@ -94,6 +94,101 @@ impl Step {
     }
 }
 
+/// Where a lookup found its answer, in [`Planner::lookup`]'s order (for `modprobe --explain`,
+/// through an [`Observer`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// `alias` lines of the configuration: their positions in
+    /// [`ModprobeConfig::aliases`](crate::config::modprobe::ModprobeConfig::aliases).
+    ConfigAlias(Vec<usize>),
+    /// A module name in `modules.dep.bin`.
+    ModuleName,
+    /// A `symbol:` name in `modules.symbols.bin`.
+    Symbol,
+    /// An `install` or `remove` line for the name itself.
+    Command,
+    /// `modules.alias.bin`.
+    IndexAlias,
+    /// `modules.builtin.bin`.
+    Builtin,
+    /// `modules.builtin.alias.bin`.
+    BuiltinAlias,
+    /// Nothing matched.
+    Nothing,
+}
+
+impl Source {
+    /// The index file the answer came from, if it came from one.
+    pub fn index_file(&self) -> Option<&'static str> {
+        use crate::index::files as f;
+        match self {
+            Source::ModuleName => Some(f::MODULES_DEP_BIN),
+            Source::Symbol => Some(f::MODULES_SYMBOLS_BIN),
+            Source::IndexAlias => Some(f::MODULES_ALIAS_BIN),
+            Source::Builtin => Some(f::MODULES_BUILTIN_BIN),
+            Source::BuiltinAlias => Some(f::MODULES_BUILTIN_ALIAS_BIN),
+            Source::ConfigAlias(_) | Source::Command | Source::Nothing => None,
+        }
+    }
+}
+
+/// Why a module is in a plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason<'a> {
+    /// It is what was asked for.
+    Target,
+    /// `modules.dep` lists it as a dependency of this module.
+    Dependency(&'a str),
+    /// A `softdep` line of this module lists it after `pre:`.
+    SoftdepPre(&'a str),
+    /// A `softdep` line of this module lists it after `post:`.
+    SoftdepPost(&'a str),
+}
+
+/// What the planner decided for one module, as it decided it (see [`Observer::planned`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Decision<'a> {
+    /// The module.
+    pub module: &'a str,
+    /// Why it is planned.
+    pub reason: Reason<'a>,
+    /// The name it was reached through, whose `options` apply too.
+    pub alias: Option<&'a str>,
+    /// The configuration's `options` entries used, positions in
+    /// [`ModprobeConfig::options`](crate::config::modprobe::ModprobeConfig::options).
+    pub options: &'a [usize],
+    /// The command line's options.
+    pub args: &'a str,
+    /// The `softdep` line used (position in `softdeps`).
+    pub softdep: Option<usize>,
+    /// The module's `install` line (position in `install`), used or not.
+    pub install: Option<usize>,
+    /// The step planned; `None` when nothing is (no file, no command, not built in).
+    pub step: Option<&'a Step>,
+}
+
+/// Watches a [`Planner`] decide, for `modprobe --explain`: every method is called at the point
+/// where the planner takes the decision, so what it reports is what the planner did.
+pub trait Observer {
+    /// A name was looked up (the name asked for, or a softdep's).
+    fn lookup(&self, _query: &str, _source: &Source, _found: &Lookup) {}
+    /// A module was planned.
+    fn planned(&self, _decision: &Decision<'_>) {}
+}
+
+/// The observer that watches nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Unobserved;
+
+impl Observer for Unobserved {}
+
+/// The switches of one planning and its observer.
+#[derive(Clone, Copy)]
+struct Cx<'a> {
+    opts: PlanOptions,
+    obs: &'a dyn Observer,
+}
+
 /// Switches that change planning.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PlanOptions {
@@ -141,17 +236,41 @@ pub fn join_options(config: Option<&str>, args: &str) -> String {
 impl Planner {
     /// Resolves `query` in kmod's lookup order.
     pub fn lookup(&self, query: &str) -> Result<Lookup, IndexFileError> {
-        self.resolve(query, false)
+        self.resolve(query, false, &Unobserved)
+    }
+
+    /// [`Planner::lookup`], telling `obs` where the answer came from.
+    pub fn lookup_observed(
+        &self,
+        query: &str,
+        obs: &dyn Observer,
+    ) -> Result<Lookup, IndexFileError> {
+        self.resolve(query, false, obs)
     }
 
     /// [`Planner::lookup`] as kmod's library does it: an index that can't be read matches
     /// nothing and the lookup goes on (kmod 34.2's library finds a built-in alias behind a
     /// damaged `modules.alias.bin`; its modprobe reports the damage).
     pub fn lookup_lenient(&self, query: &str) -> Lookup {
-        self.resolve(query, true).unwrap_or_default()
+        self.resolve(query, true, &Unobserved).unwrap_or_default()
     }
 
-    fn resolve(&self, query: &str, lenient: bool) -> Result<Lookup, IndexFileError> {
+    fn resolve(
+        &self,
+        query: &str,
+        lenient: bool,
+        obs: &dyn Observer,
+    ) -> Result<Lookup, IndexFileError> {
+        let (source, found) = self.resolve_source(query, lenient)?;
+        obs.lookup(query, &source, &found);
+        Ok(found)
+    }
+
+    fn resolve_source(
+        &self,
+        query: &str,
+        lenient: bool,
+    ) -> Result<(Source, Lookup), IndexFileError> {
         // An index's answer, or (lenient) nothing when it can't be read.
         let read = |r: Result<Vec<String>, IndexFileError>| match r {
             Err(_) if lenient => Ok(Vec::new()),
@@ -163,38 +282,42 @@ impl Planner {
         };
         let key = alias_key(query);
         // 1. Configuration aliases.
-        let configured: Vec<Target> = self
-            .config
-            .alias_modules(&key)
-            .into_iter()
-            .map(|module| Target::Module(name::normalize(module)))
-            .collect();
-        if !configured.is_empty() {
-            return Ok(Lookup {
-                targets: configured,
+        let entries = self.config.alias_entries(&key);
+        if !entries.is_empty() {
+            let targets = entries
+                .iter()
+                .map(|&i| Target::Module(name::normalize(&self.config.aliases[i].1)))
+                .collect();
+            let found = Lookup {
+                targets,
                 via_alias: true,
-            });
+            };
+            return Ok((Source::ConfigAlias(entries), found));
         }
         let module_name = name::normalize(query);
         // 2. A module by name.
         if !query.contains(':') && read_bool(self.indexes.dep(&module_name).map(|e| e.is_some()))? {
-            return Ok(found(Target::Module(module_name), false));
+            return Ok((
+                Source::ModuleName,
+                found(Target::Module(module_name), false),
+            ));
         }
         // 3. Symbols.
         if query.starts_with(SYMBOL_PREFIX) {
             let mods = read(self.indexes.symbol(query))?;
             if !mods.is_empty() {
-                return Ok(Lookup {
+                let found = Lookup {
                     targets: mods.into_iter().map(Target::Module).collect(),
                     via_alias: true,
-                });
+                };
+                return Ok((Source::Symbol, found));
             }
         }
         // 4. install / remove commands by exact name.
         if self.config.install_command(&module_name).is_some()
             || self.config.remove_command(&module_name).is_some()
         {
-            return Ok(found(Target::Module(module_name), false));
+            return Ok((Source::Command, found(Target::Module(module_name), false)));
         }
         // 5. Module aliases (a query with unbalanced brackets matches nothing, as with kmod).
         if name::checked_alias_key(query).is_some() {
@@ -202,26 +325,44 @@ impl Planner {
             // identical patterns twice.
             let mods = read(self.indexes.alias(&key))?;
             if !mods.is_empty() {
-                return Ok(Lookup {
+                let found = Lookup {
                     targets: mods.into_iter().map(Target::Module).collect(),
                     via_alias: true,
-                });
+                };
+                return Ok((Source::IndexAlias, found));
             }
         }
         // 6. Built-in modules by name, 7. by alias.
         if read_bool(self.indexes.builtin(&module_name))? {
-            return Ok(found(Target::Builtin(module_name), false));
+            return Ok((Source::Builtin, found(Target::Builtin(module_name), false)));
         }
         let builtin = read(self.indexes.builtin_alias(&key))?;
-        Ok(Lookup {
+        let source = if builtin.is_empty() {
+            Source::Nothing
+        } else {
+            Source::BuiltinAlias
+        };
+        let found = Lookup {
             targets: builtin.into_iter().map(Target::Builtin).collect(),
             via_alias: true,
-        })
+        };
+        Ok((source, found))
     }
 
     /// Whether a looked-up target is blacklisted for this lookup.
     pub fn blacklisted(&self, lookup: &Lookup, module: &str) -> bool {
-        (lookup.via_alias || self.options.use_blacklist) && self.config.is_blacklisted(module)
+        self.blacklist_entry(lookup, module).is_some()
+    }
+
+    /// The blacklist entry (position in
+    /// [`ModprobeConfig::blacklist`](crate::config::modprobe::ModprobeConfig::blacklist)) that
+    /// makes [`Planner::blacklisted`] true.
+    pub fn blacklist_entry(&self, lookup: &Lookup, module: &str) -> Option<usize> {
+        if lookup.via_alias || self.options.use_blacklist {
+            self.config.blacklist_entry(module)
+        } else {
+            None
+        }
     }
 
     /// The steps to load `target` with command-line options `args`, appended to `plan`, in
@@ -243,7 +384,24 @@ impl Planner {
         seen: &mut HashSet<String>,
         plan: &mut Vec<Step>,
     ) -> Result<(), IndexFileError> {
-        self.plan_target(self.options, target, args, alias, seen, plan)
+        self.plan_load_observed(target, args, alias, &Unobserved, seen, plan)
+    }
+
+    /// [`Planner::plan_load`], telling `obs` each decision.
+    pub fn plan_load_observed(
+        &self,
+        target: &Target,
+        args: &str,
+        alias: Option<&str>,
+        obs: &dyn Observer,
+        seen: &mut HashSet<String>,
+        plan: &mut Vec<Step>,
+    ) -> Result<(), IndexFileError> {
+        let cx = Cx {
+            opts: self.options,
+            obs,
+        };
+        self.plan_target(cx, target, args, alias, Reason::Target, seen, plan)
     }
 
     /// [`Planner::plan_load`] of one target with other switches than the planner's, and
@@ -259,33 +417,51 @@ impl Planner {
         plan: &mut Vec<Step>,
     ) -> Result<(), IndexFileError> {
         let mut seen = HashSet::new();
+        let cx = Cx {
+            opts,
+            obs: &Unobserved,
+        };
+        let why = Reason::Target;
         match (target, file) {
             (Target::Module(name), Some(file)) => {
-                self.plan_module(opts, name, Some(file), args, alias, &mut seen, plan)
+                self.plan_module(cx, name, Some(file), args, alias, why, &mut seen, plan)
             }
-            (target, _) => self.plan_target(opts, target, args, alias, &mut seen, plan),
+            (target, _) => self.plan_target(cx, target, args, alias, why, &mut seen, plan),
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn plan_target(
         &self,
-        opts: PlanOptions,
+        cx: Cx<'_>,
         target: &Target,
         args: &str,
         alias: Option<&str>,
+        reason: Reason<'_>,
         seen: &mut HashSet<String>,
         plan: &mut Vec<Step>,
     ) -> Result<(), IndexFileError> {
         let name = match target {
-            Target::Builtin(name) if !opts.builtin_as_module => {
+            Target::Builtin(name) if !cx.opts.builtin_as_module => {
                 if seen.insert(name.clone()) {
-                    plan.push(Step::Builtin(name.clone()));
+                    let step = Step::Builtin(name.clone());
+                    cx.obs.planned(&Decision {
+                        module: name,
+                        reason,
+                        alias,
+                        options: &[],
+                        args,
+                        softdep: None,
+                        install: None,
+                        step: Some(&step),
+                    });
+                    plan.push(step);
                 }
                 return Ok(());
             }
             Target::Builtin(name) | Target::Module(name) => name,
         };
-        self.plan_module(opts, name, None, args, alias, seen, plan)
+        self.plan_module(cx, name, None, args, alias, reason, seen, plan)
     }
 
     /// `modprobe ./path/to/module.ko` (kmod 34.2): the module `name` (the file's name, see
@@ -300,13 +476,31 @@ impl Planner {
         args: &str,
         plan: &mut Vec<Step>,
     ) -> Result<(), IndexFileError> {
+        self.plan_load_file_observed(name, file, args, &Unobserved, plan)
+    }
+
+    /// [`Planner::plan_load_file`], telling `obs` each decision.
+    pub fn plan_load_file_observed(
+        &self,
+        name: &str,
+        file: PathBuf,
+        args: &str,
+        obs: &dyn Observer,
+        plan: &mut Vec<Step>,
+    ) -> Result<(), IndexFileError> {
+        let cx = Cx {
+            opts: self.options,
+            obs,
+        };
+        let mut seen = HashSet::new();
         self.plan_module(
-            self.options,
+            cx,
             name,
             Some(file),
             args,
             None,
-            &mut HashSet::new(),
+            Reason::Target,
+            &mut seen,
             plan,
         )
     }
@@ -314,11 +508,12 @@ impl Planner {
     #[allow(clippy::too_many_arguments)]
     fn plan_module(
         &self,
-        opts: PlanOptions,
+        cx: Cx<'_>,
         name: &str,
         file: Option<PathBuf>,
         args: &str,
         alias: Option<&str>,
+        reason: Reason<'_>,
         seen: &mut HashSet<String>,
         plan: &mut Vec<Step>,
     ) -> Result<(), IndexFileError> {
@@ -334,9 +529,10 @@ impl Planner {
                     path: Some(dep.clone()),
                     args: "",
                     alias: None,
+                    reason: Reason::Dependency(name),
                     ignore_install: false,
                 };
-                self.plan_one(opts, one, seen, plan)?;
+                self.plan_one(cx, one, seen, plan)?;
             }
         }
         let one = One {
@@ -344,15 +540,16 @@ impl Planner {
             path: file.or(entry.map(|e| e.path)),
             args,
             alias,
-            ignore_install: opts.ignore_install,
+            reason,
+            ignore_install: cx.opts.ignore_install,
         };
-        self.plan_one(opts, one, seen, plan)
+        self.plan_one(cx, one, seen, plan)
     }
 
     /// One module with its softdeps around it.
     fn plan_one(
         &self,
-        opts: PlanOptions,
+        cx: Cx<'_>,
         one: One<'_>,
         seen: &mut HashSet<String>,
         plan: &mut Vec<Step>,
@@ -362,45 +559,64 @@ impl Planner {
             path,
             args,
             alias,
+            reason,
             ignore_install,
         } = one;
-        let softdep = self
-            .config
-            .softdep_for(name)
-            .filter(|_| !ignore_install)
-            .cloned();
+        let softdep_entry = self.config.softdep_entry(name).filter(|_| !ignore_install);
+        let softdep = softdep_entry.map(|i| self.config.softdeps[i].clone());
         if let Some(sd) = &softdep {
-            self.plan_softdeps(opts, &sd.pre, seen, plan)?;
+            self.plan_softdeps(cx, &sd.pre, Reason::SoftdepPre(name), seen, plan)?;
         }
-        let configured = self.config.options_via(name, alias);
+        let option_entries = self.config.option_entries(name, alias);
+        let configured = (!option_entries.is_empty()).then(|| {
+            let texts: Vec<&str> = option_entries
+                .iter()
+                .map(|&i| self.config.options[i].1.as_str())
+                .collect();
+            texts.join(" ")
+        });
         let options = join_options(configured.as_deref(), args);
         let has_softdeps = softdep
             .as_ref()
             .is_some_and(|sd| !sd.pre.is_empty() || !sd.post.is_empty());
-        match (self.config.install_command(name), path) {
-            (Some(cmd), _) if !ignore_install && !has_softdeps => plan.push(Step::Install {
+        let install = self.config.install_entry(name);
+        let step = match (install, path) {
+            (Some(i), _) if !ignore_install && !has_softdeps => Some(Step::Install {
                 name: name.to_string(),
-                command: cmd.to_string(),
+                command: self.config.install[i].1.clone(),
                 options,
             }),
-            (_, Some(path)) => plan.push(Step::Insmod {
+            (_, Some(path)) => Some(Step::Insmod {
                 name: name.to_string(),
                 path,
                 options,
             }),
             (_, None) => {
-                if !opts.builtin_as_module && self.indexes.builtin(name)? {
-                    plan.push(Step::Builtin(name.to_string()));
-                } else if opts.keep_missing {
-                    plan.push(Step::Missing {
+                if !cx.opts.builtin_as_module && self.indexes.builtin(name)? {
+                    Some(Step::Builtin(name.to_string()))
+                } else if cx.opts.keep_missing {
+                    Some(Step::Missing {
                         name: name.to_string(),
                         options,
-                    });
+                    })
+                } else {
+                    None
                 }
             }
-        }
+        };
+        cx.obs.planned(&Decision {
+            module: name,
+            reason,
+            alias,
+            options: &option_entries,
+            args,
+            softdep: softdep_entry,
+            install,
+            step: step.as_ref(),
+        });
+        plan.extend(step);
         if let Some(sd) = &softdep {
-            self.plan_softdeps(opts, &sd.post, seen, plan)?;
+            self.plan_softdeps(cx, &sd.post, Reason::SoftdepPost(name), seen, plan)?;
         }
         Ok(())
     }
@@ -410,16 +626,17 @@ impl Planner {
     /// `options A x=1` loads vfat with `x=1`).
     fn plan_softdeps(
         &self,
-        opts: PlanOptions,
+        cx: Cx<'_>,
         names: &[String],
+        reason: Reason<'_>,
         seen: &mut HashSet<String>,
         plan: &mut Vec<Step>,
     ) -> Result<(), IndexFileError> {
         for dep in names {
-            let found = self.lookup(dep)?;
+            let found = self.resolve(dep, false, cx.obs)?;
             let alias = found.via_alias.then_some(dep.as_str());
             for t in found.targets {
-                self.plan_target(opts, &t, "", alias, seen, plan)?;
+                self.plan_target(cx, &t, "", alias, reason, seen, plan)?;
             }
         }
         Ok(())
@@ -477,6 +694,7 @@ struct One<'a> {
     path: Option<PathBuf>,
     args: &'a str,
     alias: Option<&'a str>,
+    reason: Reason<'a>,
     ignore_install: bool,
 }
 
@@ -577,6 +795,101 @@ mod tests {
             .expect("plan");
         let lines: Vec<String> = plan.iter().map(Step::show_line).collect();
         assert_eq!(lines, ["insmod /w/./vfat-copy.ko "]);
+        std::fs::remove_dir_all(&dir).expect("cleanup");
+    }
+
+    /// The observer sees each lookup with the step that answered, and each planned module with
+    /// why it is there and the configuration entries used, in plan order.
+    #[test]
+    fn the_observer_sees_the_planners_decisions() {
+        use crate::index::bin::IndexBuilder;
+        use crate::report::Discard;
+        use std::cell::RefCell;
+        #[derive(Default)]
+        struct Seen(RefCell<Vec<String>>);
+        impl Observer for Seen {
+            fn lookup(&self, query: &str, source: &Source, found: &Lookup) {
+                self.0
+                    .borrow_mut()
+                    .push(format!("lookup {query} {source:?} {:?}", found.targets));
+            }
+            fn planned(&self, d: &Decision<'_>) {
+                self.0.borrow_mut().push(format!(
+                    "plan {} {:?} options {:?} softdep {:?} install {:?} {:?}",
+                    d.module,
+                    d.reason,
+                    d.options,
+                    d.softdep,
+                    d.install,
+                    d.step.map(Step::show_line)
+                ));
+            }
+        }
+        let dir = std::env::temp_dir().join(format!("planner-obs-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let mut deps = IndexBuilder::new();
+        deps.insert("vfat", "kernel/vfat.ko: kernel/fat.ko", 0);
+        deps.insert("fat", "kernel/fat.ko:", 1);
+        deps.insert("dummy", "kernel/dummy.ko:", 2);
+        std::fs::write(dir.join("modules.dep.bin"), deps.to_bytes().expect("index"))
+            .expect("write");
+        let mut config = ModprobeConfig::default();
+        config.parse_into(
+            "alias myfs vfat\noptions vfat utf8=1\nsoftdep vfat post: dummy\n",
+            std::path::Path::new("t.conf"),
+            &Discard,
+        );
+        let planner = Planner {
+            indexes: Indexes::new(&dir),
+            config,
+            options: PlanOptions::default(),
+        };
+        let seen = Seen::default();
+        let found = planner.lookup_observed("myfs", &seen).expect("lookup");
+        let mut plan = Vec::new();
+        planner
+            .plan_load_observed(
+                &found.targets[0],
+                "x=1",
+                Some("myfs"),
+                &seen,
+                &mut HashSet::new(),
+                &mut plan,
+            )
+            .expect("plan");
+        let d = dir.display();
+        assert_eq!(
+            seen.0.into_inner(),
+            [
+                "lookup myfs ConfigAlias([0]) [Module(\"vfat\")]".to_string(),
+                format!(
+                    "plan fat Dependency(\"vfat\") options [] softdep None install None \
+                     Some(\"insmod {d}/kernel/fat.ko \")"
+                ),
+                format!(
+                    "plan vfat Target options [0] softdep Some(0) install None \
+                     Some(\"insmod {d}/kernel/vfat.ko utf8=1 x=1\")"
+                ),
+                "lookup dummy ModuleName [Module(\"dummy\")]".to_string(),
+                format!(
+                    "plan dummy SoftdepPost(\"vfat\") options [] softdep None install None \
+                     Some(\"insmod {d}/kernel/dummy.ko \")"
+                ),
+            ]
+        );
+        // The same plan as without an observer.
+        let mut unobserved = Vec::new();
+        planner
+            .plan_load(
+                &found.targets[0],
+                "x=1",
+                Some("myfs"),
+                &mut HashSet::new(),
+                &mut unobserved,
+            )
+            .expect("plan");
+        assert_eq!(plan, unobserved);
         std::fs::remove_dir_all(&dir).expect("cleanup");
     }
 
