@@ -7,6 +7,8 @@
 #                             in target/$(TARGET)/release; `make install STATIC=1` installs them
 #   make uninstall            removes what `make install` (with the same variables) installed
 #   make libkmod              libkmod.so.2 alone (target/release/libkmod_rs.so, soname libkmod.so.2)
+#   make deb                  Debian packages modutils-rs and libkmod2-rs, in place of kmod and
+#                             libkmod2, in $(DEB_DIR) (debian/, docs/debian-package.md)
 #
 # Variables (all may be given on the command line):
 #   PREFIX=/usr/local  DESTDIR=  BINDIR=$(PREFIX)/bin  SBINDIR=$(PREFIX)/sbin
@@ -79,7 +81,8 @@ PROGRAMS := kmod $(TOOLS)
 # and completions (completions/<shell>/).
 MAN8 := $(PROGRAMS)
 MAN5 := modprobe.d depmod.d modules.dep modules.dep.bin
-PACKAGES := $(addprefix -p ,$(PROGRAMS))
+# MULTICALL=1 installs the kmod binary alone: the other tools need no build.
+PACKAGES := $(addprefix -p ,$(if $(filter 1,$(MULTICALL)),kmod,$(PROGRAMS)))
 COMPLETIONS := target/completions
 
 # The static recipe of the test harness (cargo_static in tests/lib/build.sh): crt-static with an explicit
@@ -91,7 +94,7 @@ else
 BUILT := target/release
 endif
 
-.PHONY: all build static libkmod install uninstall clean completions install-completions uninstall-completions
+.PHONY: all build static libkmod install uninstall clean completions install-completions uninstall-completions deb
 
 all: build
 
@@ -193,6 +196,20 @@ done
 if [ -n "$(BASHCOMPATDIR)" ]; then rm -f $(DESTDIR)$(BASHCOMPATDIR)/modutils-rs; fi
 rmdir $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(DATADIR)/modutils-rs 2>/dev/null || true
 endef
+
+# Debian packages: the release build and `make install` in Debian's layout (MULTICALL=1, the
+# multiarch LIBDIR) through debhelper (debian/rules), on a Debian machine with debhelper
+# (apt-get install debhelper). `cargo fetch` is the only step that may use the network; the
+# build itself runs with --offline. Files: $(DEB_DIR)/modutils-rs_<version>_<arch>.deb and
+# $(DEB_DIR)/libkmod2-rs_<version>_<arch>.deb.
+DEB_DIR ?= target/deb
+deb:
+	dpkg-checkbuilddeps
+	$(CARGO) fetch --locked
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_DIR)
+	CARGO='$(CARGO) --offline' DEB_RULES_REQUIRES_ROOT=no debian/rules clean binary DEB_DIR=$(abspath $(DEB_DIR))
+	@ls -1 $(DEB_DIR)/*.deb
 
 clean:
 	$(CARGO) clean
