@@ -81,8 +81,9 @@ PROGRAMS := kmod $(TOOLS)
 # and completions (completions/<shell>/).
 MAN8 := $(PROGRAMS)
 MAN5 := modprobe.d depmod.d modules.dep modules.dep.bin
-# MULTICALL=1 installs the kmod binary alone: the other tools need no build.
-PACKAGES := $(addprefix -p ,$(if $(filter 1,$(MULTICALL)),kmod,$(PROGRAMS)))
+# The binaries to build: MULTICALL=1 installs the kmod binary alone, the others need no build.
+BUILT_PROGRAMS := $(if $(filter 1,$(MULTICALL)),kmod,$(PROGRAMS))
+PACKAGES := $(addprefix -p ,$(BUILT_PROGRAMS))
 COMPLETIONS := target/completions
 
 # The static recipe of the test harness (cargo_static in tests/lib/build.sh): crt-static with an explicit
@@ -113,7 +114,7 @@ libkmod:
 
 static:
 	RUSTFLAGS='$(STATIC_FLAGS)' $(CARGO) build --release --target $(TARGET) $(PACKAGES)
-	@for p in $(PROGRAMS); do \
+	@for p in $(BUILT_PROGRAMS); do \
 	    if readelf -l target/$(TARGET)/release/$$p | grep -q 'Requesting program interpreter'; then \
 	        echo "target/$(TARGET)/release/$$p is not statically linked" >&2; exit 1; \
 	    fi; \

@@ -28,7 +28,9 @@
 #     apt cache, then dpkg --purge of ours): succeeds, `dpkg --audit` empty, `apt-get check`
 #     content, kmod's files as shipped (dpkg --verify), the initramfs trigger put kmod's kmod
 #     back into the image, and the root holds exactly the paths it held before with the same
-#     content (find / -xdev; but logs, caches, dpkg's and apt's state: see VOLATILE).
+#     content (find / -xdev; but logs, caches, dpkg's and apt's state: see VOLATILE);
+#   - the same through apt: `apt-get install` of our .deb files (audit, check, the clients
+#     installed), back to kmod again, and again the same root as before.
 #
 # Prints `PASS <name>` / `FAIL <name>` per check and a last line `N passed, N failed`; exits 1
 # if any check failed, 2 if the setup failed. Root only.
@@ -43,7 +45,7 @@ set -euo pipefail
 cd "$ROOT"
 CHECK_LINES=60
 
-ns_ready
+ns_ready ""
 install_missing dh=debhelper lintian=lintian make=make
 ensure_trixie_root
 prepare_kernel 6.12
@@ -57,9 +59,9 @@ else
 fi
 OUR_DEBS=()
 for p in modutils-rs libkmod2-rs; do
-    f=$(ls "$DEBS_DIR/${p}_"*.deb 2>/dev/null | head -n 1 || true)
-    [ -n "$f" ] || die "no ${p}_*.deb in $DEBS_DIR"
-    OUR_DEBS+=("$f")
+    f=("$DEBS_DIR/${p}_"*.deb)
+    [ -f "${f[0]}" ] || die "no ${p}_*.deb in $DEBS_DIR"
+    OUR_DEBS+=("${f[0]}")
 done
 
 make_scratch deb-test "$WORK" # the tree's hard links want the cache's filesystem
@@ -96,16 +98,18 @@ cp "${OUR_DEBS[@]}" "$R/tmp/debs/"
 # Debian's kmod and libkmod2 as the root has them: its apt cache, else apt-get download there.
 KMOD_DEBS=()
 for p in kmod libkmod2; do
+    # shellcheck disable=SC2016 # dpkg-query's format
     v=$(chroot "$R" dpkg-query -W -f='${Version}' "$p") || die "$p is not installed in $TRIXIE"
-    f=$(ls "$R/var/cache/apt/archives/${p}_${v//:/%3a}_"*.deb 2>/dev/null | head -n 1 || true)
-    if [ -z "$f" ]; then
+    f=("$R/var/cache/apt/archives/${p}_${v//:/%3a}_"*.deb)
+    if [ -f "${f[0]}" ]; then
+        cp "${f[0]}" "$R/tmp/debs/"
+    else
         log "apt-get download $p=$v (in the root's copy)"
         in_root sh -c "cd /tmp/debs && apt-get download -qq $p=$v" >&2 || die "apt-get download $p failed"
-        f=$(ls "$R/tmp/debs/${p}_"*.deb | head -n 1)
-    else
-        cp "$f" "$R/tmp/debs/"
+        f=("$R/tmp/debs/${p}_"*.deb)
+        [ -f "${f[0]}" ] || die "apt-get download $p gave no file"
     fi
-    KMOD_DEBS+=("$R/tmp/debs/$(basename "$f")")
+    KMOD_DEBS+=("$R/tmp/debs/$(basename "${f[0]}")")
 done
 # The kernel's /boot files: update-initramfs -u (the trigger's) builds for the kernels it finds
 # there.
@@ -117,7 +121,7 @@ DUMP=$(our_tool INDEX_DUMP "$RELEASE_DIR/index-dump" cargo_release tests)
 
 lintian_clean() {
     local out=$SCR/out/lintian
-    lintian --pedantic "${OUR_DEBS[@]}" >"$out" 2>&1 || true
+    lintian --pedantic --display-info "${OUR_DEBS[@]}" >"$out" 2>&1 || true
     sed 's/^/NOTE: /' "$out"
     [ -s "$out" ] || { echo "no lintian output at all"; return 1; }
     ! grep -q '^E:' "$out"
@@ -165,6 +169,7 @@ snapshot() {
 # status PKG: its dpkg status (installed, config-files, not-installed, ...).
 status() {
     local s
+    # shellcheck disable=SC2016 # dpkg-query's format
     s=$(in_root dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null) || s=not-installed
     echo "${s:-not-installed}"
 }
@@ -208,6 +213,7 @@ verified() {
 
 # The clients: every package of the root that depends on kmod or libkmod2 (or recommends it).
 CLIENTS=()
+# shellcheck disable=SC2016 # dpkg-query's format
 mapfile -t CLIENTS < <(chroot "$R" dpkg-query -W -f='${Package}\t${Depends}, ${Pre-Depends}, ${Recommends}\n' |
     awk -F'\t' '$2 ~ /(^|[ ,|])(kmod|libkmod2)([ ,(:]|$)/ && $1 != "kmod" { print $1 }')
 [ ${#CLIENTS[@]} -ge 5 ] || die "only ${#CLIENTS[@]} clients of kmod/libkmod2 in $TRIXIE: ${CLIENTS[*]}"
@@ -232,13 +238,14 @@ references() {
 # another order: symbols-order in docs/compatibility.md), compared sorted, and
 # modules.symbols.bin, compared by content (index-dump, sorted).
 same_indexes() {
-    local n f k o bad=0
-    n=$(ls "$SCR/out/k.idx" | wc -l)
-    echo "NOTE: $n index files"
-    [ "$n" -gt 5 ] || return 1
+    local files f k o bad=0
+    files=("$SCR/out/k.idx"/modules.*)
+    echo "NOTE: ${#files[@]} index files"
+    [ "${#files[@]}" -gt 5 ] || return 1
     diff "$SCR/out/k.depmod.log" "$SCR/out/o.depmod.log" || return 1
-    diff <(ls "$SCR/out/k.idx") <(ls "$SCR/out/o.idx") || return 1
-    for f in $(ls "$SCR/out/k.idx"); do
+    diff <(cd "$SCR/out/k.idx" && echo modules.*) <(cd "$SCR/out/o.idx" && echo modules.*) || return 1
+    for f in "${files[@]}"; do
+        f=${f##*/}
         k=$SCR/out/k.idx/$f o=$SCR/out/o.idx/$f
         cmp -s "$k" "$o" && continue
         case $f in
@@ -311,8 +318,8 @@ check "dpkg -i modutils-rs libkmod2-rs over kmod and libkmod2" dpkg_install
 check "dpkg -i: dpkg --audit says nothing" audit_empty
 check "dpkg -i: apt-get check" apt_check
 check "dpkg -i: kmod and libkmod2 are gone" gone kmod libkmod2
-check "dpkg -i: ours installed, every file as shipped (dpkg --verify)" \
-    eval 'installed modutils-rs libkmod2-rs && verified modutils-rs libkmod2-rs'
+ours_as_shipped() { installed modutils-rs libkmod2-rs && verified modutils-rs libkmod2-rs; }
+check "dpkg -i: ours installed, every file as shipped (dpkg --verify)" ours_as_shipped
 check "dpkg -i: the clients of kmod and libkmod2 stay installed (${CLIENTS[*]})" installed "${CLIENTS[@]}"
 check "dpkg -i: the initramfs trigger put our kmod into the image" image_kmod o.trigger o
 
@@ -356,7 +363,7 @@ check "ours: libkmod.so.2 is ours for ldconfig, lspci and dracut-install" ours_l
 
 log "with ours: depmod, modprobe, modinfo, update-initramfs -u"
 references o
-check "ours: depmod writes the indexes kmod 34.2's wrote (byte for byte)" same_indexes
+check "ours: depmod writes the indexes kmod 34.2's wrote (byte for byte, but modules.symbols' order)" same_indexes
 check "ours: modprobe --show-depends, modprobe -n -v and modinfo print what kmod's print" same_tools
 
 # What our image holds that kmod's does not: the unwinder library Rust's standard library links
@@ -372,7 +379,36 @@ update_ours() {
     printf 'NOTE: only in ours: %s\n' "${IMAGE_EXTRA[@]}"
     grep -q -x -F -f <(printf '%s\n' "${IMAGE_EXTRA[@]}") "$SCR/out/o.u.img"
 }
-check "ours: update-initramfs -u works, the image has kmod's file list" update_ours
+check "ours: update-initramfs -u works, the image has kmod's file list (and libgcc_s.so.1)" update_ours
+
+# etc_modules: our maintainer scripts and /etc/modules (run as dpkg runs them, kmod not
+# installed): postinst configure makes it when it is missing, comments only, mode 644;
+# postrm purge removes that file again but keeps one with a module in it; postinst keeps an
+# existing one as it is. The root's own /etc/modules is put back.
+etc_modules() {
+    # shellcheck disable=SC2016 # expanded by the inner sh
+    in_root sh -c '
+        set -e
+        I=/var/lib/dpkg/info
+        mv /etc/modules /etc/modules.deb-test
+        trap "rm -f /etc/modules; mv /etc/modules.deb-test /etc/modules" EXIT
+        $I/modutils-rs.postinst configure 0.1.0
+        [ -f /etc/modules ] || { echo "postinst made no /etc/modules"; exit 1; }
+        [ "$(stat -c %a /etc/modules)" = 644 ] || { echo "mode $(stat -c %a /etc/modules)"; exit 1; }
+        ! grep -v "^#" /etc/modules || { echo "not comments only"; exit 1; }
+        cp /etc/modules /tmp/modules.made
+        echo loop >>/etc/modules
+        $I/modutils-rs.postinst configure 0.1.0
+        grep -qx loop /etc/modules || { echo "postinst changed an existing /etc/modules"; exit 1; }
+        $I/modutils-rs.postrm purge
+        [ -f /etc/modules ] || { echo "postrm purge removed an /etc/modules naming a module"; exit 1; }
+        cp /tmp/modules.made /etc/modules
+        $I/modutils-rs.postrm purge
+        [ ! -e /etc/modules ] || { echo "postrm purge left the comment-only /etc/modules"; exit 1; }
+        echo "NOTE: postinst wrote:"; sed "s/^/NOTE:   /" /tmp/modules.made
+    '
+}
+check "ours: postinst makes a missing /etc/modules, postrm purge removes only that one" etc_modules
 
 # ---------------------------------------------------------------- back to kmod 34.2
 
@@ -387,9 +423,10 @@ check "apt-get install kmod libkmod2 (removes ours), dpkg --purge ours" back_to_
 check "back: dpkg --audit says nothing" audit_empty
 check "back: apt-get check" apt_check
 check "back: ours are gone" gone modutils-rs libkmod2-rs
-check "back: purged, not config-files" eval '[ "$(status modutils-rs)" = not-installed ] && [ "$(status libkmod2-rs)" = not-installed ]'
-check "back: kmod and libkmod2 installed, every file as shipped (dpkg --verify)" \
-    eval 'installed kmod libkmod2 && verified kmod libkmod2'
+purged() { [ "$(status modutils-rs)" = not-installed ] && [ "$(status libkmod2-rs)" = not-installed ]; }
+check "back: purged, not config-files" purged
+kmod_as_shipped() { installed kmod libkmod2 && verified kmod libkmod2; }
+check "back: kmod and libkmod2 installed, every file as shipped (dpkg --verify)" kmod_as_shipped
 check "back: the clients of kmod and libkmod2 stay installed" installed "${CLIENTS[@]}"
 check "back: the initramfs trigger put kmod's kmod back into the image" image_kmod k.back k
 
@@ -400,5 +437,22 @@ same_root() {
     diff "$SCR/out/before.md5" "$SCR/out/after.md5"
 }
 check "back: the root holds the same paths with the same content as before (no stray file)" same_root
+
+# ---------------------------------------------------------------- the same through apt
+
+log "apt-get install of our .deb files, then back again"
+apt_ours() {
+    # Absolute paths, and no --no-download: apt 3.0 then fails to find local files (after
+    # removing kmod).
+    in_root sh -c 'apt-get install -y -o Dpkg::Use-Pty=0 /tmp/debs/modutils-rs_*.deb /tmp/debs/libkmod2-rs_*.deb' \
+        >"$SCR/out/apt-ours.log" 2>&1 || { cat "$SCR/out/apt-ours.log"; return 1; }
+    grep -E 'REMOVED|NEW|Removing|Setting up' "$SCR/out/apt-ours.log" | sed 's/^/NOTE: /'
+}
+check "apt-get install ./modutils-rs*.deb ./libkmod2-rs*.deb over kmod and libkmod2" apt_ours
+apt_state_ours() { audit_empty && apt_check && installed modutils-rs libkmod2-rs "${CLIENTS[@]}" && gone kmod libkmod2; }
+check "apt: dpkg --audit says nothing, apt-get check, ours installed, kmod's gone, the clients installed" apt_state_ours
+apt_back() { back_to_kmod && audit_empty && apt_check && installed kmod libkmod2 "${CLIENTS[@]}" && purged; }
+check "apt: back to kmod and libkmod2, purged, dpkg --audit, apt-get check" apt_back
+check "apt: the root holds the same paths with the same content as before" same_root
 
 summary
