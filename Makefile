@@ -207,8 +207,8 @@ DEB_DIR ?= target/deb
 deb:
 	dpkg-checkbuilddeps
 	$(CARGO) fetch --locked
-	rm -rf $(DEB_DIR)
 	mkdir -p $(DEB_DIR)
+	rm -f $(DEB_DIR)/modutils-rs_*.deb $(DEB_DIR)/libkmod2-rs_*.deb
 	CARGO='$(CARGO) --offline' DEB_RULES_REQUIRES_ROOT=no debian/rules clean binary DEB_DIR=$(abspath $(DEB_DIR))
 	@ls -1 $(DEB_DIR)/*.deb
 
