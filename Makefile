@@ -7,6 +7,8 @@
 #                             in target/$(TARGET)/release; `make install STATIC=1` installs them
 #   make uninstall            removes what `make install` (with the same variables) installed
 #   make libkmod              libkmod.so.2 alone (target/release/libkmod_rs.so, soname libkmod.so.2)
+#   make deb                  Debian packages modutils-rs and libkmod2-rs, in place of kmod and
+#                             libkmod2, in $(DEB_DIR) (debian/, docs/debian-package.md)
 #
 # Variables (all may be given on the command line):
 #   PREFIX=/usr/local  DESTDIR=  BINDIR=$(PREFIX)/bin  SBINDIR=$(PREFIX)/sbin
@@ -79,7 +81,9 @@ PROGRAMS := kmod $(TOOLS)
 # and completions (completions/<shell>/).
 MAN8 := $(PROGRAMS)
 MAN5 := modprobe.d depmod.d modules.dep modules.dep.bin
-PACKAGES := $(addprefix -p ,$(PROGRAMS))
+# The binaries to build: MULTICALL=1 installs the kmod binary alone, the others need no build.
+BUILT_PROGRAMS := $(if $(filter 1,$(MULTICALL)),kmod,$(PROGRAMS))
+PACKAGES := $(addprefix -p ,$(BUILT_PROGRAMS))
 COMPLETIONS := target/completions
 
 # The static recipe of the test harness (cargo_static in tests/lib/build.sh): crt-static with an explicit
@@ -91,7 +95,7 @@ else
 BUILT := target/release
 endif
 
-.PHONY: all build static libkmod install uninstall clean completions install-completions uninstall-completions
+.PHONY: all build static libkmod install uninstall clean completions install-completions uninstall-completions deb
 
 all: build
 
@@ -110,7 +114,7 @@ libkmod:
 
 static:
 	RUSTFLAGS='$(STATIC_FLAGS)' $(CARGO) build --release --target $(TARGET) $(PACKAGES)
-	@for p in $(PROGRAMS); do \
+	@for p in $(BUILT_PROGRAMS); do \
 	    if readelf -l target/$(TARGET)/release/$$p | grep -q 'Requesting program interpreter'; then \
 	        echo "target/$(TARGET)/release/$$p is not statically linked" >&2; exit 1; \
 	    fi; \
@@ -193,6 +197,20 @@ done
 if [ -n "$(BASHCOMPATDIR)" ]; then rm -f $(DESTDIR)$(BASHCOMPATDIR)/modutils-rs; fi
 rmdir $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(DATADIR)/modutils-rs 2>/dev/null || true
 endef
+
+# Debian packages: the release build and `make install` in Debian's layout (MULTICALL=1, the
+# multiarch LIBDIR) through debhelper (debian/rules), on a Debian machine with debhelper
+# (apt-get install debhelper). `cargo fetch` is the only step that may use the network; the
+# build itself runs with --offline. Files: $(DEB_DIR)/modutils-rs_<version>_<arch>.deb and
+# $(DEB_DIR)/libkmod2-rs_<version>_<arch>.deb.
+DEB_DIR ?= target/deb
+deb:
+	dpkg-checkbuilddeps
+	$(CARGO) fetch --locked
+	mkdir -p $(DEB_DIR)
+	rm -f $(DEB_DIR)/modutils-rs_*.deb $(DEB_DIR)/libkmod2-rs_*.deb
+	CARGO='$(CARGO) --offline' DEB_RULES_REQUIRES_ROOT=no debian/rules clean binary DEB_DIR=$(abspath $(DEB_DIR))
+	@ls -1 $(DEB_DIR)/*.deb
 
 clean:
 	$(CARGO) clean

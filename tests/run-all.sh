@@ -83,6 +83,8 @@ echo "== make install / uninstall (DESTDIR, PREFIX, SBINDIR, MULTICALL, STATIC)"
 tests/install.sh
 echo "== bash, zsh and fish completions, and where make install puts them"
 tests/completions.sh
+echo "== the Debian packages (make deb): lintian, dpkg -i / apt-get install over kmod 34.2 and libkmod2 in the Debian 13 root and back"
+tests/deb.sh
 echo "== robustness: mistaken depmod arguments, damaged modules and indexes, depmod killed while writing"
 tests/robust/depmod-args.sh
 tests/robust/sweep.sh
