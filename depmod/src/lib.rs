@@ -44,6 +44,8 @@ pub enum Key {
     Help,
     /// kmod 30's `-q`, `-r`, `-u`: accepted with a warning, otherwise ignored.
     Deprecated,
+    /// `--no-cache` (ours).
+    NoCache,
 }
 
 /// depmod's options, in kmod 34.2's order, with kmod 30's ignored `-q`, `-r`, `-u` (and their
@@ -140,6 +142,12 @@ pub const OPTIONS: Getopt<Key> = Getopt {
             Key::Warn,
             "warn about duplicate dependencies and aliases",
         ),
+        Opt::flag(
+            None,
+            Some("no-cache"),
+            Key::NoCache,
+            "neither read nor write the module cache (modules.cache.bin)",
+        ),
         Opt::version(Key::Version),
         Opt::help(Key::Help),
     ],
@@ -167,6 +175,7 @@ struct Args {
     dry_run: bool,
     symbol_prefix: Option<String>,
     warn: bool,
+    no_cache: bool,
     operands: Vec<OsString>,
 }
 
@@ -192,6 +201,7 @@ fn parse(argv: &[OsString], report: &Reporter) -> Result<Args, i32> {
             Key::DryRun => a.dry_run = true,
             Key::SymbolPrefix => a.symbol_prefix = Some(o.text()),
             Key::Warn => a.warn = true,
+            Key::NoCache => a.no_cache = true,
             Key::Version => return Err(print_version()),
             Key::Help => return Err(print_text(&OPTIONS.help(USAGE))),
             Key::Deprecated => {
@@ -218,6 +228,17 @@ fn is_version(s: &str) -> bool {
         .and_then(|rest| rest.strip_prefix('.'))
         .and_then(number)
         .is_some()
+}
+
+/// `MODUTILS_DEPMOD_CACHE=0` (or `no`, `off`, `false`) in the environment turns the module cache
+/// off, as `--no-cache` does: for a distribution's scripts or an image builder.
+fn cache_allowed_by_env() -> bool {
+    std::env::var_os("MODUTILS_DEPMOD_CACHE").is_none_or(|v| {
+        !matches!(
+            v.to_string_lossy().to_ascii_lowercase().as_str(),
+            "0" | "no" | "off" | "false"
+        )
+    })
 }
 
 /// Runs depmod on `args` (the program name first); returns the exit code. What was read is
@@ -269,6 +290,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
         warn: args.warn,
         verbose: args.verbose,
         threads: 0,
+        cache: !args.no_cache && cache_allowed_by_env(),
     };
     match depmod::run(&ctx, &opts, &report) {
         // Exit without freeing what was read: the OS reclaims it faster.
