@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use common::cli::{print_text, print_version, Reporter};
 use common::context::{running_release, Context};
-use common::depmod::{self, DepmodError, Options};
+use common::depmod::{self, CacheMode, DepmodError, Options};
 use common::getopt::{Opt, Options as Getopt, Order};
 use common::report::ReportExt;
 
@@ -230,15 +230,18 @@ fn is_version(s: &str) -> bool {
         .is_some()
 }
 
-/// `MODUTILS_DEPMOD_CACHE=0` (or `no`, `off`, `false`) in the environment turns the module cache
-/// off, as `--no-cache` does: for a distribution's scripts or an image builder.
-fn cache_allowed_by_env() -> bool {
-    std::env::var_os("MODUTILS_DEPMOD_CACHE").is_none_or(|v| {
-        !matches!(
-            v.to_string_lossy().to_ascii_lowercase().as_str(),
-            "0" | "no" | "off" | "false"
-        )
-    })
+/// The cache mode `MODUTILS_DEPMOD_CACHE` asks for: `0`, `no`, `off` or `false` (any case) turn
+/// the module cache off, as `--no-cache` does; `1`, `yes`, `on` or `true` create it with `-b`
+/// and `-o` too; unset or anything else, the default ([`CacheMode::Auto`]).
+fn cache_mode_from_env() -> CacheMode {
+    let Some(v) = std::env::var_os("MODUTILS_DEPMOD_CACHE") else {
+        return CacheMode::Auto;
+    };
+    match v.to_string_lossy().to_ascii_lowercase().as_str() {
+        "0" | "no" | "off" | "false" => CacheMode::Off,
+        "1" | "yes" | "on" | "true" => CacheMode::Create,
+        _ => CacheMode::Auto,
+    }
 }
 
 /// Runs depmod on `args` (the program name first); returns the exit code. What was read is
@@ -290,7 +293,11 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
         warn: args.warn,
         verbose: args.verbose,
         threads: 0,
-        cache: !args.no_cache && cache_allowed_by_env(),
+        cache: if args.no_cache {
+            CacheMode::Off
+        } else {
+            cache_mode_from_env()
+        },
     };
     match depmod::run(&ctx, &opts, &report) {
         // Exit without freeing what was read: the OS reclaims it faster.

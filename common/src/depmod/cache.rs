@@ -16,6 +16,7 @@
 //! magic      8 bytes  "MRSDEPC\n"
 //! format     u32      FORMAT_VERSION
 //! count      u64      number of entries
+//! length     u64      the file's length in bytes
 //! arch       str      target architecture, byte order, pointer width ("x86_64-little-64")
 //! version    str      depmod's version (the workspace version)
 //! entries    count times:
@@ -446,6 +447,13 @@ impl Cache {
             return Err(CacheError::Format(format));
         }
         let count = r.u64()?;
+        let length = r.u64()?;
+        if (data.len() as u64) < length {
+            return Err(CacheError::Truncated);
+        }
+        if data.len() as u64 > length {
+            return Err(CacheError::Trailing);
+        }
         let arch = r.str()?;
         if arch != arch_tag() {
             return Err(CacheError::Arch(arch.to_string()));
@@ -542,6 +550,7 @@ impl Writer {
         buf.extend_from_slice(&MAGIC);
         buf.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
         buf.extend_from_slice(&0u64.to_le_bytes());
+        buf.extend_from_slice(&0u64.to_le_bytes());
         put_str(&mut buf, &arch_tag());
         put_str(&mut buf, DEPMOD_VERSION);
         Writer { buf, count: 0 }
@@ -559,6 +568,8 @@ impl Writer {
     /// The file's bytes.
     pub fn finish(mut self) -> Vec<u8> {
         self.buf[COUNT_AT..COUNT_AT + 8].copy_from_slice(&self.count.to_le_bytes());
+        let length = self.buf.len() as u64 + 8;
+        self.buf[COUNT_AT + 8..COUNT_AT + 16].copy_from_slice(&length.to_le_bytes());
         let sum = checksum(&self.buf);
         self.buf.extend_from_slice(&sum.to_le_bytes());
         self.buf
@@ -600,8 +611,7 @@ pub fn scan_cached(
                 .ok()
                 .map(Ok)
         });
-    let hit: Vec<bool> = modules.iter().map(Option::is_some).collect();
-    let hits = hit.iter().filter(|&&h| h).count();
+    let hits = modules.iter().filter(|m| m.is_some()).count();
     let missing: Vec<usize> = (0..paths.len()).filter(|&i| modules[i].is_none()).collect();
     let to_parse: Vec<PathBuf> = missing.iter().map(|&i| paths[i].clone()).collect();
     let parsed = scan::parse_all(&to_parse, threads);
@@ -620,22 +630,30 @@ pub fn scan_cached(
         }
         modules[i] = Some(r);
     }
-    let unchanged = missing.is_empty() && old.is_some_and(|o| o.len() == paths.len());
+    // Nothing to write when nothing new can be stored and no module of the old cache went
+    // away: a file read again but not stored (changed too recently, or unreadable) keeps its old
+    // entry, which its new identity never matches.
+    let kept_old = old.map_or(0, |o| {
+        (0..paths.len())
+            .filter(|&i| o.entries.contains_key(&keys[i]))
+            .count()
+    });
+    let unchanged = fresh.is_empty() && old.is_some_and(|o| o.len() == kept_old);
     let cache = (!unchanged).then(|| {
         let mut w = Writer::new();
         let mut written = rustc_hash::FxHashSet::default();
         for i in 0..paths.len() {
-            let Some(id) = &ids[i] else { continue };
-            let payload = match (fresh.get(&i), hit[i]) {
-                (Some(p), _) => p.as_slice(),
-                (None, true) => match old.and_then(|o| o.lookup(&keys[i], id)) {
-                    Some(p) => p,
-                    None => continue,
-                },
-                (None, false) => continue,
+            let entry = match (fresh.get(&i), &ids[i]) {
+                (Some(p), Some(id)) => Some((*id, p.as_slice())),
+                _ => old.and_then(|o| {
+                    let e = o.entries.get(&keys[i])?;
+                    Some((e.identity, &o.data[e.payload.clone()]))
+                }),
             };
-            if written.insert(keys[i].as_str()) {
-                w.push(&keys[i], id, payload);
+            if let Some((id, payload)) = entry {
+                if written.insert(keys[i].as_str()) {
+                    w.push(&keys[i], &id, payload);
+                }
             }
         }
         w.finish()
@@ -787,11 +805,11 @@ mod tests {
     fn every_truncation_is_refused() {
         let (_, bytes) = sample();
         for len in 0..bytes.len() {
-            assert!(
-                Cache::decode(bytes[..len].to_vec()).is_err(),
-                "truncated to {len} of {} bytes",
-                bytes.len()
-            );
+            let r = Cache::decode(bytes[..len].to_vec());
+            if len >= COUNT_AT + 16 {
+                assert!(matches!(r, Err(CacheError::Truncated)), "{len}: {r:?}");
+            }
+            assert!(r.is_err(), "truncated to {len} of {} bytes", bytes.len());
         }
         let mut longer = bytes.clone();
         longer.push(0);
@@ -837,9 +855,13 @@ mod tests {
             let mut b = MAGIC.to_vec();
             b.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
             b.extend_from_slice(&0u64.to_le_bytes());
+            let at = b.len();
+            b.extend_from_slice(&0u64.to_le_bytes());
             put_str(&mut b, arch);
             put_str(&mut b, version);
             b.extend_from_slice(&[0; 8]);
+            let len = b.len() as u64;
+            b[at..at + 8].copy_from_slice(&len.to_le_bytes());
             resum(b)
         };
         assert!(Cache::decode(header(&arch_tag(), DEPMOD_VERSION)).is_ok());

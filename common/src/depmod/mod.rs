@@ -51,9 +51,25 @@ pub struct Options {
     pub verbose: bool,
     /// Threads to parse modules with (0: one per CPU).
     pub threads: usize,
-    /// Use the module cache ([`cache`]): read it, and write it when the indexes are written
-    /// for the whole tree. The tool's `--no-cache` (or `MODUTILS_DEPMOD_CACHE=0`) turns it off.
-    pub cache: bool,
+    /// What to do with the module cache ([`cache`]).
+    pub cache: CacheMode,
+}
+
+/// Whether depmod uses its module cache ([`cache`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CacheMode {
+    /// Neither read nor written (`--no-cache`, `MODUTILS_DEPMOD_CACHE=0`).
+    #[default]
+    Off,
+    /// Read where there is one; written when the indexes of the whole tree are written, but
+    /// created only in the system's own module directory (no `-b` other than `/`, no `-o`).
+    /// Elsewhere, an existing cache is kept up to date and none is created: with `-b` or
+    /// `-o` the tree is usually an image being staged (initramfs-tools and dracut run
+    /// `depmod -b` on the initramfs' tree; kernel package builds, on the package's), and the
+    /// cache would end up in the image.
+    Auto,
+    /// As `Auto`, and created with `-b` and `-o` too (`MODUTILS_DEPMOD_CACHE=1`).
+    Create,
 }
 
 /// How depmod failed as a whole (a single unreadable module is only a warning).
@@ -128,7 +144,7 @@ pub fn run(
         None => dir.clone(),
     };
     let cache_file = out_dir.join(cache::FILE_NAME);
-    let (parsed, new_cache) = if opts.cache {
+    let (parsed, new_cache) = if opts.cache != CacheMode::Off {
         let old = load_cache(&cache_file, opts, report);
         let keys: Vec<String> = paths.iter().map(|p| dep_path(&dir, p)).collect();
         let scanned = cache::scan_cached(
@@ -211,8 +227,14 @@ pub fn run(
     remove_stale_temporaries(&out_dir);
     write_all(&out_dir, &outputs)?;
     // The cache describes the whole tree: not written for a run on named files.
-    if let (Some(bytes), true) = (new_cache, opts.files.is_empty()) {
-        if let Err(e) = write_atomic(&cache_file, &bytes) {
+    let system_tree = ctx.root() == Path::new("/") && opts.outdir.is_none();
+    let may_write = match opts.cache {
+        CacheMode::Off => false,
+        CacheMode::Auto => system_tree || fs::symlink_metadata(&cache_file).is_ok(),
+        CacheMode::Create => true,
+    };
+    if let (Some(bytes), true, true) = (new_cache, opts.files.is_empty(), may_write) {
+        if let Err(e) = write_replacing(&cache_file, &bytes, false) {
             if opts.verbose {
                 report.warning(format_args!("could not write the module cache: {e}"));
             }
@@ -644,6 +666,13 @@ const TEMP_ATTEMPTS: u32 = 16;
 /// `TEMP_ATTEMPTS` (16) names in all. A run killed between creating and renaming its temporary file
 /// leaves it behind; nothing reads it, and later runs choose other names.
 pub fn write_atomic(path: &Path, data: &[u8]) -> Result<(), Error> {
+    write_replacing(path, data, true)
+}
+
+/// [`write_atomic`], with `durable` false skipping the flush to disk before the rename: for the
+/// module cache, which a crash may leave empty or damaged (it is then ignored and rebuilt) but
+/// which is never half-written while the system runs.
+fn write_replacing(path: &Path, data: &[u8], durable: bool) -> Result<(), Error> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let base = path.file_name().unwrap_or_default().to_string_lossy();
     let pid = std::process::id();
@@ -672,7 +701,7 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> Result<(), Error> {
     };
     let result = f
         .write_all(data)
-        .and_then(|()| f.sync_data())
+        .and_then(|()| if durable { f.sync_data() } else { Ok(()) })
         .and_then(|()| fs::rename(&tmp, path));
     result.map_err(|e| {
         // Ours: created above.
