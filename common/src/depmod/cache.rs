@@ -273,6 +273,11 @@ fn put_u32(out: &mut Vec<u8>, v: usize) {
     out.extend_from_slice(&u32::try_from(v).unwrap_or(u32::MAX).to_le_bytes());
 }
 
+fn put_u32_at(out: &mut [u8], at: usize, v: usize) {
+    let v = u32::try_from(v).unwrap_or(u32::MAX).to_le_bytes();
+    out[at..at + 4].copy_from_slice(&v);
+}
+
 fn put_str(out: &mut Vec<u8>, s: &str) {
     put_u32(out, s.len());
     out.extend_from_slice(s.as_bytes());
@@ -546,7 +551,12 @@ impl Default for Writer {
 impl Writer {
     /// An empty cache: the header alone.
     pub fn new() -> Writer {
-        let mut buf = Vec::with_capacity(1 << 20);
+        Writer::with_capacity(1 << 16)
+    }
+
+    /// [`Writer::new`] with room for `bytes` bytes.
+    pub fn with_capacity(bytes: usize) -> Writer {
+        let mut buf = Vec::with_capacity(bytes);
         buf.extend_from_slice(&MAGIC);
         buf.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
         buf.extend_from_slice(&0u64.to_le_bytes());
@@ -562,6 +572,18 @@ impl Writer {
         identity.encode(&mut self.buf);
         put_u32(&mut self.buf, payload.len());
         self.buf.extend_from_slice(payload);
+        self.count += 1;
+    }
+
+    /// Adds an entry for `m`, encoded by [`encode_module`].
+    pub fn push_module(&mut self, key: &str, identity: &Identity, m: &ModuleScan) {
+        put_str(&mut self.buf, key);
+        identity.encode(&mut self.buf);
+        let at = self.buf.len();
+        put_u32(&mut self.buf, 0);
+        encode_module(m, &mut self.buf);
+        let len = self.buf.len() - at - 4;
+        put_u32_at(&mut self.buf, at, len);
         self.count += 1;
     }
 
@@ -619,14 +641,11 @@ pub fn scan_cached(
     let after: Vec<Option<Identity>> = parallel_map(missing.len(), threads, |j| {
         Identity::of_path(&to_parse[j]).ok()
     });
-    let mut fresh: FxHashMap<usize, Vec<u8>> = FxHashMap::default();
+    // The modules read now that can be stored: read whole, the same file before and after.
+    let mut fresh = vec![false; paths.len()];
     for ((&i, r), id_after) in missing.iter().zip(parsed).zip(after) {
-        if let (Ok(m), Some(before)) = (&r, ids[i]) {
-            if id_after == Some(before) && !before.is_recent(start) {
-                let mut payload = Vec::new();
-                encode_module(m, &mut payload);
-                fresh.insert(i, payload);
-            }
+        if let (Ok(_), Some(before)) = (&r, ids[i]) {
+            fresh[i] = id_after == Some(before) && !before.is_recent(start);
         }
         modules[i] = Some(r);
     }
@@ -638,21 +657,24 @@ pub fn scan_cached(
             .filter(|&i| o.entries.contains_key(&keys[i]))
             .count()
     });
-    let unchanged = fresh.is_empty() && old.is_some_and(|o| o.len() == kept_old);
+    let unchanged = !fresh.contains(&true) && old.is_some_and(|o| o.len() == kept_old);
     let cache = (!unchanged).then(|| {
-        let mut w = Writer::new();
+        // Sized for the whole cache (about 1.7 KB per module on Debian's trees), so the buffer
+        // is not copied while it grows: it is the largest allocation of a first run.
+        let capacity = old.map_or(paths.len() * 2048, |o| o.data.len() + paths.len() * 64);
+        let mut w = Writer::with_capacity(capacity);
         let mut written = rustc_hash::FxHashSet::default();
         for i in 0..paths.len() {
-            let entry = match (fresh.get(&i), &ids[i]) {
-                (Some(p), Some(id)) => Some((*id, p.as_slice())),
-                _ => old.and_then(|o| {
-                    let e = o.entries.get(&keys[i])?;
-                    Some((e.identity, &o.data[e.payload.clone()]))
-                }),
-            };
-            if let Some((id, payload)) = entry {
-                if written.insert(keys[i].as_str()) {
-                    w.push(&keys[i], &id, payload);
+            if !written.insert(keys[i].as_str()) {
+                continue;
+            }
+            match (fresh[i], &ids[i], &modules[i]) {
+                (true, Some(id), Some(Ok(m))) => w.push_module(&keys[i], id, m),
+                _ => {
+                    if let Some(e) = old.and_then(|o| o.entries.get(&keys[i])) {
+                        let payload = old.map_or(&[][..], |o| &o.data[e.payload.clone()]);
+                        w.push(&keys[i], &e.identity, payload);
+                    }
                 }
             }
         }
@@ -762,9 +784,14 @@ mod tests {
         let mods = vec![module("a", 3), module("b_c", 0), module("ünï", 7)];
         let mut w = Writer::new();
         for (i, m) in mods.iter().enumerate() {
-            let mut p = Vec::new();
-            encode_module(m, &mut p);
-            w.push(&format!("kernel/{}.ko", m.name), &id(i as u64), &p);
+            let key = format!("kernel/{}.ko", m.name);
+            if i % 2 == 0 {
+                let mut p = Vec::new();
+                encode_module(m, &mut p);
+                w.push(&key, &id(i as u64), &p);
+            } else {
+                w.push_module(&key, &id(i as u64), m);
+            }
         }
         (mods, w.finish())
     }
