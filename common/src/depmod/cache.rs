@@ -65,6 +65,9 @@ pub const MAGIC: [u8; 8] = *b"MRSDEPC\n";
 /// timestamps may not yet tell a later write apart; some filesystems keep seconds only).
 pub const RACY_WINDOW: Duration = Duration::from_secs(2);
 
+/// The largest cache file read: Debian's trees of 4000 modules make 7 MB.
+pub const MAX_CACHE_SIZE: u64 = 256 << 20;
+
 /// The architecture a cache was written on: `<arch>-<byte order>-<pointer width>`.
 pub fn arch_tag() -> String {
     let endian = if cfg!(target_endian = "little") {
@@ -183,6 +186,9 @@ pub enum CacheError {
     /// Two entries with the same key.
     #[error("duplicate entry")]
     Duplicate,
+    /// Larger than [`MAX_CACHE_SIZE`].
+    #[error("{0} bytes, more than a cache can be")]
+    TooLarge(u64),
 }
 
 /// A 64-bit checksum of `data`: eight bytes at a time, each step a bijection of the state, so
@@ -506,13 +512,27 @@ impl Cache {
         Ok(Cache { data, entries })
     }
 
-    /// Reads the cache at `path`: `Ok(None)` when there is none.
+    /// Reads the cache at `path`: `Ok(None)` when there is none. A file larger than
+    /// [`MAX_CACHE_SIZE`] is not read.
     pub fn load(path: &Path) -> Result<Option<Cache>, CacheError> {
-        match fs::read(path) {
-            Ok(data) => Cache::decode(data).map(Some),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e.into()),
+        let mut file = match fs::File::open(path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        let len = file.metadata()?.len();
+        if len > MAX_CACHE_SIZE {
+            return Err(CacheError::TooLarge(len));
         }
+        let mut data = Vec::with_capacity(len as usize);
+        io::Read::read_to_end(
+            &mut io::Read::take(&mut file, MAX_CACHE_SIZE + 1),
+            &mut data,
+        )?;
+        if data.len() as u64 > MAX_CACHE_SIZE {
+            return Err(CacheError::TooLarge(data.len() as u64));
+        }
+        Cache::decode(data).map(Some)
     }
 
     /// How many entries.
@@ -906,6 +926,26 @@ mod tests {
         // Something else altogether.
         assert!(Cache::decode(b"\x7fELF\x02\x01\x01".repeat(20)).is_err());
         assert!(Cache::decode(Vec::new()).is_err());
+    }
+
+    #[test]
+    fn load_missing_huge_and_valid_files() {
+        let dir = std::env::temp_dir().join(format!("common-cache-load-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).expect("mkdir");
+        let path = dir.join(FILE_NAME);
+        assert!(Cache::load(&path).expect("no file is no cache").is_none());
+        let (_, bytes) = sample();
+        fs::write(&path, &bytes).expect("write");
+        assert_eq!(
+            Cache::load(&path).expect("valid").expect("a cache").len(),
+            3
+        );
+        // Sparse: no disk space used.
+        let f = fs::File::options().write(true).open(&path).expect("open");
+        f.set_len(MAX_CACHE_SIZE + 1).expect("grow");
+        assert!(matches!(Cache::load(&path), Err(CacheError::TooLarge(_))));
+        fs::remove_dir_all(&dir).expect("cleanup");
     }
 
     #[test]
