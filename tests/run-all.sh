@@ -42,6 +42,7 @@ cargo test --workspace --quiet
 if [ "$QUICK" = 1 ]; then
     echo "== depmod, modinfo, modprobe, kmod, systemd's modprobe -abq against Debian's kmod on Debian's 6.1 tree"
     tests/diff/depmod.sh 6.1
+    tests/diff/depmod-cache.sh 6.1
     tests/diff/modinfo.sh 6.1
     tests/diff/modprobe.sh 6.1
     tests/diff/kmod.sh 6.1
@@ -53,6 +54,8 @@ if [ "$QUICK" = 1 ]; then
 fi
 echo "== depmod against Debian's kmod depmod on Debian's 6.1 and 6.12 module trees"
 tests/diff/depmod.sh all
+echo "== depmod's module cache: outputs against kmod 34.2 and a run without cache after each change, on Debian's 6.1 and 6.12 trees"
+tests/diff/depmod-cache.sh all
 echo "== modinfo against Debian's kmod modinfo on Debian's 6.1 and 6.12 module trees"
 tests/diff/modinfo.sh all
 echo "== modprobe against Debian's kmod modprobe on Debian's 6.1 and 6.12 module trees"

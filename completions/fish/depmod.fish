@@ -11,7 +11,7 @@
 
 function __modutils_rs_depmod_scan
     __modutils_rs_scan a:all A:quick b=basedir m=moduledir o=outdir C=config E=symvers F=filesyms \
-        e:errsyms v:verbose n:show :dry-run P=symbol-prefix w:warn V:version h:help
+        e:errsyms v:verbose n:show :dry-run P=symbol-prefix w:warn :no-cache V:version h:help
 end
 
 # The module trees of the command line: BASEDIR/lib/modules, or BASEDIR/MODULEDIR with -m.
@@ -48,6 +48,7 @@ complete -c depmod -s n -l show -d 'write the text indexes to stdout, no file'
 complete -c depmod -l dry-run -d 'the same as --show'
 complete -c depmod -s P -l symbol-prefix -x -d "ignore the architecture's symbol prefix C"
 complete -c depmod -s w -l warn -d 'warn about duplicate dependencies and aliases'
+complete -c depmod -l no-cache -d 'neither read nor write the module cache (modules.cache.bin)'
 complete -c depmod -s V -l version -d 'print the version and exit'
 complete -c depmod -s h -l help -d 'print this help and exit'
 complete -c depmod -n '__modutils_rs_depmod_operand version' -a '(__modutils_rs_depmod_versions)' -d 'kernel version'

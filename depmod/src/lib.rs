@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use common::cli::{print_text, print_version, Reporter};
 use common::context::{running_release, Context};
-use common::depmod::{self, DepmodError, Options};
+use common::depmod::{self, CacheMode, DepmodError, Options};
 use common::getopt::{Opt, Options as Getopt, Order};
 use common::report::ReportExt;
 
@@ -44,6 +44,8 @@ pub enum Key {
     Help,
     /// kmod 30's `-q`, `-r`, `-u`: accepted with a warning, otherwise ignored.
     Deprecated,
+    /// `--no-cache` (ours).
+    NoCache,
 }
 
 /// depmod's options, in kmod 34.2's order, with kmod 30's ignored `-q`, `-r`, `-u` (and their
@@ -140,6 +142,12 @@ pub const OPTIONS: Getopt<Key> = Getopt {
             Key::Warn,
             "warn about duplicate dependencies and aliases",
         ),
+        Opt::flag(
+            None,
+            Some("no-cache"),
+            Key::NoCache,
+            "neither read nor write the module cache (modules.cache.bin)",
+        ),
         Opt::version(Key::Version),
         Opt::help(Key::Help),
     ],
@@ -167,6 +175,7 @@ struct Args {
     dry_run: bool,
     symbol_prefix: Option<String>,
     warn: bool,
+    no_cache: bool,
     operands: Vec<OsString>,
 }
 
@@ -192,6 +201,7 @@ fn parse(argv: &[OsString], report: &Reporter) -> Result<Args, i32> {
             Key::DryRun => a.dry_run = true,
             Key::SymbolPrefix => a.symbol_prefix = Some(o.text()),
             Key::Warn => a.warn = true,
+            Key::NoCache => a.no_cache = true,
             Key::Version => return Err(print_version()),
             Key::Help => return Err(print_text(&OPTIONS.help(USAGE))),
             Key::Deprecated => {
@@ -218,6 +228,20 @@ fn is_version(s: &str) -> bool {
         .and_then(|rest| rest.strip_prefix('.'))
         .and_then(number)
         .is_some()
+}
+
+/// The cache mode `MODUTILS_DEPMOD_CACHE` asks for: `0`, `no`, `off` or `false` (any case) turn
+/// the module cache off, as `--no-cache` does; `1`, `yes`, `on` or `true` create it with `-b`
+/// and `-o` too; unset or anything else, the default ([`CacheMode::Auto`]).
+fn cache_mode_from_env() -> CacheMode {
+    let Some(v) = std::env::var_os("MODUTILS_DEPMOD_CACHE") else {
+        return CacheMode::Auto;
+    };
+    match v.to_string_lossy().to_ascii_lowercase().as_str() {
+        "0" | "no" | "off" | "false" => CacheMode::Off,
+        "1" | "yes" | "on" | "true" => CacheMode::Create,
+        _ => CacheMode::Auto,
+    }
 }
 
 /// Runs depmod on `args` (the program name first); returns the exit code. What was read is
@@ -269,6 +293,11 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
         warn: args.warn,
         verbose: args.verbose,
         threads: 0,
+        cache: if args.no_cache {
+            CacheMode::Off
+        } else {
+            cache_mode_from_env()
+        },
     };
     match depmod::run(&ctx, &opts, &report) {
         // Exit without freeing what was read: the OS reclaims it faster.

@@ -247,12 +247,13 @@ build_initramfs() {
     cp "$mods"/mt_*.ko "$STAGE/lib/modules/$KVER/extra/"
     cp "$mdir/modules.order" "$mdir/modules.builtin" "$mdir/modules.builtin.modinfo" \
         "$STAGE/lib/modules/$KVER/" 2>/dev/null || true
-    # mt_params and mt_fail listed in modules.order (mt_dep and mt_user stay
-    # unlisted, as depmod_then_modprobe has always had them): depmod orders
-    # the unlisted ones as it finds them, and kmod's depmod finds them in
-    # readdir order, which tmpfs makes differ from name order once there are
-    # more than two.
-    printf 'extra/%s.ko\n' mt_params mt_fail >>"$STAGE/lib/modules/$KVER/modules.order"
+    # mt_params, mt_fail and the mt_slow ones listed in modules.order (mt_dep
+    # and mt_user stay unlisted, as depmod_then_modprobe has always had them):
+    # depmod orders the unlisted ones as it finds them, and kmod's depmod finds
+    # them in readdir order, which tmpfs makes differ from name order once
+    # there are more than two.
+    printf 'extra/%s.ko\n' mt_params mt_fail mt_slow_core mt_slow_a mt_slow_b mt_slow_c mt_slow_d \
+        >>"$STAGE/lib/modules/$KVER/modules.order"
     # depmod's indexes, as on an installed system (kmod's rmmod looks built-in
     # modules up in modules.builtin.bin). Host kmod's depmod: not under test.
     depmod -b "$STAGE" "$KVER" || die "depmod -b $STAGE $KVER failed"

@@ -2,6 +2,7 @@
 //! every index, each file atomically (a temporary file in the same directory, renamed into
 //! place), so a reader never sees a half-written index.
 
+pub mod cache;
 pub mod outputs;
 
 use std::collections::HashMap;
@@ -50,6 +51,25 @@ pub struct Options {
     pub verbose: bool,
     /// Threads to parse modules with (0: one per CPU).
     pub threads: usize,
+    /// What to do with the module cache ([`cache`]).
+    pub cache: CacheMode,
+}
+
+/// Whether depmod uses its module cache ([`cache`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CacheMode {
+    /// Neither read nor written (`--no-cache`, `MODUTILS_DEPMOD_CACHE=0`).
+    #[default]
+    Off,
+    /// Read where there is one; written when the indexes of the whole tree are written, but
+    /// created only in the system's own module directory (no `-b` other than `/`, no `-o`).
+    /// Elsewhere, an existing cache is kept up to date and none is created: with `-b` or
+    /// `-o` the tree is usually an image being staged (initramfs-tools and dracut run
+    /// `depmod -b` on the initramfs' tree; kernel package builds, on the package's), and the
+    /// cache would end up in the image.
+    Auto,
+    /// As `Auto`, and created with `-b` and `-o` too (`MODUTILS_DEPMOD_CACHE=1`).
+    Create,
 }
 
 /// How depmod failed as a whole (a single unreadable module is only a warning).
@@ -77,6 +97,7 @@ pub fn run(
     opts: &Options,
     report: &dyn Report,
 ) -> Result<Vec<ModuleScan>, DepmodError> {
+    let start = SystemTime::now();
     let dir = ctx.module_dir();
     let kernel = kernel_symbols(opts)?;
     // Like kmod, configuration problems are reported as errors but don't stop depmod, and the
@@ -113,8 +134,38 @@ pub fn run(
     } else {
         opts.threads
     };
+    // Where the indexes go, and the cache with them.
+    let out_dir = match &opts.outdir {
+        // kmod 34.2 creates the output tree: the module directory's path under DIR, with
+        // `-m` (`-o /o -m /mods V` writes `/o/mods/V`).
+        Some(o) => Context::new(o, ctx.release())
+            .with_modules_root(ctx.modules_root())
+            .module_dir(),
+        None => dir.clone(),
+    };
+    let cache_file = out_dir.join(cache::FILE_NAME);
+    let (parsed, new_cache) = if opts.cache != CacheMode::Off {
+        let old = load_cache(&cache_file, opts, report);
+        let keys: Vec<String> = paths.iter().map(|p| dep_path(&dir, p)).collect();
+        let scanned = cache::scan_cached(
+            &paths,
+            &keys,
+            old.as_ref(),
+            threads,
+            start,
+            // `-e` compares `__versions` CRCs; the indexes need less.
+            if opts.errsyms {
+                cache::Detail::WithVersions
+            } else {
+                cache::Detail::Indexes
+            },
+        );
+        (scanned.modules, scanned.cache)
+    } else {
+        (scan::parse_all(&paths, threads), None)
+    };
     let mut modules = Vec::with_capacity(paths.len());
-    for (path, parsed) in paths.iter().zip(scan::parse_all(&paths, threads)) {
+    for (path, parsed) in paths.iter().zip(parsed) {
         match parsed {
             Ok(m) => modules.push(m),
             Err(e) => report.warning(format_args!(
@@ -170,19 +221,132 @@ pub fn run(
         }
         return Ok(modules);
     }
-    match &opts.outdir {
-        Some(o) => {
-            // kmod 34.2 creates the output tree: the module directory's path under DIR, with
-            // `-m` (`-o /o -m /mods V` writes `/o/mods/V`).
-            let target = Context::new(o, ctx.release())
-                .with_modules_root(ctx.modules_root())
-                .module_dir();
-            fs::create_dir_all(&target).map_err(|e| Error::io(&target, e))?;
-            write_all(&target, &outputs)?;
+    if opts.outdir.is_some() {
+        fs::create_dir_all(&out_dir).map_err(|e| Error::io(&out_dir, e))?;
+    }
+    remove_stale_temporaries(&out_dir);
+    write_all(&out_dir, &outputs)?;
+    // The cache describes the whole tree: not written for a run on named files.
+    let system_tree = ctx.root() == Path::new("/") && opts.outdir.is_none();
+    let may_write = match opts.cache {
+        CacheMode::Off => false,
+        CacheMode::Auto => system_tree || fs::symlink_metadata(&cache_file).is_ok(),
+        CacheMode::Create => true,
+    };
+    if let (Some(bytes), true, true) = (new_cache, opts.files.is_empty(), may_write) {
+        if let Err(e) = write_replacing(&cache_file, &bytes, false) {
+            if opts.verbose {
+                report.warning(format_args!("could not write the module cache: {e}"));
+            }
         }
-        None => write_all(&dir, &outputs)?,
     }
     Ok(modules)
+}
+
+/// The cache at `path`, if there is a usable one; under `-v`, a warning says why one that is
+/// there is not used.
+fn load_cache(path: &Path, opts: &Options, report: &dyn Report) -> Option<cache::Cache> {
+    match cache::Cache::load(path) {
+        Ok(c) => c,
+        Err(e) => {
+            if opts.verbose {
+                report.warning(format_args!(
+                    "ignoring the module cache {}: {e}",
+                    path.display()
+                ));
+            }
+            None
+        }
+    }
+}
+
+/// How old a temporary file must be (by its modification time) before [`remove_stale_temporaries`]
+/// may remove it: a depmod in another pid namespace (a container sharing the tree) is not in
+/// our `/proc`, but writes its files in well under this.
+pub const STALE_AGE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Removes the temporary files that killed depmods left in `dir`: the names
+/// [`write_atomic`] gives (`.<output>.<pid>.tmp`, `.<output>.<pid>.<n>.<hex>.tmp`) for one of
+/// the files depmod writes, whose process is gone (no `/proc/<pid>`) and which were last
+/// modified [`STALE_AGE`] ago or more. Nothing is removed when `/proc` is not mounted (no
+/// process could be told alive). Failures are ignored: the files are harmless.
+pub fn remove_stale_temporaries(dir: &Path) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let now = SystemTime::now();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(temporary_pid) else {
+            continue;
+        };
+        if Path::new(&format!("/proc/{pid}")).exists() {
+            continue;
+        }
+        let old_enough = entry
+            .metadata()
+            .ok()
+            .filter(|m| m.file_type().is_file())
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| now.duration_since(t).ok())
+            .is_some_and(|age| age >= STALE_AGE);
+        if old_enough {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// The names of the files depmod writes (the indexes and the cache).
+fn written_names() -> impl Iterator<Item = &'static str> {
+    [
+        files::MODULES_DEP,
+        files::MODULES_DEP_BIN,
+        files::MODULES_ALIAS,
+        files::MODULES_ALIAS_BIN,
+        files::MODULES_SOFTDEP,
+        files::MODULES_WEAKDEP,
+        files::MODULES_SYMBOLS,
+        files::MODULES_SYMBOLS_BIN,
+        files::MODULES_BUILTIN_BIN,
+        files::MODULES_BUILTIN_ALIAS_BIN,
+        files::MODULES_DEVNAME,
+        cache::FILE_NAME,
+    ]
+    .into_iter()
+}
+
+/// The pid in a name [`write_atomic`] gives its temporary files, for one of depmod's outputs:
+/// `.<output>.<pid>.tmp` or `.<output>.<pid>.<attempt>.<8 hex digits>.tmp`.
+fn temporary_pid(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    written_names().find_map(|output| {
+        let parts: Vec<&str> = rest
+            .strip_prefix(output)?
+            .strip_prefix('.')?
+            .split('.')
+            .collect();
+        let pid = match parts[..] {
+            [pid] => pid,
+            [pid, attempt, hex]
+                if digits(attempt)
+                    && hex.len() == 8
+                    && hex
+                        .bytes()
+                        .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) =>
+            {
+                pid
+            }
+            _ => return None,
+        };
+        if !digits(pid) || pid.starts_with('0') {
+            return None;
+        }
+        pid.parse().ok().filter(|&p| p > 0)
+    })
 }
 
 /// Module files named on the command line must be absolute paths of existing files, and the
@@ -502,6 +666,13 @@ const TEMP_ATTEMPTS: u32 = 16;
 /// `TEMP_ATTEMPTS` (16) names in all. A run killed between creating and renaming its temporary file
 /// leaves it behind; nothing reads it, and later runs choose other names.
 pub fn write_atomic(path: &Path, data: &[u8]) -> Result<(), Error> {
+    write_replacing(path, data, true)
+}
+
+/// [`write_atomic`], with `durable` false skipping the flush to disk before the rename: for the
+/// module cache, which a crash may leave empty or damaged (it is then ignored and rebuilt) but
+/// which is never half-written while the system runs.
+fn write_replacing(path: &Path, data: &[u8], durable: bool) -> Result<(), Error> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let base = path.file_name().unwrap_or_default().to_string_lossy();
     let pid = std::process::id();
@@ -530,7 +701,7 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> Result<(), Error> {
     };
     let result = f
         .write_all(data)
-        .and_then(|()| f.sync_data())
+        .and_then(|()| if durable { f.sync_data() } else { Ok(()) })
         .and_then(|()| fs::rename(&tmp, path));
     result.map_err(|e| {
         // Ours: created above.
@@ -731,6 +902,69 @@ mod tests {
         write_atomic(&dir.join("modules.dep"), b"new\n").expect("written");
         assert_eq!(fs::read(dir.join("modules.dep")).expect("read"), b"new\n");
         assert_eq!(fs::read(&stale).expect("read"), b"half-writ");
+        fs::remove_dir_all(&dir).expect("cleanup");
+    }
+
+    #[test]
+    fn temporary_names() {
+        for (name, pid) in [
+            (".modules.dep.123.tmp", Some(123)),
+            (".modules.dep.bin.123.tmp", Some(123)),
+            (".modules.dep.bin.77.3.0abc12ef.tmp", Some(77)),
+            (".modules.cache.bin.9.tmp", Some(9)),
+            (".modules.alias.4194304.15.ffffffff.tmp", Some(4194304)),
+            ("modules.dep.123.tmp", None),
+            (".modules.dep.tmp", None),
+            (".modules.dep.0.tmp", None),
+            (".modules.dep.012.tmp", None),
+            (".modules.dep.12a.tmp", None),
+            (".modules.dep.123.tmp.x", None),
+            (".modules.dep.1.2.ABCDEF01.tmp", None),
+            (".modules.dep.1.2.abcdef0.tmp", None),
+            (".modules.order.123.tmp", None),
+            (".modules.builtin.123.tmp", None),
+            (".modules.depx.123.tmp", None),
+            (".other.123.tmp", None),
+        ] {
+            assert_eq!(temporary_pid(name), pid, "{name}");
+        }
+    }
+
+    /// Only old temporary files of depmod's outputs whose process is gone are removed.
+    #[test]
+    fn stale_temporaries_of_dead_processes_are_removed() {
+        let dir = scratch("stale-removal");
+        // A pid no process has: above the kernel's maximum (4194304).
+        let dead = 4_194_305;
+        let live = std::process::id();
+        let old = SystemTime::now() - STALE_AGE - std::time::Duration::from_secs(5);
+        let make = |name: &str, aged: bool| {
+            let p = dir.join(name);
+            fs::write(&p, b"half").expect("write");
+            if aged {
+                let f = fs::File::options().write(true).open(&p).expect("open");
+                f.set_modified(old).expect("set mtime");
+            }
+            p
+        };
+        let gone = [
+            make(&format!(".modules.dep.{dead}.tmp"), true),
+            make(&format!(".modules.cache.bin.{dead}.2.0a0b0c0d.tmp"), true),
+        ];
+        let kept = [
+            make(&format!(".modules.dep.{live}.tmp"), true),
+            make(&format!(".modules.alias.{dead}.tmp"), false),
+            make(&format!(".modules.order.{dead}.tmp"), true),
+            make(&format!("modules.dep.{dead}.tmp"), true),
+            make(&format!(".modules.dep.{dead}.tmp.keep"), true),
+        ];
+        remove_stale_temporaries(&dir);
+        for p in &gone {
+            assert!(!p.exists(), "{} not removed", p.display());
+        }
+        for p in &kept {
+            assert!(p.exists(), "{} removed", p.display());
+        }
         fs::remove_dir_all(&dir).expect("cleanup");
     }
 

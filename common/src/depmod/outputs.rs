@@ -17,6 +17,10 @@ use crate::name::alias_key;
 use crate::resolve::Resolution;
 use crate::scan::ModuleScan;
 
+/// The `.modinfo` keys the outputs are made of (aliases, also for modules.devname; soft and
+/// weak dependencies).
+pub const MODINFO_KEYS: [&str; 3] = ["alias", "softdep", "weakdep"];
+
 /// One output file: its name in the module directory and its bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutputFile {

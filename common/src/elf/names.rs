@@ -37,6 +37,21 @@ impl NameList {
     pub fn is_empty(&self) -> bool {
         self.count == 0
     }
+
+    /// The names as stored: each followed by a NUL (empty for an empty list).
+    pub fn packed(&self) -> &str {
+        &self.packed
+    }
+
+    /// The list whose [`NameList::packed`] form is `packed`; `None` unless it is empty or ends
+    /// with a NUL.
+    pub fn from_packed(packed: String) -> Option<NameList> {
+        if !packed.is_empty() && !packed.ends_with('\0') {
+            return None;
+        }
+        let count = memchr::memchr_iter(0, packed.as_bytes()).count();
+        Some(NameList { packed, count })
+    }
 }
 
 impl<'a> FromIterator<&'a str> for NameList {
@@ -63,5 +78,9 @@ mod tests {
         );
         assert!(NameList::new().is_empty());
         assert_eq!(NameList::new().iter().count(), 0);
+        let again = NameList::from_packed(list.packed().to_string()).expect("packed form");
+        assert_eq!(again, list);
+        assert_eq!(NameList::from_packed(String::new()), Some(NameList::new()));
+        assert_eq!(NameList::from_packed("a\0b".into()), None);
     }
 }
