@@ -147,7 +147,8 @@ pub const OPTIONS: Getopt<Key> = Getopt {
             Some("no-cache"),
             Key::NoCache,
             "neither read nor write the module cache (modules.cache.bin)",
-        ),
+        )
+        .extension(),
         Opt::version(Key::Version),
         Opt::help(Key::Help),
     ],

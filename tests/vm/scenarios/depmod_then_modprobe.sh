@@ -39,7 +39,15 @@ expect_indexes() {
 # by content in tests/diff/depmod.sh, here only by kmod 30's modprobe reading
 # them below.
 expect_same_as_kmod_depmod() {
-    (cd "$1/$M" && ls | grep -vx modules.weakdep) >/tmp/ls.ours
+    # Our module cache (`depmod-cache`): in the system's tree only, not under -b.
+    if [ -z "$1" ]; then
+        if [ -s "/$M/modules.cache.bin" ]; then ok "modules.cache.bin in the system's tree"; else bad "no modules.cache.bin in /$M"; fi
+    elif [ -e "$1/$M/modules.cache.bin" ]; then
+        bad "modules.cache.bin made under -b $1"
+    else
+        ok "no modules.cache.bin under -b $1"
+    fi
+    (cd "$1/$M" && ls | grep -vx -e modules.weakdep -e modules.cache.bin) >/tmp/ls.ours
     (cd "$2/$M" && ls | grep -vx modules.weakdep) >/tmp/ls.kmod
     if cmp -s /tmp/ls.kmod /tmp/ls.ours; then
         ok "same files as kmod's depmod"
