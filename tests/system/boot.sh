@@ -334,6 +334,29 @@ check_boots() {
 check "boots finished (${VARIANTS[*]}, $RUNS each)" check_boots
 
 REF=$W/kmod/boot1
+# check_identity: each system ran its own tools and library: the guest's `kmod --version` and the
+# sha256 of its /usr/bin/kmod and libkmod.so.2 (kmod-files); with the release build, ours are
+# the files make install made.
+check_identity() {
+    local rc=0 lib k o
+    grep -q modutils-rs "$W/kmod/boot1/kmod-version" && { echo "kmod's system ran ours"; rc=1; }
+    grep -q modutils-rs "$W/ours/boot1/kmod-version" || { echo "ours' system ran kmod"; rc=1; }
+    lib=/usr/lib/x86_64-linux-gnu/libkmod.so.2
+    k=$(awk -v f="$lib" '$2 == f { print $1 }' "$W/kmod/boot1/kmod-files")
+    o=$(awk -v f="$lib" '$2 == f { print $1 }' "$W/ours/boot1/kmod-files")
+    if [ -z "$k" ] || [ -z "$o" ] || [ "$k" = "$o" ]; then
+        echo "libkmod.so.2: kmod's $k, ours $o"
+        rc=1
+    fi
+    if [ -z "${MODUTILS_DEB:-}" ] && [ -f "$W/ours-dest$lib.5.1" ]; then
+        [ "$o" = "$(sha256sum <"$W/ours-dest$lib.5.1" | cut -d' ' -f1)" ] || { echo "ours' libkmod.so.2 is not the build's"; rc=1; }
+        grep -q "$(sha256sum <"$W/ours-dest/usr/bin/kmod" | cut -d' ' -f1)  /usr/bin/kmod" "$W/ours/boot1/kmod-files" ||
+            { echo "ours' /usr/bin/kmod is not the build's"; rc=1; }
+    fi
+    echo "NOTE libkmod.so.2: kmod's ${k:0:12}, ours ${o:0:12}"
+    return $rc
+}
+check "each system ran its own kmod and libkmod.so.2" check_identity
 check "kmod boot 1: fuse's limits as the kernel's formula gives for the boot's RAM" check_fuse "$REF"
 for v in "${VARIANTS[@]}"; do
     for ((n = 1; n <= RUNS; n++)); do
