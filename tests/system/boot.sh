@@ -125,9 +125,22 @@ install_ours() {
             debs+=("/tmp/ours/$(basename "$f")")
         done
         log "installing ${debs[*]} in the ours root"
+        # shellcheck disable=SC2016 # dpkg-query's format
+        chroot "$r" dpkg-query -W -f '${Package}\n' | sort >"$W/packages.before"
         in_root "$r" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
             "${debs[@]}" >"$W/ours-install.log" 2>&1 || die "installing our package failed (log: $W/ours-install.log)"
         rm -rf "$r/tmp/ours"
+        # Only kmod and libkmod2 may go: a client whose dependency our package does not satisfy
+        # (e.g. libkmod-dev's libkmod2 (= 34.2-2), dracut-install's libkmod2 (>= 33~),
+        # pciutils' libkmod2 (>= 5~), which want a versioned Provides) would be removed with
+        # them, and the two systems would differ by more than the tools.
+        # shellcheck disable=SC2016 # dpkg-query's format
+        chroot "$r" dpkg-query -W -f '${Package}\n' | sort >"$W/packages.after"
+        f=$(comm -23 "$W/packages.before" "$W/packages.after" | { grep -vxE 'kmod|libkmod2' || true; } | tr '\n' ' ')
+        [ -z "$f" ] || die "installing our package removed more than kmod and libkmod2: $f(log: $W/ours-install.log)"
+        if ! chroot "$r" dpkg --audit >"$W/ours-audit.log" 2>&1 || [ -s "$W/ours-audit.log" ]; then
+            die "dpkg --audit after installing our package: $(cat "$W/ours-audit.log")"
+        fi
     else
         d=$W/ours-dest
         log "make install (release build, multi-call kmod, libkmod.so.2)"
