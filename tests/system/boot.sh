@@ -274,7 +274,11 @@ ALLOW_MODULES=()
 # the value may be one lower. check_fuse checks each boot's value against the kernel's formula
 # and its own "Memory:" line instead.
 # shellcheck disable=SC2034
-ALLOW_PARAMS=('^fuse/parameters/max_user_(bgreq|congthresh)=')
+# ttm's dma32_pages_limit is also derived from the RAM the kernel manages when ttm loads, which
+# varies by a page from boot to boot of the same image (kmod's own boots: 505350 and 505351,
+# dmesg's reserved 117036K and 117040K); check_near checks it within 512 pages (2 MiB: that
+# and the initramfs's difference).
+ALLOW_PARAMS=('^fuse/parameters/max_user_(bgreq|congthresh)=' '^ttm/parameters/dma32_pages_limit=')
 # shellcheck disable=SC2034
 ALLOW_FAILED=()
 # shellcheck disable=SC2034
@@ -337,6 +341,20 @@ check_fuse() {
     echo "NOTE fuse: $want for $kib KiB"
 }
 
+# check_near BOOTDIR PARAM TOLERANCE: PARAM's value in BOOTDIR within TOLERANCE of kmod's first
+# boot's.
+check_near() {
+    local a b
+    a=$(sed -n "s|^$2=||p" "$REF/params")
+    b=$(sed -n "s|^$2=||p" "$1/params")
+    [[ $a =~ ^[0-9]+$ && $b =~ ^[0-9]+$ ]] || { echo "$2: kmod's '$a', this boot's '$b'"; return 1; }
+    if [ $((a > b ? a - b : b - a)) -gt "$3" ]; then
+        echo "$2: kmod's $a, this boot's $b (more than $3 apart)"
+        return 1
+    fi
+    echo "NOTE $2: $b (kmod's boot 1: $a)"
+}
+
 check_boots() {
     [ "$BOOTS_OK" = 1 ] || {
         cat "$W"/*/boot*/error
@@ -380,6 +398,7 @@ for v in "${VARIANTS[@]}"; do
         check "$v boot $n: loaded modules as kmod's boot 1" same modules ALLOW_MODULES "$REF/modules" "$d/modules"
         check "$v boot $n: module parameters as kmod's boot 1" same parameters ALLOW_PARAMS "$REF/params" "$d/params"
         check "$v boot $n: fuse's limits as the kernel's formula gives for the boot's RAM" check_fuse "$d"
+        check "$v boot $n: ttm's dma32_pages_limit near kmod's boot 1" check_near "$d" ttm/parameters/dma32_pages_limit 512
         check "$v boot $n: failed units as kmod's boot 1" same failed-units ALLOW_FAILED "$REF/failed" "$d/failed"
         check "$v boot $n: module messages as kmod's boot 1" same messages ALLOW_MESSAGES "$REF/messages" "$d/messages"
     done
