@@ -285,8 +285,10 @@ same_status() {
         echo "exit status: kmod $(cat "$n.k.rc"), ours $(cat "$n.o.rc")"
         return 1
     fi
+    # Our HINT: and skip lines (ADDED_LINES, tests/lib/lib.sh) are tests/diff/hints.sh's.
     diff <(sed "s|^[^:]*/modprobe:|modprobe:|; s|^[^:]*/modinfo:|modinfo:|" "$n.k.err") \
-        <(sed "s|^[^:]*/modprobe:|modprobe:|; s|^[^:]*/modinfo:|modinfo:|" "$n.o.err")
+        <(sed "s|^[^:]*/modprobe:|modprobe:|; s|^[^:]*/modinfo:|modinfo:|" "$n.o.err" |
+            grep -a -v -E "$ADDED_LINES")
 }
 
 # run NAME WHO CMD...: CMD's stdout, stderr and exit status in $SCR/NAME.WHO.{out,err,rc}.
