@@ -108,8 +108,12 @@ impl Invocation<'_> {
         } else {
             self.report.fatal(msg);
         }
-        for hint in common::hints::not_found(self.ctx, name) {
-            self.report.hint(hint);
+        // -q prints no hint: don't read modules.dep and walk the tree for one (systemd's
+        // `modprobe -abq` meets unknown names at every boot).
+        if !self.args.quiet {
+            for hint in common::hints::not_found(self.ctx, name) {
+                self.report.hint(hint);
+            }
         }
         1
     }
