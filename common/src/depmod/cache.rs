@@ -36,6 +36,7 @@
 //!
 //! An entry whose file changed less than [`RACY_WINDOW`] before the run started (or after) is
 //! not stored: a file written again within the same timestamp tick would keep its identity.
+//! On filesystems that keep sub-second timestamps the window is [`RACY_WINDOW_FINE`] instead.
 
 use std::fs;
 use std::io;
@@ -62,8 +63,17 @@ pub const FORMAT_VERSION: u32 = 1;
 pub const MAGIC: [u8; 8] = *b"MRSDEPC\n";
 
 /// Files that changed this recently before the run started are read but not cached (their
-/// timestamps may not yet tell a later write apart; some filesystems keep seconds only).
+/// timestamps may not yet tell a later write apart; some filesystems keep seconds only, FAT's
+/// modification time has 2-second steps).
 pub const RACY_WINDOW: Duration = Duration::from_secs(2);
+
+/// The window for a file whose status-change time has a non-zero sub-second part, i.e. on a
+/// filesystem that keeps fine timestamps (ext4, xfs, btrfs, tmpfs: nanoseconds; exFAT: 10 ms).
+/// The kernel stamps files from its coarse clock, which lags the real time by at most a jiffy
+/// (10 ms at HZ=100), so once the run's start is this far past a file's ctime, any later write
+/// gets a later ctime. Without it, the depmod in a kernel package's postinst stored nothing:
+/// dpkg renames every file into place just before, which sets their ctime.
+pub const RACY_WINDOW_FINE: Duration = Duration::from_millis(100);
 
 /// The largest cache file read: Debian's trees of 4000 modules make 7 MB.
 pub const MAX_CACHE_SIZE: u64 = 256 << 20;
@@ -116,7 +126,10 @@ impl Identity {
         fs::metadata(path).map(|m| Identity::of(&m))
     }
 
-    /// Whether the file changed within [`RACY_WINDOW`] before `start`, or after it.
+    /// Whether the file changed within its window before `start`, or after it: [`RACY_WINDOW`],
+    /// or [`RACY_WINDOW_FINE`] if its ctime has a sub-second part (which the kernel sets from
+    /// the filesystem's granularity; a whole second is the sign of a coarse one, or a one in a
+    /// thousand million chance that costs a re-read).
     pub fn is_recent(&self, start: SystemTime) -> bool {
         let since_epoch = |(s, ns): (i64, u32)| -> Option<Duration> {
             u64::try_from(s)
@@ -126,7 +139,12 @@ impl Identity {
         let Ok(start) = start.duration_since(SystemTime::UNIX_EPOCH) else {
             return true;
         };
-        let limit = start.saturating_sub(RACY_WINDOW);
+        let window = if self.ctime.1 == 0 {
+            RACY_WINDOW
+        } else {
+            RACY_WINDOW_FINE
+        };
+        let limit = start.saturating_sub(window);
         [self.mtime, self.ctime]
             .into_iter()
             .any(|t| since_epoch(t).is_none_or(|t| t >= limit))
@@ -960,6 +978,18 @@ mod tests {
         i.ctime = (1_700_000_020, 0);
         assert!(i.is_recent(start));
         i.ctime = (-1, 0);
+        assert!(i.is_recent(start));
+        // A fine timestamp: 100 ms.
+        i.ctime = (1_700_000_009, 899_999_999);
+        assert!(!i.is_recent(start));
+        i.ctime = (1_700_000_009, 900_000_000);
+        assert!(i.is_recent(start));
+        // A whole-second mtime (touch -d) with a fine ctime: the fine window.
+        i.mtime = (1_700_000_009, 0);
+        i.ctime = (1_700_000_009, 800_000_000);
+        assert!(!i.is_recent(start));
+        // An mtime set into the future is recent.
+        i.mtime = (1_700_000_011, 0);
         assert!(i.is_recent(start));
     }
 
