@@ -214,7 +214,7 @@ pub fn run(
     })
     .map_err(|e| Error::io(&dir, io::Error::other(e)))?;
     if opts.dry_run {
-        let mut out = io::stdout().lock();
+        let mut out = crate::cli::stdout();
         for o in outputs.iter().filter(|o| o.text) {
             out.write_all(&o.data)
                 .map_err(|e| Error::io("standard output", e))?;
@@ -390,7 +390,7 @@ fn check_files(dir: &Path, opts: &Options, report: &dyn Report) -> Result<(), De
 /// `-v`: one line per dependency, naming the first symbol that creates it (kmod's format).
 fn print_needs(modules: &[ModuleScan]) -> Result<(), Error> {
     let owners = crate::resolve::symbol_owners(modules);
-    let mut out = io::stdout().lock();
+    let mut out = crate::cli::stdout();
     for (i, m) in modules.iter().enumerate() {
         let mut seen = Vec::new();
         for sym in m.undefined.iter() {
@@ -516,7 +516,7 @@ fn order_modules(
 fn order_key(dir: &Path, path: &Path) -> String {
     let mut key = dep_path(dir, path);
     if let Some(end) = key.rfind(".ko.") {
-        if crate::file::has_module_suffix(key[end..].as_bytes()) {
+        if crate::file::has_module_suffix(&key.as_bytes()[end..]) {
             key.truncate(end + ".ko".len());
         }
     }
