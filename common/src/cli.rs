@@ -41,8 +41,8 @@ pub fn print_text(text: &str) -> i32 {
 
 /// Standard output, unbuffered, for every tool's results (through [`Output`], or directly for
 /// help and version texts): when its reader went away, the process dies of SIGPIPE as kmod's
-/// tools do ([`crate::sigpipe::reader_gone`]); if it was started with SIGPIPE ignored, what it writes from
-/// then on is dropped and the tool goes on. Other write errors are returned.
+/// tools do ([`crate::sigpipe::reader_gone`]); if it was started with SIGPIPE ignored, what it
+/// writes from then on is dropped and the tool goes on. Other write errors are returned.
 #[derive(Debug)]
 pub struct Stdout {
     out: StdoutLock<'static>,
