@@ -29,13 +29,67 @@ pub fn print_version() -> i32 {
     print_text(&version_text())
 }
 
-/// Prints a help or version text to stdout; returns the exit code: 0, also when the reader
-/// went away (`modprobe -h | head -1`), 1 on another write error.
+/// Prints a help or version text to stdout; returns the exit code: 0, 1 on a write error (a
+/// reader gone away is [`Stdout`]'s business).
 pub fn print_text(text: &str) -> i32 {
-    let mut out = io::stdout().lock();
+    let mut out = stdout();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => 1,
         _ => 0,
+    }
+}
+
+/// Standard output, unbuffered, for every tool's results (through [`Output`], or directly for
+/// help and version texts): when its reader went away, the process dies of SIGPIPE as kmod's
+/// tools do ([`crate::sigpipe::reader_gone`]); if it was started with SIGPIPE ignored, what it
+/// writes from then on is dropped and the tool goes on. Other write errors are returned.
+#[derive(Debug)]
+pub struct Stdout {
+    out: StdoutLock<'static>,
+    gone: bool,
+}
+
+/// [`Stdout`].
+pub fn stdout() -> Stdout {
+    Stdout {
+        out: io::stdout().lock(),
+        gone: false,
+    }
+}
+
+impl Stdout {
+    /// Whether standard output is a terminal.
+    pub fn is_terminal(&self) -> bool {
+        self.out.is_terminal()
+    }
+
+    fn check<T>(&mut self, r: io::Result<T>, done: T) -> io::Result<T> {
+        match r {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                crate::sigpipe::reader_gone();
+                self.gone = true;
+                Ok(done)
+            }
+            r => r,
+        }
+    }
+}
+
+impl Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.gone {
+            return Ok(buf.len());
+        }
+        let r = self.out.write(buf);
+        self.check(r, buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.gone {
+            return Ok(());
+        }
+        let r = self.out.flush();
+        self.check(r, ())
     }
 }
 
@@ -108,13 +162,13 @@ pub struct Output(OutputKind);
 
 #[derive(Debug)]
 enum OutputKind {
-    Lines(StdoutLock<'static>),
-    Blocks(BufWriter<StdoutLock<'static>>),
+    Lines(Stdout),
+    Blocks(BufWriter<Stdout>),
 }
 
-/// Standard output for a tool's results (see [`Output`]).
+/// Standard output for a tool's results (see [`Output`]; a reader gone away: [`Stdout`]).
 pub fn output() -> Output {
-    let out = io::stdout().lock();
+    let out = stdout();
     if out.is_terminal() {
         Output(OutputKind::Lines(out))
     } else {
@@ -145,10 +199,10 @@ impl Write for Output {
     }
 }
 
-/// Ends the process after writing to stdout: exit quietly with 0 when the reader went away
-/// (`lsmod | head -1`), otherwise report the write error and exit 1.
+/// Ends the process after writing to stdout: 0, or on a write error, that error reported and
+/// 1 (a reader gone away is [`Stdout`]'s business: the process doesn't get here).
 pub fn finish_output(result: io::Result<()>, reporter: &Reporter) -> i32 {
-    match result.and_then(|()| io::stdout().lock().flush()) {
+    match result.and_then(|()| stdout().flush()) {
         Ok(()) => 0,
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => 0,
         Err(e) => {

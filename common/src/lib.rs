@@ -66,6 +66,7 @@ pub mod report;
 pub mod resolve;
 pub mod scan;
 pub mod signature;
+pub mod sigpipe;
 pub mod static_nodes;
 #[cfg(test)]
 mod testutil;

@@ -252,7 +252,7 @@ fn static_nodes(ctx: &Context, opts: &StaticNodes) -> i32 {
         }
     };
     let (sink, shown): (Box<dyn Write>, String) = match &opts.output {
-        None => (Box::new(io::stdout().lock()), "stdout".to_string()),
+        None => (Box::new(common::cli::stdout()), "stdout".to_string()),
         Some(file) => match create_output(file) {
             Ok(f) => (Box::new(f), file.display().to_string()),
             Err(msg) => {

@@ -93,7 +93,7 @@ pub fn list(report: &Reporter, json: bool) -> i32 {
             return 1;
         }
     };
-    let mut out = io::stdout().lock();
+    let mut out = common::cli::stdout();
     let result = if json {
         print_json(&ctx, &modules, &mut out)
     } else {

@@ -416,6 +416,10 @@ impl Invocation<'_> {
             Ok(Some(entry)) => entry.deps.iter().map(|d| name::from_path(d)).collect(),
             _ => HashSet::new(),
         };
+        // Modules this plan loaded: one reached twice (by its name and through an alias, see
+        // common::modprobe::Seen) is loaded once, and --first-time doesn't fail on the target
+        // for the load it made itself.
+        let mut loaded_here: HashSet<&str> = HashSet::new();
         for step in plan {
             let module = step.module();
             // The names before this one are done with the module (as if they had run first).
@@ -432,7 +436,7 @@ impl Invocation<'_> {
                     _ => "already loaded",
                 };
                 self.report.info(format_args!("skipping {module}: {why}"));
-                if module == target && args.first_time {
+                if module == target && args.first_time && !loaded_here.contains(module) {
                     self.report.error(format_args!(
                         "could not insert '{module}': Module already in kernel"
                     ));
@@ -486,6 +490,9 @@ impl Invocation<'_> {
             };
             // A softdep (or what only a softdep needs) that fails doesn't stop the load (kmod
             // 30, observed); the module and its dependencies do, reported under its name.
+            if failure.is_none() {
+                loaded_here.insert(module);
+            }
             if let Some(why) = failure {
                 if module == target || needed.contains(module) {
                     self.report

@@ -38,6 +38,11 @@
 #   - dependency cycles (test modules cyc_a <-> cyc_b, cyc_c -> cyc_a,
 #     cyc_d -> cyc_e -> cyc_f -> cyc_d, built from tests/diff/cycle): same
 #     exit status (1) and stderr as kmod, and no index file replaced.
+# Per tree, against kmod 30 and 34.2, on small trees of nine of its modules where modules.order
+# lists a file by path that is not the one indexed (a copy of mii.ko in extra/ preferred by
+# depmod.d `search` or `override`, or in updates/; the kernel's line repeated; lines `./kernel/...`,
+# with a trailing blank, with the compression's ending; several modules moved): `depmod -n`
+# and `-b` write the same (`several`: the unlisted modules' order is free, `depmod-unordered`).
 #
 # Prints `PASS <name>` / `FAIL <name>` (with details) per check and a last line
 # `N passed, N failed`; exits 1 if any check failed, 2 if the setup failed.
@@ -45,7 +50,8 @@
 # Usage: tests/diff/depmod.sh [6.1|6.12|all]      (default: all)
 # Environment: MODUTILS_CACHE (see tests/lib/lib.sh); DEPMOD: the depmod to
 # test (default: `cargo build --release -p depmod`, target/release/depmod);
-# KEEP_SCRATCH=1 keeps the scratch trees (their path is logged).
+# KEEP_SCRATCH=1 keeps the scratch trees (their path is logged); DEPMOD_DIFF_ONLY=order runs
+# the modules.order checks only.
 set -euo pipefail
 
 # shellcheck source=tests/diff/lib.sh
@@ -696,9 +702,173 @@ test_tree34() {
     rm -rf "$K4" "$O4" "$KO" "$OO"
 }
 
+# ------------------------------------------ modules.order lists paths (per kernel)
+# Small trees of nine of the kernel's modules (mii and what needs it, the 802/llc stack) where
+# the file that modules.order lists by path is not the one indexed: kmod 30 and 34.2 put the
+# indexed file among the unlisted modules, after the listed ones.
+ORDER_MODS="kernel/drivers/net/ethernet/realtek/8139cp.ko kernel/drivers/net/ethernet/realtek/8139too.ko
+kernel/drivers/net/dummy.ko kernel/drivers/net/mii.ko kernel/net/802/stp.ko kernel/net/802/garp.ko
+kernel/net/802/mrp.ko kernel/net/8021q/8021q.ko kernel/net/llc/llc.ko"
+
+# order_tree DEST: DEST/lib/modules/$KVER with those modules (copies), the kernel's lines of
+# modules.order for them (in its order), modules.builtin and modules.builtin.modinfo.
+order_tree() {
+    local m=$1/lib/modules/$KVER f x
+    rm -rf "$1"
+    mkdir -p "$m"
+    for f in $ORDER_MODS; do
+        for x in "" .xz .zst .gz; do [ -f "$MDIR/$f$x" ] && break; done
+        [ -f "$MDIR/$f$x" ] || die "no $f* in $MDIR"
+        mkdir -p "$m/${f%/*}"
+        cp "$MDIR/$f$x" "$m/$f$x"
+    done
+    grep -Fx -f <(printf '%s\n' $ORDER_MODS) "$MDIR/modules.order" >"$m/modules.order"
+    cp "$MDIR/modules.builtin" "$MDIR/modules.builtin.modinfo" "$m/"
+}
+
+# move_copy MODDIR DIR MODULE...: a copy of each MODULE's file (kernel/.../MODULE.ko*) in
+# MODDIR/DIR.
+move_copy() {
+    local m=$1 d=$2 f
+    shift 2
+    mkdir -p "$m/$d"
+    for f; do
+        f=$(cd "$m" && find kernel -name "$f.ko*")
+        cp "$m/$f" "$m/$d/"
+    done
+}
+
+# order_scenario NAME: sets up the scenario NAME in the tree whose module directory is $1, with
+# the configuration file $2; prints how many modules end up unlisted.
+order_scenario() {
+    local m=$1 conf=$2 f
+    : >"$conf"
+    f=$(cd "$m" && ls kernel/drivers/net/mii.ko*)
+    case "$3" in
+        search) # depmod.d `search extra built-in`, a copy of mii.ko in extra/
+            echo "search extra built-in" >"$conf"
+            move_copy "$m" extra mii ;;
+        override) # `override mii * extra`
+            echo "override mii * extra" >"$conf"
+            move_copy "$m" extra mii ;;
+        updates) # no configuration: updates/ comes first
+            move_copy "$m" updates mii ;;
+        listed-twice) # kernel/.../mii.ko listed a second time, first line; the copy indexed
+            echo "search extra built-in" >"$conf"
+            move_copy "$m" extra mii
+            sed -i "1i kernel/drivers/net/mii.ko" "$m/modules.order" ;;
+        both-listed) # modules.order lists both files (extra/mii.ko first)
+            echo "search extra built-in" >"$conf"
+            move_copy "$m" extra mii
+            sed -i "1i extra/mii.ko" "$m/modules.order" ;;
+        other-dir-listed) # the line names the copy, only: listed there
+            move_copy "$m" extra mii
+            sed -i "s|^kernel/drivers/net/mii.ko\$|extra/mii.ko|" "$m/modules.order" ;;
+        dot-slash) # a line `./kernel/...` lists nothing
+            sed -i "s|^kernel/drivers/net/mii.ko\$|./kernel/drivers/net/mii.ko|" "$m/modules.order" ;;
+        blank) # nor one with a trailing blank
+            sed -i "s|^kernel/drivers/net/mii.ko\$|kernel/drivers/net/mii.ko |" "$m/modules.order" ;;
+        suffix) # nor one with the compression's ending (.ko.xz on a tree of .ko: no such file)
+            if [ "$f" = kernel/drivers/net/mii.ko ]; then f=$f.xz; fi
+            sed -i "s|^kernel/drivers/net/mii.ko\$|$f|" "$m/modules.order" ;;
+        several) # three modules moved, two modules listed nowhere
+            echo "search extra built-in" >"$conf"
+            move_copy "$m" extra mii stp llc
+            move_copy "$m" updates dummy
+            move_copy "$m" extra mrp
+            rm "$m"/kernel/drivers/net/dummy.ko* "$m"/kernel/net/802/mrp.ko* ;;
+        *) die "no order scenario $3" ;;
+    esac
+}
+
+# split_unlisted PREFIX MODDIR: the modules.dep section of PREFIX.n.dep (split_dry_run) in two:
+# PREFIX.n.listed, the lines of files that modules.order lists (the suffix of a compressed file
+# left out), and PREFIX.n.unlisted, the others, sorted. Fails if a listed module comes after an
+# unlisted one.
+split_unlisted() {
+    awk -v l="$1.n.listed" -v u="$1.n.unlisted" '
+        NR == FNR { listed[$0] = 1; next }
+        /^#/ { next }
+        { p = $1; sub(/:$/, "", p); k = p; sub(/\.ko\.(xz|gz|zst)$/, ".ko", k)
+          if (k in listed) { print > l; if (after) { print "listed after unlisted: " p; bad = 1 } }
+          else { print > u; after = 1 } }
+        END { exit bad }' "$2/modules.order" "$1.n.dep" || return 1
+    touch "$1.n.listed" "$1.n.unlisted"
+    LC_ALL=C sort -o "$1.n.unlisted" "$1.n.unlisted"
+}
+
+# check_dry_run_unordered PK PO ROOT_K ROOT_O MODDIR: as check_dry_run, but the unlisted
+# modules' order is free (`depmod-unordered`): the listed modules' lines of modules.dep in the
+# same order, the unlisted ones the same set, every other section the same lines sorted.
+check_dry_run_unordered() {
+    local pk=$1 po=$2 s bad=0
+    same_run "$pk" "$po" "$3" "$4" || bad=1
+    split_dry_run "$pk.out" "$pk.n"
+    split_dry_run "$po.out" "$po.n"
+    grep -vx weakdep "$po.n.sections" >"$po.n.s2" || true
+    grep -vx weakdep "$pk.n.sections" >"$pk.n.s2" || true
+    diff "$pk.n.s2" "$po.n.s2" || { echo "sections differ (< kmod, > ours)"; bad=1; }
+    split_unlisted "$pk" "$5" || { echo "(kmod's output)"; bad=1; }
+    split_unlisted "$po" "$5" || { echo "(our output)"; bad=1; }
+    same_file "$pk.n.listed" "$po.n.listed" || { echo "listed modules differ"; bad=1; }
+    same_file "$pk.n.unlisted" "$po.n.unlisted" || { echo "unlisted modules differ"; bad=1; }
+    for s in $(cat "$pk.n.s2"); do
+        [ "$s" != dep ] || continue
+        same_file "$pk.n.$s" "$po.n.$s" sorted || { echo "section $s differs (sorted)"; bad=1; }
+    done
+    echo "NOTE: $(wc -l <"$po.n.listed") listed, $(wc -l <"$po.n.unlisted") unlisted: $(cut -d: -f1 "$po.n.unlisted" | tr '\n' ' ')"
+    return $bad
+}
+
+test_order_by_path() {
+    local s=$1 sc R K O K4 O4 KM OM n
+    MDIR=$KDIR/lib/modules/$KVER
+    for sc in search override updates listed-twice both-listed other-dir-listed dot-slash blank suffix several; do
+        R=$SCR/$s.ord.$sc
+        K=$SCR/$s-ord-k O=$SCR/$s-ord-o K4=$SCR/$s-ord-k4 O4=$SCR/$s-ord-o4
+        log "$s: modules.order by path: $sc"
+        for d in "$K" "$O" "$K4" "$O4"; do
+            order_tree "$d"
+            order_scenario "$d/lib/modules/$KVER" "$d.conf" "$sc"
+        done
+        KM=$K/lib/modules/$KVER OM=$O/lib/modules/$KVER
+        REF=30
+        pair "$R.n.k" "$R.n.o" -n -C "$K.conf" -b "$K" "$KVER" -- -n -C "$O.conf" -b "$O" "$KVER"
+        if [ "$sc" = several ]; then
+            check "$s order by path ($sc), kmod 30: depmod -n: listed modules in the same order, unlisted the same" \
+                check_dry_run_unordered "$R.n.k" "$R.n.o" "$K" "$O" "$KM"
+        else
+            check "$s order by path ($sc), kmod 30: depmod -n: same stdout (symbols section sorted), stderr, exit status" \
+                check_dry_run "$R.n.k" "$R.n.o" "$K" "$O"
+            pair "$R.b.k" "$R.b.o" -C "$K.conf" -b "$K" "$KVER" -- -C "$O.conf" -b "$O" "$KVER"
+            check "$s order by path ($sc), kmod 30: depmod -b: same exit status and stderr" \
+                same_run "$R.b.k" "$R.b.o" "$K" "$O"
+            same_index_files "$s order by path ($sc), kmod 30: depmod -b:" "$KM" "$OM" index
+        fi
+        REF=34
+        pair34 "$R.n4.k" "$R.n4.o" -n -C @T@.conf -b @T@ "$KVER"
+        if [ "$sc" = several ]; then
+            check "$s order by path ($sc), kmod 34.2: depmod -n: listed modules in the same order, unlisted the same" \
+                check_dry_run_unordered "$R.n4.k" "$R.n4.o" "$K4" "$O4" "$K4/lib/modules/$KVER"
+        else
+            check "$s order by path ($sc), kmod 34.2: depmod -n: same stdout (symbols section sorted), stderr, exit status" \
+                check_dry_run "$R.n4.k" "$R.n4.o" "$K4" "$O4"
+            pair34 "$R.b4.k" "$R.b4.o" -C @T@.conf -b @T@ "$KVER"
+            check "$s order by path ($sc), kmod 34.2: depmod -b: same exit status and stderr" \
+                same_run "$R.b4.k" "$R.b4.o" "$K4" "$O4"
+            same_index_files "$s order by path ($sc), kmod 34.2: depmod -b:" \
+                "$K4/lib/modules/$KVER" "$O4/lib/modules/$KVER" index
+        fi
+        REF=30
+        rm -rf "$K" "$O" "$K4" "$O4"
+    done
+}
+
 # ------------------------------------------------------------------- main
 # test_series SERIES: every check of one tree (the costly -e, -A and cycle runs on 6.1 only).
 test_series() {
+    test_order_by_path "$1"
+    [ "${DEPMOD_DIFF_ONLY:-}" != order ] || return 0
     test_tree34 "$1"
     test_tree "$1"
     if [ "$1" = 6.1 ]; then

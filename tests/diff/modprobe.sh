@@ -24,6 +24,10 @@
 #     `-i`/`--ignore-install`, and parameters on the command line; `-c`
 #     (configuration and the index dump) byte-identical; the host's own
 #     configuration (no -C) too;
+#   - softdeps that reach a module by its name and through aliases (ext4's
+#     `pre: crypto-crc32c` with a configured `pre: crc32c_generic`, a module
+#     its own softdep through its alias, pre: and post:): `--show-depends` and
+#     `-n -v` list it once per name, as both kmods do;
 #   - `-a` with several names (mkinitcpio's `-qaR`), `MODPROBE_OPTIONS`, and
 #     initramfs-tools' `modprobe --all --set-version=V --ignore-install
 #     --quiet --show-depends NAMES` (with `-d ROOT`).
@@ -44,7 +48,8 @@
 # Usage: tests/diff/modprobe.sh [6.1|6.12|all]      (default: all)
 # Environment: MODUTILS_CACHE (see tests/lib/lib.sh); MODPROBE: the modprobe
 # to test (default: `cargo build --release -p modprobe`,
-# target/release/modprobe); KEEP_SCRATCH=1 keeps the scratch dir.
+# target/release/modprobe); KEEP_SCRATCH=1 keeps the scratch dir;
+# MODPROBE_DIFF_ONLY=softdep-names runs the checks of softdeps reached by several names only.
 set -euo pipefail
 
 # shellcheck source=tests/diff/lib.sh
@@ -426,6 +431,59 @@ alias good2 vfat
 EOF
 }
 
+# softdep_names_configs DIR: one configuration file per case, each named to sort before
+# modules.softdep (`a-*.conf`: its softdep lines win over the index's; the index's win over a
+# `z-*.conf`, both kmods).
+softdep_names_configs() {
+    mkdir -p "$1"
+    printf 'softdep ext4 pre: crc32c_generic\n' >"$1/a-ext4.conf"
+    printf 'softdep ext4 pre: crc32c_generic\n' >"$1/z-ext4.conf"
+    printf 'softdep crc16 pre: crc32c_generic\n' >"$1/a-crc16.conf"
+    printf 'softdep crc32c_generic pre: crc32c\n' >"$1/a-self.conf"
+    printf 'softdep jbd2 post: crc32c_generic crc32c\nsoftdep mbcache pre: crc32c-generic post: crypto-crc32c\n' \
+        >"$1/a-post.conf"
+    printf 'softdep dummy pre: rtnl-link-dummy\n' >"$1/a-dummy.conf"
+    printf 'softdep dummy pre: mii\nsoftdep mii post: rtnl_link_dummy rtnl-link-dummy\n' >"$1/a-mii.conf"
+    printf 'alias mya mii\nalias myb mii\nsoftdep dummy pre: mya myb mii post: mya\n' >"$1/a-aliases.conf"
+    printf 'softdep fat pre: ext4\nsoftdep ext4 post: fat crc32c\n' >"$1/a-fat.conf"
+}
+
+# test_softdep_names SERIES T: a module reached as a softdep by its name and through an alias
+# (or two aliases) is listed once per name by --show-depends and -n -v (kmod 30 and 34.2:
+# ext4's `pre: crypto-crc32c` and a configured `pre: crc32c_generic` list crc32c_generic
+# twice), on the indexed tree T.
+test_softdep_names() {
+    local s=$1 T=$2 R=$SCR/$1.sdn C=$SCR/$1.sdn.d D
+    D=(-d "$T" -S "$KVER")
+    softdep_names_configs "$C"
+    {
+        for f in a-ext4 z-ext4 a-crc16 a-self a-post a-fat; do
+            args -C "$C/$f.conf" "${D[@]}" --show-depends ext4
+            args -C "$C/$f.conf" "${D[@]}" -n -v ext4
+        done
+        for q in crc32c_generic crc32c crypto-crc32c; do
+            args -C "$C/a-self.conf" "${D[@]}" --show-depends "$q"
+        done
+        args -C "$C/a-self.conf" "${D[@]}" -a --show-depends ext4 crc32c_generic crc32c
+        for f in a-dummy a-mii a-aliases; do
+            args -C "$C/$f.conf" "${D[@]}" --show-depends dummy
+            args -C "$C/$f.conf" "${D[@]}" -n -v dummy
+            args -C "$C/$f.conf" "${D[@]}" --show-depends rtnl-link-dummy
+        done
+        args -C "$C/a-dummy.conf" "${D[@]}" -n -v --first-time dummy
+        args -C "$C/a-dummy.conf" "${D[@]}" -a --show-depends dummy rtnl-link-dummy dummy
+        args -C "$C/a-dummy.conf" "${D[@]}" -n -v -a dummy rtnl_link_dummy
+        args -C "$C/a-mii.conf" "${D[@]}" --show-depends 8139too
+        args -C "$C/a-fat.conf" "${D[@]}" --show-depends vfat
+        args -C "$C/a-fat.conf" "${D[@]}" -n -v vfat
+        args -C "$C" "${D[@]}" --show-depends ext4
+        args -C "$C" "${D[@]}" --show-depends dummy
+    } >"$R.a"
+    both "$R.a" "$R.t"
+    check "$s softdeps reached by several names (name, aliases; pre: and post:; --show-depends, -n -v, -a; $(wc -l <"$R.a") calls)" \
+        same_transcript "$R.t"
+}
+
 # ------------------------------------------------------------ per kernel
 test_tree() {
     local s=$1 T=$TREES/$1 M R D C C2 q f cat n
@@ -437,6 +495,10 @@ test_tree() {
     tree_copy "$T"
     "$KDEPMOD" -b "$T" "$KVER" || die "kmod's depmod -b $T $KVER failed"
     D=(-d "$T" -S "$KVER")
+    if [ "${MODPROBE_DIFF_ONLY:-}" = softdep-names ]; then
+        test_softdep_names "$s" "$T"
+        return
+    fi
 
     gen_queries "$M" "$R.q"
 
@@ -562,6 +624,8 @@ test_tree() {
     } >"$R.a.bad"
     both "$R.a.bad" "$R.t.bad"
     check "$s configuration with bad lines: same messages and results" same_transcript "$R.t.bad"
+
+    test_softdep_names "$s" "$T"
 
     # The kernel command line: options (mod.param=value, quoted values,
     # after "--" too), modprobe.blacklist=, odd words; /proc/cmdline replaced

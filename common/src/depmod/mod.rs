@@ -14,7 +14,7 @@ use std::time::SystemTime;
 use crate::config::depmod::{DepmodConfig, Priority};
 use crate::context::Context;
 use crate::error::Error;
-use crate::index::files::{self, module_of_line};
+use crate::index::files;
 use crate::name;
 use crate::report::{Report, ReportExt};
 use crate::resolve::resolve;
@@ -214,7 +214,7 @@ pub fn run(
     })
     .map_err(|e| Error::io(&dir, io::Error::other(e)))?;
     if opts.dry_run {
-        let mut out = io::stdout().lock();
+        let mut out = crate::cli::stdout();
         for o in outputs.iter().filter(|o| o.text) {
             out.write_all(&o.data)
                 .map_err(|e| Error::io("standard output", e))?;
@@ -390,7 +390,7 @@ fn check_files(dir: &Path, opts: &Options, report: &dyn Report) -> Result<(), De
 /// `-v`: one line per dependency, naming the first symbol that creates it (kmod's format).
 fn print_needs(modules: &[ModuleScan]) -> Result<(), Error> {
     let owners = crate::resolve::symbol_owners(modules);
-    let mut out = io::stdout().lock();
+    let mut out = crate::cli::stdout();
     for (i, m) in modules.iter().enumerate() {
         let mut seen = Vec::new();
         for sym in m.undefined.iter() {
@@ -473,6 +473,12 @@ fn module_paths(ctx: &Context, config: &DepmodConfig) -> Result<Vec<PathBuf>, Er
 
 /// Orders module files: those in `modules.order` first, in its order, then the rest sorted by
 /// path.
+///
+/// A line lists the module file at that path ([`order_key`]), not any module of that name:
+/// with a copy of `kernel/drivers/net/mii.ko` at `extra/mii.ko` that the configuration
+/// prefers, `extra/mii.ko` is not listed by the line `kernel/drivers/net/mii.ko` and goes
+/// among the unlisted modules, as kmod 30 and 34.2 do (lines are compared as they are, no
+/// blanks trimmed: `./kernel/...` or `kernel/... ` list nothing either).
 fn order_modules(
     dir: &Path,
     mut paths: Vec<PathBuf>,
@@ -491,17 +497,30 @@ fn order_modules(
         }
         Err(e) => return Err(Error::io(order_file, e)),
     };
-    // Module name -> position in modules.order (the first listing wins).
-    let mut pos: HashMap<String, usize> = HashMap::new();
-    for (i, line) in order.lines().filter(|l| !l.trim().is_empty()).enumerate() {
-        pos.entry(module_of_line(line)).or_insert(i);
+    // Line -> its position in modules.order (the first listing wins).
+    let mut pos: HashMap<&str, usize> = HashMap::new();
+    for (i, line) in order.split('\n').enumerate() {
+        pos.entry(line).or_insert(i);
     }
     // Listed modules by their position, then the others by path.
-    paths.sort_by_cached_key(|p| match pos.get(&name::from_path(p)) {
+    paths.sort_by_cached_key(|p| match pos.get(order_key(dir, p).as_str()) {
         Some(&i) => (0, i, PathBuf::new()),
         None => (1, 0, p.clone()),
     });
     Ok(paths)
+}
+
+/// The `modules.order` line that lists a module file: its path in `modules.dep`, without the
+/// compression's ending (`kernel/fs/ext4/ext4.ko` for `kernel/fs/ext4/ext4.ko.xz`; a line
+/// `kernel/fs/ext4/ext4.ko.xz` lists nothing, as in kmod).
+fn order_key(dir: &Path, path: &Path) -> String {
+    let mut key = dep_path(dir, path);
+    if let Some(end) = key.rfind(".ko.") {
+        if crate::file::has_module_suffix(&key.as_bytes()[end..]) {
+            key.truncate(end + ".ko".len());
+        }
+    }
+    key
 }
 
 fn strip_symbol_prefix(modules: &mut [ModuleScan], prefix: &str) {
@@ -848,6 +867,38 @@ mod tests {
             read_text(&dir, "modules.dep"),
             "kernel/b.ko:\nkernel/a.ko:\nkernel/c.ko:\n\
              extra/u1.ko:\nkernel/z.ko:\nupdates/u0.ko:\nupdates/u2.ko:\n"
+        );
+        let _ = fs::remove_dir_all(dir.join("../../.."));
+    }
+
+    /// modules.order lists files by path: `updates/a.ko` (preferred to `kernel/a.ko`, which
+    /// the order lists) is unlisted; a line names a compressed file without its compression's
+    /// ending (`kernel/d.ko` lists `kernel/d.ko.xz`, `kernel/e.ko.xz` lists nothing); lines are
+    /// taken as they are (`./kernel/f.ko`, `kernel/g.ko ` and `kernel/h.ko\r` list nothing). As
+    /// kmod 30 and 34.2 do with Debian's modules (tests/diff/depmod.sh, `order_by_path`).
+    #[test]
+    fn order_lists_files_by_path() {
+        let m = |p| (p, &[][..], &[][..], &[][..]);
+        let dir = run_tree(
+            "order-path",
+            &[
+                m("kernel/a.ko"),
+                m("updates/a.ko"),
+                m("kernel/b.ko"),
+                m("kernel/d.ko.xz"),
+                m("kernel/e.ko.xz"),
+                m("kernel/f.ko"),
+                m("kernel/g.ko"),
+                m("kernel/h.ko"),
+                m("kernel/z.ko"),
+            ],
+            "kernel/z.ko\nkernel/a.ko\nkernel/e.ko.xz\n./kernel/f.ko\nkernel/g.ko \n\
+             kernel/h.ko\r\nkernel/d.ko\nkernel/b.ko\n",
+        );
+        assert_eq!(
+            read_text(&dir, "modules.dep"),
+            "kernel/z.ko:\nkernel/d.ko.xz:\nkernel/b.ko:\n\
+             kernel/e.ko.xz:\nkernel/f.ko:\nkernel/g.ko:\nkernel/h.ko:\nupdates/a.ko:\n"
         );
         let _ = fs::remove_dir_all(dir.join("../../.."));
     }

@@ -5,9 +5,10 @@
 //! file's size (one page fault per page) and a copy of every byte. For one `modprobe` process
 //! that is most of its work.
 //!
-//! This is the only module of `common` that may use `unsafe`: creating a mapping is `unsafe`
-//! because the mapped bytes change if another process changes the file in place, and reading
-//! beyond the end of a file truncated after it was mapped raises `SIGBUS`. See the `SAFETY`
+//! This module and [`crate::sigpipe`] are the only ones of `common` that use `unsafe`. Here,
+//! creating a mapping is `unsafe` because the mapped bytes change if another process changes
+//! the file in place, and reading beyond the end of a file truncated after it was mapped raises
+//! `SIGBUS`. See the `SAFETY`
 //! comment in [`IndexBytes::open`] for why that does not happen to index files. When mapping
 //! fails (a file system without `mmap`), the file is read instead.
 #![allow(unsafe_code)]

@@ -16,6 +16,18 @@ use crate::name::alias_key;
 
 use crate::index::lookup::{IndexFileError, Indexes};
 
+/// The modules a plan has reached as softdeps or as its target, each planned once: a module by
+/// the name it was reached through, as kmod 30 and 34.2 tell them apart. The same module
+/// reached by its name and through an alias (`softdep dummy pre: rtnl-link-dummy`), or through
+/// two aliases, counts as two and is listed twice by `--show-depends` and `-n -v`; two
+/// spellings of one alias (`-` or `_`) count as one.
+pub type Seen = HashSet<(String, Option<String>)>;
+
+/// The key of `module` reached through `alias` (or by its name) in [`Seen`].
+fn seen_key(module: &str, alias: Option<&str>) -> (String, Option<String>) {
+    (module.to_string(), alias.map(alias_key))
+}
+
 /// What a name resolved to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
@@ -369,8 +381,9 @@ impl Planner {
     /// the order kmod 30 prints them with `--show-depends` (established black-box on Debian's
     /// trees): each dependency in load order, each preceded by its softdep `pre:` modules and
     /// followed by its `post:` ones, then the module itself the same way. A module reached as a
-    /// softdep (or as the target) is planned once (`seen`); plain dependencies are listed every
-    /// time they are needed, as kmod lists them.
+    /// softdep (or as the target) is planned once by each name it is reached through (`seen`,
+    /// see [`Seen`]); plain dependencies are listed every time they are needed, as kmod lists
+    /// them.
     ///
     /// `alias` is the name the target was reached through: its `options` apply too (see
     /// [`ModprobeConfig::options_via`]). A module with softdeps is inserted even when it has an
@@ -381,7 +394,7 @@ impl Planner {
         target: &Target,
         args: &str,
         alias: Option<&str>,
-        seen: &mut HashSet<String>,
+        seen: &mut Seen,
         plan: &mut Vec<Step>,
     ) -> Result<(), IndexFileError> {
         self.plan_load_observed(target, args, alias, &Unobserved, seen, plan)
@@ -394,7 +407,7 @@ impl Planner {
         args: &str,
         alias: Option<&str>,
         obs: &dyn Observer,
-        seen: &mut HashSet<String>,
+        seen: &mut Seen,
         plan: &mut Vec<Step>,
     ) -> Result<(), IndexFileError> {
         let cx = Cx {
@@ -438,12 +451,12 @@ impl Planner {
         args: &str,
         alias: Option<&str>,
         reason: Reason<'_>,
-        seen: &mut HashSet<String>,
+        seen: &mut Seen,
         plan: &mut Vec<Step>,
     ) -> Result<(), IndexFileError> {
         let name = match target {
             Target::Builtin(name) if !cx.opts.builtin_as_module => {
-                if seen.insert(name.clone()) {
+                if seen.insert(seen_key(name, alias)) {
                     let step = Step::Builtin(name.clone());
                     cx.obs.planned(&Decision {
                         module: name,
@@ -514,10 +527,10 @@ impl Planner {
         args: &str,
         alias: Option<&str>,
         reason: Reason<'_>,
-        seen: &mut HashSet<String>,
+        seen: &mut Seen,
         plan: &mut Vec<Step>,
     ) -> Result<(), IndexFileError> {
-        if !seen.insert(name.to_string()) {
+        if !seen.insert(seen_key(name, alias)) {
             return Ok(());
         }
         let entry = self.indexes.dep(name)?;
@@ -551,7 +564,7 @@ impl Planner {
         &self,
         cx: Cx<'_>,
         one: One<'_>,
-        seen: &mut HashSet<String>,
+        seen: &mut Seen,
         plan: &mut Vec<Step>,
     ) -> Result<(), IndexFileError> {
         let One {
@@ -629,7 +642,7 @@ impl Planner {
         cx: Cx<'_>,
         names: &[String],
         reason: Reason<'_>,
-        seen: &mut HashSet<String>,
+        seen: &mut Seen,
         plan: &mut Vec<Step>,
     ) -> Result<(), IndexFileError> {
         for dep in names {
