@@ -64,6 +64,8 @@ echo "== --json and modprobe --explain against kmod's text output (6.1 and 6.12 
 tests/diff/json.sh all
 echo "== errors that say what to do: HINT: lines and modprobe -v's skip lines, beside kmod 30"
 tests/diff/hints.sh
+echo "== a reader gone from stdout: killed by SIGPIPE silently, or going on when it is ignored, against kmod 30 and kmod 34.2"
+tests/diff/closed-stdout.sh
 echo "== every tool's command line against kmod 30 and kmod 34.2 (Debian 13 root)"
 tests/diff/cmdline.sh
 echo "== kmod static-nodes and kmod list against Debian's kmod (6.1 and 6.12 trees)"
