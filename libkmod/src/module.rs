@@ -339,8 +339,7 @@ impl Module {
             .ctx
             .planner()
             .config
-            .softdep_for(&self.name_str())
-            .cloned();
+            .softdep_for(&self.name_str());
         match sd {
             Some(sd) => (self.lookup_all(&sd.pre), self.lookup_all(&sd.post)),
             None => (Vec::new(), Vec::new()),
@@ -353,8 +352,7 @@ impl Module {
             .ctx
             .planner()
             .config
-            .weakdep_for(&self.name_str())
-            .map(<[String]>::to_vec);
+            .weakdep_for(&self.name_str());
         wd.map(|w| self.lookup_all(&w)).unwrap_or_default()
     }
 

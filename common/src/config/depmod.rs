@@ -222,7 +222,7 @@ impl DepmodConfig {
             locations,
             ListDialect::Depmod,
             report,
-            &mut |path, text| config.parse_into(text, path, release, report),
+            &mut |path, text| config.parse_into(&text, path, release, report),
         );
         Ok(config)
     }

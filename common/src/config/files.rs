@@ -48,7 +48,8 @@ pub(crate) enum ListDialect {
 }
 
 /// Lists the files of `locations` after those already in `files` (see [`collect_files`]) and
-/// hands each to `parse` with its text (invalid UTF-8 replaced), in byte order of the file names.
+/// hands each to `parse` with its text (invalid UTF-8 replaced; the buffer read, when it is
+/// valid), in byte order of the file names.
 /// A file that can't be read is reported in depmod's words (`file parse FILE: <strerror>`) or,
 /// as libkmod does, skipped silently.
 pub(crate) fn parse_files(
@@ -56,7 +57,7 @@ pub(crate) fn parse_files(
     locations: &[PathBuf],
     dialect: ListDialect,
     report: &dyn Report,
-    parse: &mut dyn FnMut(&Path, &str),
+    parse: &mut dyn FnMut(&Path, String),
 ) {
     for loc in locations {
         collect_files(loc, &mut files, dialect, report);
@@ -65,9 +66,9 @@ pub(crate) fn parse_files(
         match fs::read(path) {
             // Checked with from_utf8 first: much faster than from_utf8_lossy's walk on the
             // (always) valid text.
-            Ok(bytes) => match std::str::from_utf8(&bytes) {
+            Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => parse(path, text),
-                Err(_) => parse(path, &String::from_utf8_lossy(&bytes)),
+                Err(e) => parse(path, String::from_utf8_lossy(e.as_bytes()).into_owned()),
             },
             Err(e) if dialect == ListDialect::Depmod => {
                 report.error(format!("file parse {}: {}", path.display(), io_text(&e)));
@@ -144,59 +145,86 @@ fn collect_files(
 /// physical line. A line without a backslash is borrowed from `text` (most are: kmod_new reads
 /// the configuration on every call, so this is on udev's and systemd's path).
 pub(crate) fn logical_lines(text: &str) -> Vec<(usize, Cow<'_, str>)> {
-    // The line being joined, once a backslash made it differ from `text`.
-    fn take<'a>(owned: &mut Option<String>, seg: &'a str) -> Cow<'a, str> {
-        match owned.take() {
-            Some(mut s) => {
-                s.push_str(seg);
-                Cow::Owned(s)
-            }
-            None => Cow::Borrowed(seg),
+    LogicalLines::new(text).collect()
+}
+
+/// [`logical_lines`] one at a time, without collecting them: a borrowed line is a slice of the
+/// text (its offset is `line.as_ptr() - text.as_ptr()`).
+pub(crate) struct LogicalLines<'a> {
+    text: &'a str,
+    /// Where the next line starts.
+    pos: usize,
+    /// The number of the last physical line read.
+    lineno: usize,
+    done: bool,
+}
+
+impl<'a> LogicalLines<'a> {
+    pub(crate) fn new(text: &'a str) -> Self {
+        LogicalLines {
+            text,
+            pos: 0,
+            lineno: 0,
+            done: false,
         }
     }
-    let bytes = text.as_bytes();
-    let mut lines = Vec::new();
-    let mut lineno = 0;
-    let mut owned: Option<String> = None;
-    // Start of the part of the current line not yet copied into `owned`.
-    let mut seg = 0;
-    let mut i = 0;
-    loop {
-        let Some(at) = memchr::memchr2(b'\n', b'\\', &bytes[i..]).map(|o| i + o) else {
-            let line = take(&mut owned, &text[seg..]);
-            if !line.is_empty() {
-                lines.push((lineno + 1, line));
+}
+
+impl<'a> Iterator for LogicalLines<'a> {
+    type Item = (usize, Cow<'a, str>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        // The line being joined, once a backslash made it differ from `text`.
+        fn take<'a>(owned: &mut Option<String>, seg: &'a str) -> Cow<'a, str> {
+            match owned.take() {
+                Some(mut s) => {
+                    s.push_str(seg);
+                    Cow::Owned(s)
+                }
+                None => Cow::Borrowed(seg),
             }
-            break;
-        };
-        if bytes[at] == b'\n' {
-            lineno += 1;
-            lines.push((lineno, take(&mut owned, &text[seg..at])));
-            seg = at + 1;
+        }
+        if self.done {
+            return None;
+        }
+        let text = self.text;
+        let bytes = text.as_bytes();
+        let mut owned: Option<String> = None;
+        // Start of the part of the current line not yet copied into `owned`.
+        let mut seg = self.pos;
+        let mut i = seg;
+        loop {
+            let Some(at) = memchr::memchr2(b'\n', b'\\', &bytes[i..]).map(|o| i + o) else {
+                self.done = true;
+                let line = take(&mut owned, &text[seg..]);
+                return (!line.is_empty()).then_some((self.lineno + 1, line));
+            };
+            if bytes[at] == b'\n' {
+                self.lineno += 1;
+                self.pos = at + 1;
+                return Some((self.lineno, take(&mut owned, &text[seg..at])));
+            }
+            let s = owned.get_or_insert_with(String::new);
+            s.push_str(&text[seg..at]);
+            match text[at + 1..].chars().next() {
+                // A backslash as the last byte: kmod 30 appends the EOF marker as byte 0xFF.
+                None => {
+                    s.push(char::REPLACEMENT_CHARACTER);
+                    self.done = true;
+                    return Some((self.lineno + 1, take(&mut owned, "")));
+                }
+                Some('\n') => {
+                    self.lineno += 1;
+                    seg = at + 2;
+                }
+                Some(c) => {
+                    s.push(c);
+                    seg = at + 1 + c.len_utf8();
+                }
+            }
             i = seg;
-            continue;
         }
-        let s = owned.get_or_insert_with(String::new);
-        s.push_str(&text[seg..at]);
-        match text[at + 1..].chars().next() {
-            // A backslash as the last byte: kmod 30 appends the EOF marker as byte 0xFF.
-            None => {
-                s.push(char::REPLACEMENT_CHARACTER);
-                lines.push((lineno + 1, take(&mut owned, "")));
-                break;
-            }
-            Some('\n') => {
-                lineno += 1;
-                seg = at + 2;
-            }
-            Some(c) => {
-                s.push(c);
-                seg = at + 1 + c.len_utf8();
-            }
-        }
-        i = seg;
     }
-    lines
 }
 
 #[cfg(test)]
