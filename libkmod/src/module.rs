@@ -335,11 +335,7 @@ impl Module {
 
     /// `kmod_module_get_softdeps`: (pre, post).
     pub fn softdeps(&self) -> (Vec<Shared<Module>>, Vec<Shared<Module>>) {
-        let sd = self
-            .ctx
-            .planner()
-            .config
-            .softdep_for(&self.name_str());
+        let sd = self.ctx.planner().config.softdep_for(&self.name_str());
         match sd {
             Some(sd) => (self.lookup_all(&sd.pre), self.lookup_all(&sd.post)),
             None => (Vec::new(), Vec::new()),
@@ -348,11 +344,7 @@ impl Module {
 
     /// `kmod_module_get_weakdeps`.
     pub fn weakdeps(&self) -> Vec<Shared<Module>> {
-        let wd = self
-            .ctx
-            .planner()
-            .config
-            .weakdep_for(&self.name_str());
+        let wd = self.ctx.planner().config.weakdep_for(&self.name_str());
         wd.map(|w| self.lookup_all(&w)).unwrap_or_default()
     }
 

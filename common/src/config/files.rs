@@ -149,11 +149,16 @@ pub(crate) fn logical_lines(text: &str) -> Vec<(usize, Cow<'_, str>)> {
 }
 
 /// [`logical_lines`] one at a time, without collecting them: a borrowed line is a slice of the
-/// text (its offset is `line.as_ptr() - text.as_ptr()`).
+/// text (its offset is `line.as_ptr() - text.as_ptr()`). Lines before the next backslash are
+/// cut at the newlines one search over the text finds.
 pub(crate) struct LogicalLines<'a> {
     text: &'a str,
+    /// The newlines of `text`, in order (some may be behind `pos`: skipped).
+    newlines: memchr::Memchr<'a>,
     /// Where the next line starts.
     pos: usize,
+    /// The first backslash at or after `pos` (`text.len()` if none).
+    backslash: usize,
     /// The number of the last physical line read.
     lineno: usize,
     done: bool,
@@ -161,19 +166,25 @@ pub(crate) struct LogicalLines<'a> {
 
 impl<'a> LogicalLines<'a> {
     pub(crate) fn new(text: &'a str) -> Self {
+        let bytes = text.as_bytes();
         LogicalLines {
             text,
+            newlines: memchr::memchr_iter(b'\n', bytes),
             pos: 0,
+            backslash: memchr::memchr(b'\\', bytes).unwrap_or(bytes.len()),
             lineno: 0,
             done: false,
         }
     }
-}
 
-impl<'a> Iterator for LogicalLines<'a> {
-    type Item = (usize, Cow<'a, str>);
+    /// The next newline at or after `pos`.
+    fn next_newline(&mut self) -> Option<usize> {
+        let pos = self.pos;
+        self.newlines.find(|&n| n >= pos)
+    }
 
-    fn next(&mut self) -> Option<Self::Item> {
+    /// A line with a backslash, or the last one: joined as [`logical_lines`] says.
+    fn joined(&mut self) -> Option<(usize, Cow<'a, str>)> {
         // The line being joined, once a backslash made it differ from `text`.
         fn take<'a>(owned: &mut Option<String>, seg: &'a str) -> Cow<'a, str> {
             match owned.take() {
@@ -184,25 +195,22 @@ impl<'a> Iterator for LogicalLines<'a> {
                 None => Cow::Borrowed(seg),
             }
         }
-        if self.done {
-            return None;
-        }
         let text = self.text;
         let bytes = text.as_bytes();
         let mut owned: Option<String> = None;
         // Start of the part of the current line not yet copied into `owned`.
         let mut seg = self.pos;
         let mut i = seg;
-        loop {
+        let line = loop {
             let Some(at) = memchr::memchr2(b'\n', b'\\', &bytes[i..]).map(|o| i + o) else {
                 self.done = true;
                 let line = take(&mut owned, &text[seg..]);
-                return (!line.is_empty()).then_some((self.lineno + 1, line));
+                break (!line.is_empty()).then_some((self.lineno + 1, line));
             };
             if bytes[at] == b'\n' {
                 self.lineno += 1;
                 self.pos = at + 1;
-                return Some((self.lineno, take(&mut owned, &text[seg..at])));
+                break Some((self.lineno, take(&mut owned, &text[seg..at])));
             }
             let s = owned.get_or_insert_with(String::new);
             s.push_str(&text[seg..at]);
@@ -211,7 +219,7 @@ impl<'a> Iterator for LogicalLines<'a> {
                 None => {
                     s.push(char::REPLACEMENT_CHARACTER);
                     self.done = true;
-                    return Some((self.lineno + 1, take(&mut owned, "")));
+                    break Some((self.lineno + 1, take(&mut owned, "")));
                 }
                 Some('\n') => {
                     self.lineno += 1;
@@ -223,6 +231,30 @@ impl<'a> Iterator for LogicalLines<'a> {
                 }
             }
             i = seg;
+        };
+        if !self.done && self.backslash < self.pos {
+            self.backslash =
+                memchr::memchr(b'\\', &bytes[self.pos..]).map_or(bytes.len(), |o| self.pos + o);
+        }
+        line
+    }
+}
+
+impl<'a> Iterator for LogicalLines<'a> {
+    type Item = (usize, Cow<'a, str>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        match self.next_newline() {
+            Some(nl) if nl < self.backslash => {
+                let line = &self.text[self.pos..nl];
+                self.lineno += 1;
+                self.pos = nl + 1;
+                Some((self.lineno, Cow::Borrowed(line)))
+            }
+            _ => self.joined(),
         }
     }
 }
@@ -252,5 +284,18 @@ mod tests {
         assert_eq!(lines("a\\\n"), vec![(2, "a".into())]);
         assert_eq!(lines("a\\\nb"), vec![(2, "ab".into())]);
         assert_eq!(lines(""), vec![]);
+        // Plain lines around joined ones (the fast path and the joining one take turns).
+        assert_eq!(
+            lines("a\nb\\\nc\nd\\x\ne\n\\\n\nf\\\\\ng"),
+            vec![
+                (1, "a".into()),
+                (3, "bc".into()),
+                (4, "dx".into()),
+                (5, "e".into()),
+                (7, String::new()),
+                (8, "f\\".into()),
+                (9, "g".into())
+            ]
+        );
     }
 }

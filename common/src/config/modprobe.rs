@@ -322,31 +322,41 @@ fn parse_line(line: &str) -> Line<'_> {
     let Some((keyword, rest)) = split_word(line) else {
         return Line::Nothing;
     };
-    let raw = match keyword {
-        "alias" => {
-            let mut words = words(rest);
-            match (words.next(), words.next()) {
-                (Some(pattern), Some(module)) if index::key_hash(module).is_some() => {
-                    index::pattern_hash(pattern).map(|(hash, prefix)| Raw {
-                        kind: EntryKind::Alias,
-                        name: pattern,
-                        rest: module,
-                        hash,
-                        prefix,
-                    })
+    let raw =
+        match keyword {
+            "alias" => {
+                let pattern = split_word(rest);
+                let module = pattern.and_then(|(_, after)| split_word(after));
+                match (pattern, module) {
+                    (Some((pattern, _)), Some((module, _)))
+                        if index::key_hash(module).is_some() =>
+                    {
+                        index::pattern_hash(pattern).map(|(hash, prefix)| Raw {
+                            kind: EntryKind::Alias,
+                            name: pattern,
+                            rest: module,
+                            hash,
+                            prefix,
+                        })
+                    }
+                    _ => None,
                 }
-                _ => None,
             }
-        }
-        "options" => parse_rest(rest).and_then(|(m, t)| entry(EntryKind::Options, m, t, index::key_hash(m))),
-        "install" => parse_rest(rest).and_then(|(m, t)| entry(EntryKind::Install, m, t, index::key_hash(m))),
-        "remove" => parse_rest(rest).and_then(|(m, t)| entry(EntryKind::Remove, m, t, index::key_hash(m))),
-        "blacklist" => split_word(rest).and_then(|(m, _)| entry(EntryKind::Blacklist, m, "", index::key_hash(m))),
-        "softdep" => dep_line(rest).and_then(|(m, t)| entry(EntryKind::Softdep, m, t, index::key_hash(m))),
-        "weakdep" => dep_line(rest).and_then(|(m, t)| entry(EntryKind::Weakdep, m, t, index::key_hash(m))),
-        "include" | "config" => return Line::Deprecated(keyword),
-        _ => None,
-    };
+            "options" => parse_rest(rest)
+                .and_then(|(m, t)| entry(EntryKind::Options, m, t, index::key_hash(m))),
+            "install" => parse_rest(rest)
+                .and_then(|(m, t)| entry(EntryKind::Install, m, t, index::key_hash(m))),
+            "remove" => parse_rest(rest)
+                .and_then(|(m, t)| entry(EntryKind::Remove, m, t, index::key_hash(m))),
+            "blacklist" => split_word(rest)
+                .and_then(|(m, _)| entry(EntryKind::Blacklist, m, "", index::key_hash(m))),
+            "softdep" => dep_line(rest)
+                .and_then(|(m, t)| entry(EntryKind::Softdep, m, t, index::key_hash(m))),
+            "weakdep" => dep_line(rest)
+                .and_then(|(m, t)| entry(EntryKind::Weakdep, m, t, index::key_hash(m))),
+            "include" | "config" => return Line::Deprecated(keyword),
+            _ => None,
+        };
     match raw {
         Some(raw) => Line::Entry(raw),
         None => Line::Bad(keyword),
@@ -460,8 +470,10 @@ impl ModprobeConfig {
         let mut joined: Vec<String> = Vec::new();
         // A text too long for the positions keeps each line apart (never, in practice).
         let long = u32::try_from(text.len()).is_err();
+        // Lines are cut at their first NUL: looked for in each line only if the text has one.
+        let nul = memchr::memchr(0, text.as_bytes()).is_some();
         for (lineno, logical) in LogicalLines::new(&text) {
-            let line = match memchr::memchr(0, logical.as_bytes()) {
+            let line = match nul.then(|| memchr::memchr(0, logical.as_bytes())).flatten() {
                 Some(nul) => &logical[..nul],
                 None => &logical[..],
             };
@@ -542,7 +554,9 @@ impl ModprobeConfig {
             let at = rec.start as usize;
             return match kind {
                 EntryKind::Options => self.cmdline_options.get(at).map(Stored::Options),
-                EntryKind::Blacklist => self.cmdline_blacklist.get(at).map(|b| Stored::Blacklist(b)),
+                EntryKind::Blacklist => {
+                    self.cmdline_blacklist.get(at).map(|b| Stored::Blacklist(b))
+                }
                 _ => None,
             };
         }
@@ -624,10 +638,9 @@ impl ModprobeConfig {
     /// Entry `i` of [`ModprobeConfig::weakdeps`].
     pub fn weakdep_at(&self, i: usize) -> Option<(String, Vec<String>)> {
         match self.stored(EntryKind::Weakdep, i)? {
-            Stored::Line(raw) => Some((
-                key(raw.name),
-                words(raw.rest).map(str::to_string).collect(),
-            )),
+            Stored::Line(raw) => {
+                Some((key(raw.name), words(raw.rest).map(str::to_string).collect()))
+            }
             _ => None,
         }
     }
@@ -987,7 +1000,10 @@ enum Stored<'a> {
 impl PartialEq for ModprobeConfig {
     /// Two configurations are equal when their lists are, wherever they were read.
     fn eq(&self, other: &ModprobeConfig) -> bool {
-        self.recs.iter().zip(&other.recs).all(|(a, b)| a.len() == b.len())
+        self.recs
+            .iter()
+            .zip(&other.recs)
+            .all(|(a, b)| a.len() == b.len())
             && self.aliases() == other.aliases()
             && self.options() == other.options()
             && self.install() == other.install()
@@ -1074,12 +1090,15 @@ fn tagged_names<'a>(
 fn split_word(s: &str) -> Option<(&str, &str)> {
     // Bytes: the blanks are ASCII, so the cuts are on character boundaries.
     let bytes = s.as_bytes();
-    let blank = |b: &u8| *b == b' ' || *b == b'\t';
-    let start = bytes.iter().position(|b| !blank(b))?;
-    let end = bytes[start..]
-        .iter()
-        .position(blank)
-        .map_or(bytes.len(), |e| start + e);
+    let blank = |b: u8| b == b' ' || b == b'\t';
+    let mut start = 0;
+    while start < bytes.len() && blank(bytes[start]) {
+        start += 1;
+    }
+    if start == bytes.len() {
+        return None;
+    }
+    let end = start + index::find_any(&bytes[start..], [b' ', b'\t']);
     Some((&s[start..end], &s[end..]))
 }
 

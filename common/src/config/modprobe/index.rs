@@ -38,12 +38,50 @@ fn zero_bytes(w: u64) -> u64 {
     (!t & !LOW7) >> 7
 }
 
+/// Up to eight bytes, padded with zeros: a load when there are eight.
+#[inline(always)]
+fn eight(chunk: &[u8]) -> [u8; 8] {
+    match <[u8; 8]>::try_from(chunk) {
+        Ok(b) => b,
+        // Shifted in, not copied: a copy of a variable length is a call to memcpy.
+        Err(_) => chunk
+            .iter()
+            .take(8)
+            .enumerate()
+            .fold(0u64, |w, (k, &c)| w | u64::from(c) << (8 * k))
+            .to_le_bytes(),
+    }
+}
+
+/// The position of the first byte of `s` that is one of `needles` (none of them 0), or
+/// `s.len()`: eight bytes at a time (the words searched are short, so a search's setup would
+/// cost more than the search).
+pub(super) fn find_any<const N: usize>(s: &[u8], needles: [u8; N]) -> usize {
+    let found = |w: u64| {
+        needles.iter().fold(0, |m, &n| {
+            m | zero_bytes(w ^ (u64::from(n) * 0x0101_0101_0101_0101))
+        })
+    };
+    let mut chunks = s.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        let m = found(u64::from_le_bytes(eight(chunk)));
+        if m != 0 {
+            return at + (m.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    let m = found(u64::from_le_bytes(eight(chunks.remainder())));
+    if m != 0 {
+        return at + (m.trailing_zeros() / 8) as usize;
+    }
+    s.len()
+}
+
 /// The hash of `bytes`, with each `-` taken for `_` when `dashes`: eight bytes at a time.
 fn hash_with(bytes: &[u8], dashes: bool) -> u32 {
     let word = |chunk: &[u8]| {
-        let mut b = [0u8; 8];
-        b[..chunk.len()].copy_from_slice(chunk);
-        let w = u64::from_le_bytes(b);
+        let w = u64::from_le_bytes(eight(chunk));
         if dashes {
             // '-' (0x2d) + 0x32 = '_' (0x5f), no carry.
             w + zero_bytes(w ^ 0x2d2d_2d2d_2d2d_2d2d) * 0x32
@@ -65,10 +103,15 @@ pub(super) fn hash(name: &[u8]) -> u32 {
     hash_with(name, false)
 }
 
+/// Whether `name` has a `[` or a `]` (a word is short: a plain loop beats a search's setup).
+fn has_brackets(name: &[u8]) -> bool {
+    find_any(name, [b'[', b']']) < name.len()
+}
+
 /// The [`hash`] of `name` normalised as [`checked_alias_key`] does it, or `None` if that
 /// rejects it; a string is made only for a name with brackets.
 pub(super) fn key_hash(name: &str) -> Option<u32> {
-    if memchr::memchr2(b'[', b']', name.as_bytes()).is_none() {
+    if !has_brackets(name.as_bytes()) {
         return Some(hash_with(name.as_bytes(), true));
     }
     checked_alias_key(name).map(|k| hash(k.as_bytes()))
@@ -77,11 +120,7 @@ pub(super) fn key_hash(name: &str) -> Option<u32> {
 /// The bytes of an `alias` pattern before its first wildcard character (`\` included: it
 /// escapes the next byte, so the prefix ends there too).
 pub(super) fn literal_prefix(pattern: &[u8]) -> &[u8] {
-    let end = pattern
-        .iter()
-        .position(|b| matches!(b, b'*' | b'?' | b'[' | b'\\'))
-        .unwrap_or(pattern.len());
-    &pattern[..end]
+    &pattern[..find_any(pattern, [b'*', b'?', b'[', b'\\'])]
 }
 
 /// For an `alias` pattern as written: the [`hash`] of its normalised literal prefix and the
@@ -89,7 +128,7 @@ pub(super) fn literal_prefix(pattern: &[u8]) -> &[u8] {
 /// turns `-` into `_` before the first `[`, so the prefix is at the same place.)
 pub(super) fn pattern_hash(pattern: &str) -> Option<(u32, u32)> {
     let bytes = pattern.as_bytes();
-    if memchr::memchr2(b'[', b']', bytes).is_some() && checked_alias_key(pattern).is_none() {
+    if has_brackets(bytes) && checked_alias_key(pattern).is_none() {
         return None;
     }
     let prefix = literal_prefix(bytes);
@@ -126,12 +165,13 @@ impl Table {
     /// The positions in `hash`'s bucket, in reading order (a superset of `hash`'s).
     fn bucket(&self, hash: u32) -> impl Iterator<Item = usize> + '_ {
         let mask = self.heads.len().saturating_sub(1);
-        let first = self.heads.get(hash as usize & mask).copied().unwrap_or(NONE);
+        let first = self
+            .heads
+            .get(hash as usize & mask)
+            .copied()
+            .unwrap_or(NONE);
         std::iter::successors((first != NONE).then_some(first), move |&i| {
-            self.next
-                .get(i as usize)
-                .copied()
-                .filter(|&n| n != NONE)
+            self.next.get(i as usize).copied().filter(|&n| n != NONE)
         })
         .map(|i| i as usize)
     }
@@ -214,11 +254,8 @@ impl LazyIndex {
         }
         let aliases = self.aliases.get_or_init(|| {
             let hashes: Vec<u32> = recs.iter().map(|r| r.hash).collect();
-            let mut prefix_lengths: Vec<u32> = recs
-                .iter()
-                .map(|r| r.prefix)
-                .filter(|&l| l > 0)
-                .collect();
+            let mut prefix_lengths: Vec<u32> =
+                recs.iter().map(|r| r.prefix).filter(|&l| l > 0).collect();
             prefix_lengths.sort_unstable();
             prefix_lengths.dedup();
             let wild = (0..recs.len())
@@ -337,10 +374,21 @@ mod tests {
                 linear.is_blacklisted(name),
                 "{name}"
             );
-            assert_eq!(cfg.install_command(name), Linear::first(&cfg.install(), name));
+            assert_eq!(
+                cfg.install_command(name),
+                Linear::first(&cfg.install(), name)
+            );
             assert_eq!(cfg.remove_command(name), Linear::first(&cfg.remove(), name));
-            assert_eq!(cfg.softdep_for(name).as_ref(), linear.softdep_for(name), "{name}");
-            assert_eq!(cfg.weakdep_for(name).as_deref(), linear.weakdep_for(name), "{name}");
+            assert_eq!(
+                cfg.softdep_for(name).as_ref(),
+                linear.softdep_for(name),
+                "{name}"
+            );
+            assert_eq!(
+                cfg.weakdep_for(name).as_deref(),
+                linear.weakdep_for(name),
+                "{name}"
+            );
         }
         for (i, a) in names.iter().enumerate().step_by(3) {
             for b in names.iter().skip(i % 5).step_by(7) {
@@ -501,6 +549,46 @@ mod tests {
                 })
                 .count();
             assert!(lines < 100 || wild > 0, "seed {seed}");
+        }
+    }
+
+    #[test]
+    fn hashes_while_reading_are_those_of_the_normalised_names() {
+        use super::{find_any, hash, key_hash, literal_prefix, pattern_hash};
+        use crate::name::checked_alias_key;
+        let mut names: Vec<String> = Vec::new();
+        for a in STEMS.iter().chain(GLOBS) {
+            for b in STEMS.iter().chain(GLOBS) {
+                names.push(format!("{a}{b}"));
+                names.push(format!("{a}-{b}-{a}{b}_-{b}"));
+            }
+        }
+        names.extend([
+            "-".repeat(17),
+            "a-".repeat(9),
+            "é-é".to_string(),
+            String::new(),
+        ]);
+        for n in &names {
+            let key = checked_alias_key(n);
+            assert_eq!(
+                key_hash(n),
+                key.as_ref().map(|k| hash(k.as_bytes())),
+                "{n:?}"
+            );
+            let want = key.map(|k| {
+                let p = literal_prefix(k.as_bytes());
+                (hash(p), p.len() as u32)
+            });
+            assert_eq!(pattern_hash(n), want, "{n:?}");
+            for needles in [[b'-', b'*'], [b' ', b'\t'], [b'[', b']']] {
+                let at = n.bytes().position(|b| needles.contains(&b));
+                assert_eq!(
+                    find_any(n.as_bytes(), needles),
+                    at.unwrap_or(n.len()),
+                    "{n:?}"
+                );
+            }
         }
     }
 
