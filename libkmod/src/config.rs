@@ -100,7 +100,12 @@ mod tests {
     #[test]
     fn next_past_the_end_starts_over() {
         let mut config = ModprobeConfig::default();
-        config.blacklist = vec!["a".into(), "b".into()];
+        let report = common::report::Discard;
+        config.parse_into(
+            "blacklist a\nblacklist b\n",
+            std::path::Path::new("x"),
+            &report,
+        );
         let mut it = ConfigIter::new(&config, Kind::Blacklist);
         assert_eq!(it.key(), None);
         assert!(it.advance());

@@ -376,9 +376,9 @@ mod tests {
             );
             assert_eq!(
                 cfg.install_command(name),
-                Linear::first(&cfg.install(), name)
+                Linear::first(cfg.install(), name)
             );
-            assert_eq!(cfg.remove_command(name), Linear::first(&cfg.remove(), name));
+            assert_eq!(cfg.remove_command(name), Linear::first(cfg.remove(), name));
             assert_eq!(
                 cfg.softdep_for(name).as_ref(),
                 linear.softdep_for(name),
