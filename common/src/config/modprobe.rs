@@ -186,6 +186,9 @@ pub struct ModprobeConfig {
     texts: Vec<(String, u32)>,
     /// Each list's entries, in reading order, in [`EntryKind`] order.
     recs: [Vec<Rec>; 7],
+    /// For each alias, the length of its pattern's literal prefix ([`index::literal_prefix`];
+    /// 0: the pattern starts with a wildcard).
+    alias_prefix: Vec<u32>,
     /// Options from the kernel command line: the normalised module and the text.
     cmdline_options: Vec<(String, String)>,
     /// Blacklist entries from the kernel command line, as written.
@@ -215,14 +218,12 @@ struct Rec {
     /// [`index::key_hash`] of the entry's module name, normalised; for an alias, of its
     /// pattern's literal prefix ([`index::literal_prefix`]).
     hash: u32,
-    /// For an alias, the length of that prefix (0: the pattern starts with a wildcard).
-    prefix: u32,
     /// The text (into `texts`), or [`CMDLINE`]: then `start` is the position in
     /// `cmdline_options` or `cmdline_blacklist`.
     text: u32,
-    /// The line's bytes in the text, without its newline and from its first NUL on.
+    /// Where the line starts in the text. It ends at the first newline or NUL (a line kept
+    /// apart has neither).
     start: u32,
-    end: u32,
     /// The number of its (last) physical line, from 1.
     line: u32,
 }
@@ -297,7 +298,7 @@ struct Raw<'a> {
     /// An alias's module, the text of `options`, the command of `install` and `remove`, the
     /// names of `softdep` and `weakdep` (after the one blank ending the module).
     rest: &'a str,
-    /// See [`Rec::hash`] and [`Rec::prefix`].
+    /// See [`Rec::hash`] and [`ModprobeConfig::alias_prefix`].
     hash: u32,
     prefix: u32,
 }
@@ -498,22 +499,22 @@ impl ModprobeConfig {
                     continue;
                 }
             };
-            let (text_at, start, end) = match &logical {
+            let (text_at, start) = match &logical {
                 Cow::Borrowed(b) if !long => {
-                    let start = b.as_ptr() as usize - text.as_ptr() as usize;
-                    (text_no, start, start + line.len())
+                    (text_no, b.as_ptr() as usize - text.as_ptr() as usize)
                 }
                 _ => {
                     joined.push(line.to_string());
-                    (pos32(self.texts.len() + joined.len()), 0, line.len())
+                    (pos32(self.texts.len() + joined.len()), 0)
                 }
             };
+            if raw.kind == EntryKind::Alias {
+                self.alias_prefix.push(raw.prefix);
+            }
             self.recs[raw.kind as usize].push(Rec {
                 hash: raw.hash,
-                prefix: raw.prefix,
                 text: text_at,
                 start: pos32(start),
-                end: pos32(end),
                 line: pos32(lineno),
             });
         }
@@ -540,7 +541,8 @@ impl ModprobeConfig {
     /// The line of a file entry (`None` for one from the kernel command line).
     fn raw(&self, rec: &Rec) -> Option<Raw<'_>> {
         let (text, _) = self.texts.get(rec.text as usize)?;
-        let line = text.get(rec.start as usize..rec.end as usize)?;
+        let line = text.get(rec.start as usize..)?;
+        let line = &line[..memchr::memchr2(b'\n', 0, line.as_bytes()).unwrap_or(line.len())];
         match parse_line(line) {
             Line::Entry(raw) => Some(raw),
             _ => None,
@@ -787,10 +789,8 @@ impl ModprobeConfig {
         };
         let rec = |at: usize, name: &str| Rec {
             hash: index::hash(name.as_bytes()),
-            prefix: 0,
             text: CMDLINE,
             start: pos32(at),
-            end: 0,
             line: 0,
         };
         match value {

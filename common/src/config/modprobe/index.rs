@@ -243,23 +243,25 @@ impl LazyIndex {
         key: &'a [u8],
     ) -> Box<dyn Iterator<Item = usize> + 'a> {
         let recs: &'a [Rec] = &config.recs[EntryKind::Alias as usize];
-        let fits = move |r: &Rec| {
-            r.prefix == 0
+        let prefix = &config.alias_prefix;
+        let prefix_of = move |i: usize| prefix.get(i).copied().unwrap_or(0);
+        let fits = move |i: usize| {
+            let len = prefix_of(i);
+            len == 0
                 || key
-                    .get(..r.prefix as usize)
-                    .is_some_and(|p| hash(p) == r.hash)
+                    .get(..len as usize)
+                    .is_some_and(|p| hash(p) == recs[i].hash)
         };
         if small(config) {
-            return Box::new((0..recs.len()).filter(move |&i| fits(&recs[i])));
+            return Box::new((0..recs.len()).filter(move |&i| fits(i)));
         }
         let aliases = self.aliases.get_or_init(|| {
             let hashes: Vec<u32> = recs.iter().map(|r| r.hash).collect();
-            let mut prefix_lengths: Vec<u32> =
-                recs.iter().map(|r| r.prefix).filter(|&l| l > 0).collect();
+            let mut prefix_lengths: Vec<u32> = prefix.iter().copied().filter(|&l| l > 0).collect();
             prefix_lengths.sort_unstable();
             prefix_lengths.dedup();
             let wild = (0..recs.len())
-                .filter(|&i| recs[i].prefix == 0)
+                .filter(|&i| prefix_of(i) == 0)
                 .map(|i| u32::try_from(i).unwrap_or(NONE))
                 .collect();
             Aliases {
@@ -277,7 +279,7 @@ impl LazyIndex {
                 aliases
                     .table
                     .bucket(h)
-                    .filter(move |&i| recs[i].prefix == len && recs[i].hash == h)
+                    .filter(move |&i| prefix_of(i) == len && recs[i].hash == h)
             });
         Box::new(aliases.wild.iter().map(|&i| i as usize).chain(probed))
     }
