@@ -47,29 +47,93 @@ pub(crate) enum ListDialect {
     Modprobe,
 }
 
+/// A file's bytes, as read: in a vector, or, for a large file, in an anonymous mapping that
+/// asks for huge pages (a 4.9 MB configuration costs 1,200 page faults in a fresh vector, half
+/// its reading time on a VM; see `docs/modprobe-config-speed.md`). Not checked as UTF-8: the
+/// parser does that once.
+pub(crate) enum Text {
+    /// Text in a string (valid UTF-8).
+    Owned(String),
+    /// Bytes in a vector, not checked yet.
+    Bytes(Vec<u8>),
+    /// The first `len` bytes of a mapping, not checked yet.
+    Mapped { map: memmap2::MmapMut, len: usize },
+}
+
+/// From this size on, a file is read into a mapping with huge pages.
+const MAP_FROM: u64 = 2 << 20;
+
+impl Text {
+    /// Reads the file at `path`.
+    pub(crate) fn read(path: &Path) -> io::Result<Text> {
+        use std::io::Read;
+        let mut file = fs::File::open(path)?;
+        let size = file.metadata()?.len();
+        if size >= MAP_FROM {
+            if let Ok(Ok(mut map)) = usize::try_from(size).map(|n| memmap2::MmapMut::map_anon(n)) {
+                // Only advice: without huge pages, the mapping works all the same.
+                let _ = map.advise(memmap2::Advice::HugePage);
+                let mut len = 0;
+                while len < map.len() {
+                    match file.read(&mut map[len..]) {
+                        Ok(0) => break,
+                        Ok(n) => len += n,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                // A file that grew while it was read: the rest goes to a vector with the rest.
+                let mut rest = Vec::new();
+                file.read_to_end(&mut rest)?;
+                if rest.is_empty() {
+                    return Ok(Text::Mapped { map, len });
+                }
+                let mut bytes = map[..len].to_vec();
+                bytes.extend_from_slice(&rest);
+                return Ok(Text::Bytes(bytes));
+            }
+        }
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes)?;
+        Ok(Text::Bytes(bytes))
+    }
+
+    /// The bytes.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        match self {
+            Text::Owned(s) => s.as_bytes(),
+            Text::Bytes(b) => b,
+            Text::Mapped { map, len } => map.get(..*len).unwrap_or_default(),
+        }
+    }
+}
+
+impl Clone for Text {
+    fn clone(&self) -> Text {
+        match self {
+            Text::Owned(s) => Text::Owned(s.clone()),
+            other => Text::Owned(String::from_utf8_lossy(other.bytes()).into_owned()),
+        }
+    }
+}
+
 /// Lists the files of `locations` after those already in `files` (see [`collect_files`]) and
-/// hands each to `parse` with its text (invalid UTF-8 replaced; the buffer read, when it is
-/// valid), in byte order of the file names.
-/// A file that can't be read is reported in depmod's words (`file parse FILE: <strerror>`) or,
-/// as libkmod does, skipped silently.
+/// hands each to `parse` with its bytes, in byte order of the file names. A file that can't be
+/// read is reported in depmod's words (`file parse FILE: <strerror>`) or, as libkmod does,
+/// skipped silently.
 pub(crate) fn parse_files(
     mut files: BTreeMap<OsString, PathBuf>,
     locations: &[PathBuf],
     dialect: ListDialect,
     report: &dyn Report,
-    parse: &mut dyn FnMut(&Path, String),
+    parse: &mut dyn FnMut(&Path, Text),
 ) {
     for loc in locations {
         collect_files(loc, &mut files, dialect, report);
     }
     for path in files.values() {
-        match fs::read(path) {
-            // Checked with from_utf8 first: much faster than from_utf8_lossy's walk on the
-            // (always) valid text.
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => parse(path, text),
-                Err(e) => parse(path, String::from_utf8_lossy(e.as_bytes()).into_owned()),
-            },
+        match Text::read(path) {
+            Ok(text) => parse(path, text),
             Err(e) if dialect == ListDialect::Depmod => {
                 report.error(format!("file parse {}: {}", path.display(), io_text(&e)));
             }

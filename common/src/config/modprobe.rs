@@ -59,8 +59,10 @@
 //! first matching line; options of all matching lines are joined; configured aliases
 //! ([`ModprobeConfig::alias_modules`]) are every matching pattern's module in reading order.
 //! They go through an index built on the first lookup (`config/modprobe/index.rs`), so a
-//! configuration of any size answers each in logarithmic time, with the answers of a scan in
-//! reading order (`tests/bench/modprobe-config.sh` measures 100,000 lines).
+//! configuration of any size answers each in about constant time, with the answers of a scan
+//! in reading order. Reading keeps each file's text and a 16-byte record per entry; entries
+//! become strings only when asked for (see [`ModprobeConfig`]; `tests/bench/modprobe-config.sh`
+//! measures 100,000 lines, `docs/modprobe-config-speed.md` says where the time goes).
 //!
 //! # The kernel command line
 //!
@@ -74,7 +76,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use super::files::{parse_files, ListDialect, LogicalLines};
+use super::files::{parse_files, ListDialect, LogicalLines, Text};
 use crate::context::Context;
 use crate::error::Error;
 use crate::index::files::{MODULES_SOFTDEP, MODULES_WEAKDEP};
@@ -181,9 +183,9 @@ impl Softdep {
 pub struct ModprobeConfig {
     /// The files given to [`ModprobeConfig::parse_into`], in order.
     files: Vec<PathBuf>,
-    /// The texts the entries are in: each file's, and each line joined from several physical
-    /// lines (a backslash), with the file number.
-    texts: Vec<(String, u32)>,
+    /// The texts the entries are in: each file's (checked as UTF-8), and each line joined from
+    /// several physical lines (a backslash), with the file number.
+    texts: Vec<(Text, u32)>,
     /// Each list's entries, in reading order, in [`EntryKind`] order.
     recs: [Vec<Rec>; 7],
     /// For each alias, the length of its pattern's literal prefix ([`index::literal_prefix`];
@@ -458,11 +460,23 @@ impl ModprobeConfig {
     /// are reported through `warn` (`FILE line N: ignoring bad line starting with 'WORD'`) and
     /// skipped.
     pub fn parse_into(&mut self, text: &str, file: &Path, report: &dyn Report) {
-        self.parse_text(text.to_string(), file, report);
+        self.parse_text(Text::Owned(text.to_string()), file, report);
     }
 
     /// [`ModprobeConfig::parse_into`], keeping `text` (the entries are places in it).
-    fn parse_text(&mut self, text: String, file: &Path, report: &dyn Report) {
+    fn parse_text(&mut self, text: Text, file: &Path, report: &dyn Report) {
+        // Checked once as UTF-8; a text that isn't is kept with its invalid bytes replaced.
+        let mut lossy: Option<String> = None;
+        let checked: &str = match &text {
+            Text::Owned(s) => s,
+            other => match std::str::from_utf8(other.bytes()) {
+                Ok(s) => s,
+                Err(_) => {
+                    lossy = Some(String::from_utf8_lossy(other.bytes()).into_owned());
+                    lossy.as_deref().unwrap_or_default()
+                }
+            },
+        };
         self.changed();
         let file_no = pos32(self.files.len());
         self.files.push(file.to_path_buf());
@@ -470,10 +484,10 @@ impl ModprobeConfig {
         // Lines joined from several physical lines, kept after the file's text.
         let mut joined: Vec<String> = Vec::new();
         // A text too long for the positions keeps each line apart (never, in practice).
-        let long = u32::try_from(text.len()).is_err();
+        let long = u32::try_from(checked.len()).is_err();
         // Lines are cut at their first NUL: looked for in each line only if the text has one.
-        let nul = memchr::memchr(0, text.as_bytes()).is_some();
-        for (lineno, logical) in LogicalLines::new(&text) {
+        let nul = memchr::memchr(0, checked.as_bytes()).is_some();
+        for (lineno, logical) in LogicalLines::new(checked) {
             let line = match nul.then(|| memchr::memchr(0, logical.as_bytes())).flatten() {
                 Some(nul) => &logical[..nul],
                 None => &logical[..],
@@ -501,7 +515,7 @@ impl ModprobeConfig {
             };
             let (text_at, start) = match &logical {
                 Cow::Borrowed(b) if !long => {
-                    (text_no, b.as_ptr() as usize - text.as_ptr() as usize)
+                    (text_no, b.as_ptr() as usize - checked.as_ptr() as usize)
                 }
                 _ => {
                     joined.push(line.to_string());
@@ -518,8 +532,13 @@ impl ModprobeConfig {
                 line: pos32(lineno),
             });
         }
+        let text = match lossy {
+            Some(replaced) => Text::Owned(replaced),
+            None => text,
+        };
         self.texts.push((text, file_no));
-        self.texts.extend(joined.into_iter().map(|l| (l, file_no)));
+        self.texts
+            .extend(joined.into_iter().map(|l| (Text::Owned(l), file_no)));
     }
 
     /// Forgets the index and the lists made so far: the entries changed.
@@ -541,8 +560,10 @@ impl ModprobeConfig {
     /// The line of a file entry (`None` for one from the kernel command line).
     fn raw(&self, rec: &Rec) -> Option<Raw<'_>> {
         let (text, _) = self.texts.get(rec.text as usize)?;
-        let line = text.get(rec.start as usize..)?;
-        let line = &line[..memchr::memchr2(b'\n', 0, line.as_bytes()).unwrap_or(line.len())];
+        let line = text.bytes().get(rec.start as usize..)?;
+        let line = &line[..memchr::memchr2(b'\n', 0, line).unwrap_or(line.len())];
+        // Checked with the whole text: cut at ASCII bytes, the line is valid too.
+        let line = std::str::from_utf8(line).ok()?;
         match parse_line(line) {
             Line::Entry(raw) => Some(raw),
             _ => None,
@@ -1984,6 +2005,34 @@ mod tests {
         let msgs = report.messages();
         assert_eq!(msgs.len(), 1);
         assert!(msgs[0].ends_with(" line 2: ignoring bad line starting with '\u{fffd}\u{fffd}'"));
+        let _ = fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn large_files_read_into_a_mapping() {
+        // From 2 MiB on, a file is read into an anonymous mapping (huge pages): the same
+        // answers as a small file, also with bytes that aren't UTF-8 (replaced).
+        let root = scratch("large");
+        let mut text = Vec::new();
+        let mut i = 0;
+        while text.len() < (5 << 19) {
+            text.extend_from_slice(format!("options m-{i} p={i}\nalias a-{i}* m-{i}\n").as_bytes());
+            i += 1;
+        }
+        text.extend_from_slice(b"options last x\xffy\nblacklist \\\nlast\n");
+        let f = root.join("big.conf");
+        fs::write(&f, &text).expect("write");
+        let cfg = ModprobeConfig::load_locations(None, std::slice::from_ref(&f), &Discard)
+            .expect("load");
+        assert!(matches!(cfg.texts[0].0, Text::Mapped { .. } | Text::Owned(_)));
+        assert_eq!(cfg.options().len(), i + 1);
+        assert_eq!(cfg.options_for("m_7").as_deref(), Some("p=7"));
+        assert_eq!(cfg.options_for("last").as_deref(), Some("x\u{fffd}y"));
+        assert_eq!(cfg.alias_modules("a_7x"), ["m_7"]);
+        assert!(cfg.is_blacklisted("last"));
+        let small = String::from_utf8_lossy(&text).into_owned();
+        let (parsed, _) = parse(&small);
+        assert_eq!(cfg, parsed);
         let _ = fs::remove_dir_all(&root);
     }
 
