@@ -70,7 +70,7 @@ impl Text {
         let mut file = fs::File::open(path)?;
         let size = file.metadata()?.len();
         if size >= MAP_FROM {
-            if let Ok(Ok(mut map)) = usize::try_from(size).map(|n| memmap2::MmapMut::map_anon(n)) {
+            if let Ok(Ok(mut map)) = usize::try_from(size).map(memmap2::MmapMut::map_anon) {
                 // Only advice: without huge pages, the mapping works all the same.
                 let _ = map.advise(memmap2::Advice::HugePage);
                 let mut len = 0;

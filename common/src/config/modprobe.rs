@@ -2022,9 +2022,12 @@ mod tests {
         text.extend_from_slice(b"options last x\xffy\nblacklist \\\nlast\n");
         let f = root.join("big.conf");
         fs::write(&f, &text).expect("write");
-        let cfg = ModprobeConfig::load_locations(None, std::slice::from_ref(&f), &Discard)
-            .expect("load");
-        assert!(matches!(cfg.texts[0].0, Text::Mapped { .. } | Text::Owned(_)));
+        let cfg =
+            ModprobeConfig::load_locations(None, std::slice::from_ref(&f), &Discard).expect("load");
+        assert!(matches!(
+            cfg.texts[0].0,
+            Text::Mapped { .. } | Text::Owned(_)
+        ));
         assert_eq!(cfg.options().len(), i + 1);
         assert_eq!(cfg.options_for("m_7").as_deref(), Some("p=7"));
         assert_eq!(cfg.options_for("last").as_deref(), Some("x\u{fffd}y"));
