@@ -56,12 +56,19 @@ pub(crate) enum Text {
     Owned(String),
     /// Bytes in a vector, not checked yet.
     Bytes(Vec<u8>),
-    /// The first `len` bytes of a mapping, not checked yet.
-    Mapped { map: memmap2::MmapMut, len: usize },
+    /// `len` bytes of a mapping from `start`, not checked yet.
+    Mapped {
+        map: memmap2::MmapMut,
+        start: usize,
+        len: usize,
+    },
 }
 
 /// From this size on, a file is read into a mapping with huge pages.
 const MAP_FROM: u64 = 2 << 20;
+
+/// The size of a huge page (x86-64, arm64 with 4 KiB pages).
+const HUGE_PAGE: usize = 2 << 20;
 
 impl Text {
     /// Reads the file at `path`.
@@ -70,12 +77,16 @@ impl Text {
         let mut file = fs::File::open(path)?;
         let size = file.metadata()?.len();
         if size >= MAP_FROM {
-            if let Ok(Ok(mut map)) = usize::try_from(size).map(memmap2::MmapMut::map_anon) {
-                // Only advice: without huge pages, the mapping works all the same.
-                let _ = map.advise(memmap2::Advice::HugePage);
+            let size = usize::try_from(size).unwrap_or(usize::MAX);
+            if let Ok(mut map) = memmap2::MmapMut::map_anon(size.saturating_add(HUGE_PAGE)) {
+                // From a huge page's boundary, so that all of the text can be on huge pages
+                // (the 2 MiB more are address space, never touched). Only advice: without
+                // huge pages, the mapping works all the same.
+                let start = (HUGE_PAGE - map.as_ptr() as usize % HUGE_PAGE) % HUGE_PAGE;
+                let _ = map.advise_range(memmap2::Advice::HugePage, start, size);
                 let mut len = 0;
-                while len < map.len() {
-                    match file.read(&mut map[len..]) {
+                while len < size {
+                    match file.read(&mut map[start + len..start + size]) {
                         Ok(0) => break,
                         Ok(n) => len += n,
                         Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -86,9 +97,9 @@ impl Text {
                 let mut rest = Vec::new();
                 file.read_to_end(&mut rest)?;
                 if rest.is_empty() {
-                    return Ok(Text::Mapped { map, len });
+                    return Ok(Text::Mapped { map, start, len });
                 }
-                let mut bytes = map[..len].to_vec();
+                let mut bytes = map[start..start + len].to_vec();
                 bytes.extend_from_slice(&rest);
                 return Ok(Text::Bytes(bytes));
             }
@@ -103,7 +114,7 @@ impl Text {
         match self {
             Text::Owned(s) => s.as_bytes(),
             Text::Bytes(b) => b,
-            Text::Mapped { map, len } => map.get(..*len).unwrap_or_default(),
+            Text::Mapped { map, start, len } => map.get(*start..start + len).unwrap_or_default(),
         }
     }
 }
