@@ -249,7 +249,7 @@ fn show_config_matches_kmod() {
     );
     // The weakdep lines are ours alone: kmod 30 rejected them.
     assert_eq!(
-        config.weakdeps,
+        config.weakdeps(),
         vec![("w_x".to_string(), vec!["a-b".to_string(), "c".to_string()])]
     );
     let _ = fs::remove_dir_all(&dir);

@@ -39,16 +39,16 @@ impl ConfigIter {
         let pair = |k: &str, v: &str| (to_cstring(k), Some(to_cstring(v)));
         let entries = match kind {
             Kind::Blacklist => config
-                .blacklist
+                .blacklist()
                 .iter()
                 .map(|m| (to_cstring(m.as_str()), None))
                 .collect(),
-            Kind::Install => config.install.iter().map(|(m, c)| pair(m, c)).collect(),
-            Kind::Remove => config.remove.iter().map(|(m, c)| pair(m, c)).collect(),
-            Kind::Alias => config.aliases.iter().map(|(a, m)| pair(a, m)).collect(),
-            Kind::Options => config.options.iter().map(|(m, o)| pair(m, o)).collect(),
+            Kind::Install => config.install().iter().map(|(m, c)| pair(m, c)).collect(),
+            Kind::Remove => config.remove().iter().map(|(m, c)| pair(m, c)).collect(),
+            Kind::Alias => config.aliases().iter().map(|(a, m)| pair(a, m)).collect(),
+            Kind::Options => config.options().iter().map(|(m, o)| pair(m, o)).collect(),
             Kind::Softdep => config
-                .softdeps
+                .softdeps()
                 .iter()
                 .map(|sd| {
                     let line = sd.display_line();
@@ -59,7 +59,7 @@ impl ConfigIter {
                 })
                 .collect(),
             Kind::Weakdep => config
-                .weakdeps
+                .weakdeps()
                 .iter()
                 .map(|(m, d)| pair(m, &d.join(" ")))
                 .collect(),
@@ -100,7 +100,12 @@ mod tests {
     #[test]
     fn next_past_the_end_starts_over() {
         let mut config = ModprobeConfig::default();
-        config.blacklist = vec!["a".into(), "b".into()];
+        let report = common::report::Discard;
+        config.parse_into(
+            "blacklist a\nblacklist b\n",
+            std::path::Path::new("x"),
+            &report,
+        );
         let mut it = ConfigIter::new(&config, Kind::Blacklist);
         assert_eq!(it.key(), None);
         assert!(it.advance());

@@ -335,12 +335,7 @@ impl Module {
 
     /// `kmod_module_get_softdeps`: (pre, post).
     pub fn softdeps(&self) -> (Vec<Shared<Module>>, Vec<Shared<Module>>) {
-        let sd = self
-            .ctx
-            .planner()
-            .config
-            .softdep_for(&self.name_str())
-            .cloned();
+        let sd = self.ctx.planner().config.softdep_for(&self.name_str());
         match sd {
             Some(sd) => (self.lookup_all(&sd.pre), self.lookup_all(&sd.post)),
             None => (Vec::new(), Vec::new()),
@@ -349,12 +344,7 @@ impl Module {
 
     /// `kmod_module_get_weakdeps`.
     pub fn weakdeps(&self) -> Vec<Shared<Module>> {
-        let wd = self
-            .ctx
-            .planner()
-            .config
-            .weakdep_for(&self.name_str())
-            .map(<[String]>::to_vec);
+        let wd = self.ctx.planner().config.weakdep_for(&self.name_str());
         wd.map(|w| self.lookup_all(&w)).unwrap_or_default()
     }
 

@@ -61,31 +61,47 @@ pub(crate) struct Entry {
 }
 
 fn entry(config: &ModprobeConfig, kind: EntryKind, i: usize) -> Entry {
+    let pair = |p: Option<(String, String)>| p.unwrap_or_default();
     let text = match kind {
-        EntryKind::Alias => format!("alias {} {}", config.aliases[i].0, config.aliases[i].1),
-        EntryKind::Options => format!("options {} {}", config.options[i].0, config.options[i].1),
-        EntryKind::Install => format!("install {} {}", config.install[i].0, config.install[i].1),
-        EntryKind::Remove => format!("remove {} {}", config.remove[i].0, config.remove[i].1),
-        EntryKind::Blacklist => format!("blacklist {}", config.blacklist[i]),
-        EntryKind::Softdep => config.softdeps[i].display_line(),
-        EntryKind::Weakdep => format!(
-            "weakdep {} {}",
-            config.weakdeps[i].0,
-            config.weakdeps[i].1.join(" ")
-        ),
+        EntryKind::Alias => {
+            let (p, m) = pair(config.alias_at(i));
+            format!("alias {p} {m}")
+        }
+        EntryKind::Options => {
+            let (m, t) = pair(config.option_at(i));
+            format!("options {m} {t}")
+        }
+        EntryKind::Install => {
+            let (m, c) = pair(config.install_at(i));
+            format!("install {m} {c}")
+        }
+        EntryKind::Remove => {
+            let (m, c) = pair(config.remove_at(i));
+            format!("remove {m} {c}")
+        }
+        EntryKind::Blacklist => format!("blacklist {}", config.blacklist_at(i).unwrap_or_default()),
+        EntryKind::Softdep => config.softdep_at(i).unwrap_or_default().display_line(),
+        EntryKind::Weakdep => {
+            let (m, d) = config.weakdep_at(i).unwrap_or_default();
+            format!("weakdep {m} {}", d.join(" "))
+        }
     };
     let from = match (kind, config.origin(kind, i)) {
         (EntryKind::Blacklist, Origin::KernelCmdline) => {
             return Entry {
-                text: format!("modprobe.blacklist={}", config.blacklist[i]),
+                text: format!(
+                    "modprobe.blacklist={}",
+                    config.blacklist_at(i).unwrap_or_default()
+                ),
                 from: From::KernelCmdline,
             }
         }
         (EntryKind::Options, Origin::KernelCmdline) => {
+            let (m, t) = pair(config.option_at(i));
             return Entry {
-                text: format!("{}.{}", config.options[i].0, config.options[i].1),
+                text: format!("{m}.{t}"),
                 from: From::KernelCmdline,
-            }
+            };
         }
         (_, origin) => From::of(origin),
     };

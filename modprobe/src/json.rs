@@ -74,7 +74,7 @@ pub(crate) fn show_config(planner: &Planner, out: &SharedStdout) -> io::Result<(
         pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
     };
     let blacklist = c
-        .blacklist
+        .blacklist()
         .iter()
         .map(|m| obj(vec![("module", m.as_str().into())]))
         .collect();
@@ -89,7 +89,7 @@ pub(crate) fn show_config(planner: &Planner, out: &SharedStdout) -> io::Result<(
             .collect()
     };
     let aliases = c
-        .aliases
+        .aliases()
         .iter()
         .map(|(p, m)| {
             obj(vec![
@@ -99,7 +99,7 @@ pub(crate) fn show_config(planner: &Planner, out: &SharedStdout) -> io::Result<(
         })
         .collect();
     let options = c
-        .options
+        .options()
         .iter()
         .map(|(m, t)| {
             obj(vec![
@@ -109,7 +109,7 @@ pub(crate) fn show_config(planner: &Planner, out: &SharedStdout) -> io::Result<(
         })
         .collect();
     let softdeps = c
-        .softdeps
+        .softdeps()
         .iter()
         .map(|s| {
             obj(vec![
@@ -121,7 +121,7 @@ pub(crate) fn show_config(planner: &Planner, out: &SharedStdout) -> io::Result<(
         })
         .collect();
     let weakdeps = c
-        .weakdeps
+        .weakdeps()
         .iter()
         .map(|(m, deps)| {
             obj(vec![
@@ -150,8 +150,8 @@ pub(crate) fn show_config(planner: &Planner, out: &SharedStdout) -> io::Result<(
     let body = json!({
         "command": "show-config",
         "blacklist": with(EntryKind::Blacklist, blacklist),
-        "install": with(EntryKind::Install, command(&c.install)),
-        "remove": with(EntryKind::Remove, command(&c.remove)),
+        "install": with(EntryKind::Install, command(c.install())),
+        "remove": with(EntryKind::Remove, command(c.remove())),
         "aliases": with(EntryKind::Alias, aliases),
         "options": with(EntryKind::Options, options),
         "softdeps": with(EntryKind::Softdep, softdeps),

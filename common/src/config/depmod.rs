@@ -222,7 +222,14 @@ impl DepmodConfig {
             locations,
             ListDialect::Depmod,
             report,
-            &mut |path, text| config.parse_into(text, path, release, report),
+            &mut |path, text| {
+                config.parse_into(
+                    &String::from_utf8_lossy(text.bytes()),
+                    path,
+                    release,
+                    report,
+                )
+            },
         );
         Ok(config)
     }

@@ -47,28 +47,104 @@ pub(crate) enum ListDialect {
     Modprobe,
 }
 
+/// A file's bytes, as read: in a vector, or, for a large file, in an anonymous mapping that
+/// asks for huge pages (a 4.9 MB configuration costs 1,200 page faults in a fresh vector, half
+/// its reading time on a VM; see `docs/modprobe-config-speed.md`). Not checked as UTF-8: the
+/// parser does that once.
+pub(crate) enum Text {
+    /// Text in a string (valid UTF-8).
+    Owned(String),
+    /// Bytes in a vector, not checked yet.
+    Bytes(Vec<u8>),
+    /// `len` bytes of a mapping from `start`, not checked yet.
+    Mapped {
+        map: memmap2::MmapMut,
+        start: usize,
+        len: usize,
+    },
+}
+
+/// From this size on, a file is read into a mapping with huge pages.
+const MAP_FROM: u64 = 2 << 20;
+
+/// The size of a huge page (x86-64, arm64 with 4 KiB pages).
+const HUGE_PAGE: usize = 2 << 20;
+
+impl Text {
+    /// Reads the file at `path`.
+    pub(crate) fn read(path: &Path) -> io::Result<Text> {
+        use std::io::Read;
+        let mut file = fs::File::open(path)?;
+        let size = file.metadata()?.len();
+        if size >= MAP_FROM {
+            let size = usize::try_from(size).unwrap_or(usize::MAX);
+            if let Ok(mut map) = memmap2::MmapMut::map_anon(size.saturating_add(HUGE_PAGE)) {
+                // From a huge page's boundary, so that all of the text can be on huge pages
+                // (the 2 MiB more are address space, never touched). Only advice: without
+                // huge pages, the mapping works all the same.
+                let start = (HUGE_PAGE - map.as_ptr() as usize % HUGE_PAGE) % HUGE_PAGE;
+                let _ = map.advise_range(memmap2::Advice::HugePage, start, size);
+                let mut len = 0;
+                while len < size {
+                    match file.read(&mut map[start + len..start + size]) {
+                        Ok(0) => break,
+                        Ok(n) => len += n,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                // A file that grew while it was read: the rest goes to a vector with the rest.
+                let mut rest = Vec::new();
+                file.read_to_end(&mut rest)?;
+                if rest.is_empty() {
+                    return Ok(Text::Mapped { map, start, len });
+                }
+                let mut bytes = map[start..start + len].to_vec();
+                bytes.extend_from_slice(&rest);
+                return Ok(Text::Bytes(bytes));
+            }
+        }
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes)?;
+        Ok(Text::Bytes(bytes))
+    }
+
+    /// The bytes.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        match self {
+            Text::Owned(s) => s.as_bytes(),
+            Text::Bytes(b) => b,
+            Text::Mapped { map, start, len } => map.get(*start..start + len).unwrap_or_default(),
+        }
+    }
+}
+
+impl Clone for Text {
+    fn clone(&self) -> Text {
+        match self {
+            Text::Owned(s) => Text::Owned(s.clone()),
+            other => Text::Owned(String::from_utf8_lossy(other.bytes()).into_owned()),
+        }
+    }
+}
+
 /// Lists the files of `locations` after those already in `files` (see [`collect_files`]) and
-/// hands each to `parse` with its text (invalid UTF-8 replaced), in byte order of the file names.
-/// A file that can't be read is reported in depmod's words (`file parse FILE: <strerror>`) or,
-/// as libkmod does, skipped silently.
+/// hands each to `parse` with its bytes, in byte order of the file names. A file that can't be
+/// read is reported in depmod's words (`file parse FILE: <strerror>`) or, as libkmod does,
+/// skipped silently.
 pub(crate) fn parse_files(
     mut files: BTreeMap<OsString, PathBuf>,
     locations: &[PathBuf],
     dialect: ListDialect,
     report: &dyn Report,
-    parse: &mut dyn FnMut(&Path, &str),
+    parse: &mut dyn FnMut(&Path, Text),
 ) {
     for loc in locations {
         collect_files(loc, &mut files, dialect, report);
     }
     for path in files.values() {
-        match fs::read(path) {
-            // Checked with from_utf8 first: much faster than from_utf8_lossy's walk on the
-            // (always) valid text.
-            Ok(bytes) => match std::str::from_utf8(&bytes) {
-                Ok(text) => parse(path, text),
-                Err(_) => parse(path, &String::from_utf8_lossy(&bytes)),
-            },
+        match Text::read(path) {
+            Ok(text) => parse(path, text),
             Err(e) if dialect == ListDialect::Depmod => {
                 report.error(format!("file parse {}: {}", path.display(), io_text(&e)));
             }
@@ -144,59 +220,118 @@ fn collect_files(
 /// physical line. A line without a backslash is borrowed from `text` (most are: kmod_new reads
 /// the configuration on every call, so this is on udev's and systemd's path).
 pub(crate) fn logical_lines(text: &str) -> Vec<(usize, Cow<'_, str>)> {
-    // The line being joined, once a backslash made it differ from `text`.
-    fn take<'a>(owned: &mut Option<String>, seg: &'a str) -> Cow<'a, str> {
-        match owned.take() {
-            Some(mut s) => {
-                s.push_str(seg);
-                Cow::Owned(s)
-            }
-            None => Cow::Borrowed(seg),
+    LogicalLines::new(text).collect()
+}
+
+/// [`logical_lines`] one at a time, without collecting them: a borrowed line is a slice of the
+/// text (its offset is `line.as_ptr() - text.as_ptr()`). Lines before the next backslash are
+/// cut at the newlines one search over the text finds.
+pub(crate) struct LogicalLines<'a> {
+    text: &'a str,
+    /// The newlines of `text`, in order (some may be behind `pos`: skipped).
+    newlines: memchr::Memchr<'a>,
+    /// Where the next line starts.
+    pos: usize,
+    /// The first backslash at or after `pos` (`text.len()` if none).
+    backslash: usize,
+    /// The number of the last physical line read.
+    lineno: usize,
+    done: bool,
+}
+
+impl<'a> LogicalLines<'a> {
+    pub(crate) fn new(text: &'a str) -> Self {
+        let bytes = text.as_bytes();
+        LogicalLines {
+            text,
+            newlines: memchr::memchr_iter(b'\n', bytes),
+            pos: 0,
+            backslash: memchr::memchr(b'\\', bytes).unwrap_or(bytes.len()),
+            lineno: 0,
+            done: false,
         }
     }
-    let bytes = text.as_bytes();
-    let mut lines = Vec::new();
-    let mut lineno = 0;
-    let mut owned: Option<String> = None;
-    // Start of the part of the current line not yet copied into `owned`.
-    let mut seg = 0;
-    let mut i = 0;
-    loop {
-        let Some(at) = memchr::memchr2(b'\n', b'\\', &bytes[i..]).map(|o| i + o) else {
-            let line = take(&mut owned, &text[seg..]);
-            if !line.is_empty() {
-                lines.push((lineno + 1, line));
+
+    /// The next newline at or after `pos`.
+    fn next_newline(&mut self) -> Option<usize> {
+        let pos = self.pos;
+        self.newlines.find(|&n| n >= pos)
+    }
+
+    /// A line with a backslash, or the last one: joined as [`logical_lines`] says.
+    fn joined(&mut self) -> Option<(usize, Cow<'a, str>)> {
+        // The line being joined, once a backslash made it differ from `text`.
+        fn take<'a>(owned: &mut Option<String>, seg: &'a str) -> Cow<'a, str> {
+            match owned.take() {
+                Some(mut s) => {
+                    s.push_str(seg);
+                    Cow::Owned(s)
+                }
+                None => Cow::Borrowed(seg),
             }
-            break;
-        };
-        if bytes[at] == b'\n' {
-            lineno += 1;
-            lines.push((lineno, take(&mut owned, &text[seg..at])));
-            seg = at + 1;
+        }
+        let text = self.text;
+        let bytes = text.as_bytes();
+        let mut owned: Option<String> = None;
+        // Start of the part of the current line not yet copied into `owned`.
+        let mut seg = self.pos;
+        let mut i = seg;
+        let line = loop {
+            let Some(at) = memchr::memchr2(b'\n', b'\\', &bytes[i..]).map(|o| i + o) else {
+                self.done = true;
+                let line = take(&mut owned, &text[seg..]);
+                break (!line.is_empty()).then_some((self.lineno + 1, line));
+            };
+            if bytes[at] == b'\n' {
+                self.lineno += 1;
+                self.pos = at + 1;
+                break Some((self.lineno, take(&mut owned, &text[seg..at])));
+            }
+            let s = owned.get_or_insert_with(String::new);
+            s.push_str(&text[seg..at]);
+            match text[at + 1..].chars().next() {
+                // A backslash as the last byte: kmod 30 appends the EOF marker as byte 0xFF.
+                None => {
+                    s.push(char::REPLACEMENT_CHARACTER);
+                    self.done = true;
+                    break Some((self.lineno + 1, take(&mut owned, "")));
+                }
+                Some('\n') => {
+                    self.lineno += 1;
+                    seg = at + 2;
+                }
+                Some(c) => {
+                    s.push(c);
+                    seg = at + 1 + c.len_utf8();
+                }
+            }
             i = seg;
-            continue;
+        };
+        if !self.done && self.backslash < self.pos {
+            self.backslash =
+                memchr::memchr(b'\\', &bytes[self.pos..]).map_or(bytes.len(), |o| self.pos + o);
         }
-        let s = owned.get_or_insert_with(String::new);
-        s.push_str(&text[seg..at]);
-        match text[at + 1..].chars().next() {
-            // A backslash as the last byte: kmod 30 appends the EOF marker as byte 0xFF.
-            None => {
-                s.push(char::REPLACEMENT_CHARACTER);
-                lines.push((lineno + 1, take(&mut owned, "")));
-                break;
-            }
-            Some('\n') => {
-                lineno += 1;
-                seg = at + 2;
-            }
-            Some(c) => {
-                s.push(c);
-                seg = at + 1 + c.len_utf8();
-            }
-        }
-        i = seg;
+        line
     }
-    lines
+}
+
+impl<'a> Iterator for LogicalLines<'a> {
+    type Item = (usize, Cow<'a, str>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        match self.next_newline() {
+            Some(nl) if nl < self.backslash => {
+                let line = &self.text[self.pos..nl];
+                self.lineno += 1;
+                self.pos = nl + 1;
+                Some((self.lineno, Cow::Borrowed(line)))
+            }
+            _ => self.joined(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -224,5 +359,18 @@ mod tests {
         assert_eq!(lines("a\\\n"), vec![(2, "a".into())]);
         assert_eq!(lines("a\\\nb"), vec![(2, "ab".into())]);
         assert_eq!(lines(""), vec![]);
+        // Plain lines around joined ones (the fast path and the joining one take turns).
+        assert_eq!(
+            lines("a\nb\\\nc\nd\\x\ne\n\\\n\nf\\\\\ng"),
+            vec![
+                (1, "a".into()),
+                (3, "bc".into()),
+                (4, "dx".into()),
+                (5, "e".into()),
+                (7, String::new()),
+                (8, "f\\".into()),
+                (9, "g".into())
+            ]
+        );
     }
 }

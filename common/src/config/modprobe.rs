@@ -59,20 +59,24 @@
 //! first matching line; options of all matching lines are joined; configured aliases
 //! ([`ModprobeConfig::alias_modules`]) are every matching pattern's module in reading order.
 //! They go through an index built on the first lookup (`config/modprobe/index.rs`), so a
-//! configuration of any size answers each in logarithmic time, with the answers of a scan in
-//! reading order (`tests/bench/modprobe-config.sh` measures 100,000 lines).
+//! configuration of any size answers each in about constant time, with the answers of a scan
+//! in reading order. Reading keeps each file's text and a 16-byte record per entry; entries
+//! become strings only when asked for (see [`ModprobeConfig`]; `tests/bench/modprobe-config.sh`
+//! measures 100,000 lines, `docs/modprobe-config-speed.md` says where the time goes).
 //!
 //! # The kernel command line
 //!
 //! See [`ModprobeConfig::parse_cmdline`]. kmod reads `/proc/cmdline` after all files, so its
 //! options and blacklist entries come after the files' ones.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
-use super::files::{logical_lines, parse_files, ListDialect};
+use super::files::{parse_files, ListDialect, LogicalLines, Text};
 use crate::context::Context;
 use crate::error::Error;
 use crate::index::files::{MODULES_SOFTDEP, MODULES_WEAKDEP};
@@ -167,38 +171,67 @@ impl Softdep {
 
 /// Everything `modprobe.d` files and the kernel command line say. Each list keeps the order in
 /// which lines were read (files in name order, then the command line).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// Reading keeps each file's text whole and, per entry, only where its line is and the hash of
+/// its module name (an alias: of its pattern's literal prefix): no entry is made into strings
+/// until it is asked for. Lookups find their lines through an index built on first use (see
+/// `config/modprobe/index.rs`) and parse those lines again; the whole lists
+/// ([`ModprobeConfig::aliases`], ...) are made on first use too (`modprobe -c`, `--json`,
+/// libkmod's configuration iterators). The lines are checked while reading, so the messages
+/// about bad lines come when they did, in the same order.
+#[derive(Clone, Default)]
 pub struct ModprobeConfig {
-    /// `alias PATTERN MODULE`: the pattern (a shell wildcard, matched by the caller) and the
-    /// module, both normalised by [`checked_alias_key`] ('-' becomes '_' outside brackets).
-    pub aliases: Vec<(String, String)>,
-    /// `options MODULE TEXT` and command-line `MODULE.PARAM[=VALUE]`: the normalised module and
-    /// the text, tabs turned into spaces. One entry per line or command-line word.
-    pub options: Vec<(String, String)>,
-    /// `install MODULE COMMAND`: the normalised module and the command, verbatim (it may start
-    /// with blanks).
-    pub install: Vec<(String, String)>,
-    /// `remove MODULE COMMAND`, like `install`.
-    pub remove: Vec<(String, String)>,
-    /// `blacklist MODULE` (normalised) and `modprobe.blacklist=` entries from the command line
-    /// (as written, not normalised: kmod 30 compares them literally, so `crc-itu-t` there never
-    /// matches; empty entries are kept).
-    pub blacklist: Vec<String>,
-    /// `softdep` lines.
-    pub softdeps: Vec<Softdep>,
-    /// `weakdep MODULE DEP...`: the normalised module and the names as written. kmod 30 doesn't
-    /// know this directive (it reports the line as bad); this follows current kmod's manual:
-    /// the kernel may request these modules while the module initialises, so userspace doesn't
-    /// load them, but tools that gather modules (initramfs generators) include them.
-    pub weakdeps: Vec<(String, Vec<String>)>,
-    /// The lookup index, built on the first lookup (see `config/modprobe/index.rs`). Parsing
-    /// more lines drops it; a list whose length changed otherwise (a push to a public field
-    /// after a lookup) makes lookups scan linearly. Changing an entry in place after a lookup
-    /// is not supported (call [`ModprobeConfig::reindex`]).
+    /// The files given to [`ModprobeConfig::parse_into`], in order.
+    files: Vec<PathBuf>,
+    /// The texts the entries are in: each file's (checked as UTF-8), and each line joined from
+    /// several physical lines (a backslash), with the file number.
+    texts: Vec<(Text, u32)>,
+    /// Each list's entries, in reading order, in [`EntryKind`] order.
+    recs: [Vec<Rec>; 7],
+    /// For each alias, the length of its pattern's literal prefix ([`index::literal_prefix`];
+    /// 0: the pattern starts with a wildcard).
+    alias_prefix: Vec<u32>,
+    /// Options from the kernel command line: the normalised module and the text.
+    cmdline_options: Vec<(String, String)>,
+    /// Blacklist entries from the kernel command line, as written.
+    cmdline_blacklist: Vec<String>,
+    /// The lookup index, built on first use.
     index: LazyIndex,
-    /// Where each entry of the lists above was read (see [`ModprobeConfig::origin`]).
-    origins: Origins,
+    /// The whole lists, made on first use.
+    lists: Lists,
 }
+
+/// The lists of [`ModprobeConfig`] as strings, each made on first use.
+#[derive(Clone, Default)]
+struct Lists {
+    aliases: OnceLock<Vec<(String, String)>>,
+    options: OnceLock<Vec<(String, String)>>,
+    install: OnceLock<Vec<(String, String)>>,
+    remove: OnceLock<Vec<(String, String)>>,
+    blacklist: OnceLock<Vec<String>>,
+    softdeps: OnceLock<Vec<Softdep>>,
+    weakdeps: OnceLock<Vec<(String, Vec<String>)>>,
+}
+
+/// Where one entry is: a line of one of [`ModprobeConfig`]'s texts, or an entry of the kernel
+/// command line.
+#[derive(Debug, Clone, Copy)]
+struct Rec {
+    /// [`index::key_hash`] of the entry's module name, normalised; for an alias, of its
+    /// pattern's literal prefix ([`index::literal_prefix`]).
+    hash: u32,
+    /// The text (into `texts`), or [`CMDLINE`]: then `start` is the position in
+    /// `cmdline_options` or `cmdline_blacklist`.
+    text: u32,
+    /// Where the line starts in the text. It ends at the first newline or NUL (a line kept
+    /// apart has neither).
+    start: u32,
+    /// The number of its (last) physical line, from 1.
+    line: u32,
+}
+
+/// The text number of entries from the kernel command line.
+const CMDLINE: u32 = u32::MAX;
 
 /// The lists of a [`ModprobeConfig`], to ask where one of their entries was read
 /// ([`ModprobeConfig::origin`]).
@@ -232,7 +265,7 @@ pub enum Origin<'a> {
     },
     /// The kernel command line ([`ModprobeConfig::parse_cmdline`]).
     KernelCmdline,
-    /// Not known: the entry was pushed to a public list by hand.
+    /// Not known: there is no such entry.
     Unknown,
 }
 
@@ -246,31 +279,132 @@ impl std::fmt::Display for Origin<'_> {
     }
 }
 
-/// A file number (into [`Origins::files`], or [`CMDLINE`]) and a line number, per entry: eight
-/// bytes pushed beside each entry while parsing, the file's path stored once per file.
-type Pos = (u32, u32);
-
-/// The file number of entries from the kernel command line.
-const CMDLINE: u32 = u32::MAX;
-/// The file number of entries pushed to a public list by hand.
-const UNKNOWN: u32 = u32::MAX - 1;
-
-/// Where the entries of each list were read, in the lists' order. Not part of a
-/// configuration's equality: two configurations with the same entries are equal wherever they
-/// were read.
-#[derive(Debug, Clone, Default)]
-struct Origins {
-    files: Vec<PathBuf>,
-    lists: [Vec<Pos>; 7],
+/// What a line says, its words borrowed from it ([`parse_line`]).
+enum Line<'a> {
+    /// A blank line or a comment.
+    Nothing,
+    /// A good line adding an entry.
+    Entry(Raw<'a>),
+    /// `include` or `config`, with the keyword.
+    Deprecated(&'a str),
+    /// A bad line, with its first word.
+    Bad(&'a str),
 }
 
-impl PartialEq for Origins {
-    fn eq(&self, _: &Origins) -> bool {
-        true
+/// A good line's entry, as written.
+#[derive(Clone, Copy)]
+struct Raw<'a> {
+    kind: EntryKind,
+    /// The module name (an alias's pattern), not normalised.
+    name: &'a str,
+    /// An alias's module, the text of `options`, the command of `install` and `remove`, the
+    /// names of `softdep` and `weakdep` (after the one blank ending the module).
+    rest: &'a str,
+    /// See [`Rec::hash`] and [`ModprobeConfig::alias_prefix`].
+    hash: u32,
+    prefix: u32,
+}
+
+/// An entry of `kind` whose module name is `name`, if it is good (`hash`, see [`Rec::hash`]).
+fn entry<'a>(kind: EntryKind, name: &'a str, rest: &'a str, hash: Option<u32>) -> Option<Raw<'a>> {
+    Some(Raw {
+        kind,
+        name,
+        rest,
+        hash: hash?,
+        prefix: 0,
+    })
+}
+
+/// Parses one logical line (cut at its first NUL). The names are checked as
+/// [`checked_alias_key`] checks them, without making strings.
+fn parse_line(line: &str) -> Line<'_> {
+    if line.starts_with('#') {
+        return Line::Nothing;
+    }
+    let Some((keyword, rest)) = split_word(line) else {
+        return Line::Nothing;
+    };
+    let raw =
+        match keyword {
+            "alias" => {
+                let pattern = split_word(rest);
+                let module = pattern.and_then(|(_, after)| split_word(after));
+                match (pattern, module) {
+                    (Some((pattern, _)), Some((module, _)))
+                        if index::key_hash(module).is_some() =>
+                    {
+                        index::pattern_hash(pattern).map(|(hash, prefix)| Raw {
+                            kind: EntryKind::Alias,
+                            name: pattern,
+                            rest: module,
+                            hash,
+                            prefix,
+                        })
+                    }
+                    _ => None,
+                }
+            }
+            "options" => parse_rest(rest)
+                .and_then(|(m, t)| entry(EntryKind::Options, m, t, index::key_hash(m))),
+            "install" => parse_rest(rest)
+                .and_then(|(m, t)| entry(EntryKind::Install, m, t, index::key_hash(m))),
+            "remove" => parse_rest(rest)
+                .and_then(|(m, t)| entry(EntryKind::Remove, m, t, index::key_hash(m))),
+            "blacklist" => split_word(rest)
+                .and_then(|(m, _)| entry(EntryKind::Blacklist, m, "", index::key_hash(m))),
+            "softdep" => dep_line(rest)
+                .and_then(|(m, t)| entry(EntryKind::Softdep, m, t, index::key_hash(m))),
+            "weakdep" => dep_line(rest)
+                .and_then(|(m, t)| entry(EntryKind::Weakdep, m, t, index::key_hash(m))),
+            "include" | "config" => return Line::Deprecated(keyword),
+            _ => None,
+        };
+    match raw {
+        Some(raw) => Line::Entry(raw),
+        None => Line::Bad(keyword),
     }
 }
 
-impl Eq for Origins {}
+/// The owned entry of a good line: names normalised ([`checked_alias_key`], which the line
+/// passed when it was read).
+fn key(name: &str) -> String {
+    checked_alias_key(name).unwrap_or_else(|| crate::name::normalize(name))
+}
+
+/// A `softdep` line's entry: `module` normalised, `names` after it.
+fn softdep_of(module: String, names: &str) -> Softdep {
+    let mut softdep = Softdep {
+        module,
+        ..Softdep::default()
+    };
+    // `written` is kept only when the kinds interleave (`pre: a post: b pre: c`), the one
+    // case where kmod 30's `-c` line differs from `pre` and `post` joined.
+    let mut switches = 0;
+    let mut last = None;
+    for (kind, name) in tagged_names(words(names)) {
+        if last.is_some_and(|k| k != kind) {
+            switches += 1;
+        }
+        last = Some(kind);
+        match kind {
+            SoftdepKind::Pre => softdep.pre.push(name.to_string()),
+            SoftdepKind::Post => softdep.post.push(name.to_string()),
+        }
+    }
+    if switches > 1 {
+        softdep.written = tagged_names(words(names))
+            .map(|(k, n)| (k, n.to_string()))
+            .collect();
+    }
+    softdep
+}
+
+/// A position as stored: a configuration is read into memory whole, so its lines and texts
+/// are far fewer than 4 billion (saturating rather than wrapping, all the same).
+fn pos32(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX - 1)
+}
 
 impl ModprobeConfig {
     /// Reads the default locations: the `*.conf` files of [`CONFIG_DIRS`], each resolved under
@@ -317,7 +451,7 @@ impl ModprobeConfig {
             locations,
             ListDialect::Modprobe,
             report,
-            &mut |path, text| config.parse_into(text, path, report),
+            &mut |path, text| config.parse_text(text, path, report),
         );
         Ok(config)
     }
@@ -326,164 +460,292 @@ impl ModprobeConfig {
     /// are reported through `warn` (`FILE line N: ignoring bad line starting with 'WORD'`) and
     /// skipped.
     pub fn parse_into(&mut self, text: &str, file: &Path, report: &dyn Report) {
-        self.reindex();
-        self.note_origins((UNKNOWN, 0));
-        let file_no = u32::try_from(self.origins.files.len()).unwrap_or(UNKNOWN);
-        self.origins.files.push(file.to_path_buf());
-        for (lineno, line) in logical_lines(text) {
-            let line = match memchr::memchr(0, line.as_bytes()) {
-                Some(nul) => &line[..nul],
-                None => &line[..],
+        self.parse_text(Text::Owned(text.to_string()), file, report);
+    }
+
+    /// [`ModprobeConfig::parse_into`], keeping `text` (the entries are places in it).
+    fn parse_text(&mut self, text: Text, file: &Path, report: &dyn Report) {
+        // Checked once as UTF-8; a text that isn't is kept with its invalid bytes replaced.
+        let mut lossy: Option<String> = None;
+        let checked: &str = match &text {
+            Text::Owned(s) => s,
+            other => match std::str::from_utf8(other.bytes()) {
+                Ok(s) => s,
+                Err(_) => {
+                    lossy = Some(String::from_utf8_lossy(other.bytes()).into_owned());
+                    lossy.as_deref().unwrap_or_default()
+                }
+            },
+        };
+        self.changed();
+        let file_no = pos32(self.files.len());
+        self.files.push(file.to_path_buf());
+        let text_no = pos32(self.texts.len());
+        // Lines joined from several physical lines, kept after the file's text.
+        let mut joined: Vec<String> = Vec::new();
+        // A text too long for the positions keeps each line apart (never, in practice).
+        let long = u32::try_from(checked.len()).is_err();
+        // Lines are cut at their first NUL: looked for in each line only if the text has one.
+        let nul = memchr::memchr(0, checked.as_bytes()).is_some();
+        for (lineno, logical) in LogicalLines::new(checked) {
+            let line = match nul.then(|| memchr::memchr(0, logical.as_bytes())).flatten() {
+                Some(nul) => &logical[..nul],
+                None => &logical[..],
             };
-            if line.starts_with('#') {
-                continue;
-            }
-            let Some((keyword, rest)) = split_word(line) else {
-                continue;
-            };
-            // Whether the line is good, and the list it added an entry to.
-            let (ok, added) = match keyword {
-                "alias" => (self.parse_alias(rest), Some(EntryKind::Alias)),
-                "options" => {
-                    let ok = parse_rest(rest).is_some_and(|(module, text)| {
-                        self.options.push((module, text.replace('\t', " ")));
-                        true
-                    });
-                    (ok, Some(EntryKind::Options))
-                }
-                "install" => {
-                    let ok = parse_rest(rest).is_some_and(|(module, cmd)| {
-                        self.install.push((module, cmd.to_string()));
-                        true
-                    });
-                    (ok, Some(EntryKind::Install))
-                }
-                "remove" => {
-                    let ok = parse_rest(rest).is_some_and(|(module, cmd)| {
-                        self.remove.push((module, cmd.to_string()));
-                        true
-                    });
-                    (ok, Some(EntryKind::Remove))
-                }
-                "blacklist" => {
-                    let module = split_word(rest).and_then(|(m, _)| checked_alias_key(m));
-                    let ok = module.is_some();
-                    self.blacklist.extend(module);
-                    (ok, Some(EntryKind::Blacklist))
-                }
-                "softdep" => (self.parse_softdep(rest), Some(EntryKind::Softdep)),
-                "weakdep" => (self.parse_weakdep(rest), Some(EntryKind::Weakdep)),
-                "include" | "config" => {
+            let raw = match parse_line(line) {
+                Line::Nothing => continue,
+                Line::Entry(raw) => raw,
+                Line::Deprecated(keyword) => {
                     report.error(format!(
                         "{}: command {} is deprecated and not parsed anymore",
                         file.display(),
                         keyword
                     ));
-                    (true, None)
+                    continue;
                 }
-                _ => (false, None),
+                Line::Bad(keyword) => {
+                    report.error(format!(
+                        "{} line {}: ignoring bad line starting with '{}'",
+                        file.display(),
+                        lineno,
+                        keyword
+                    ));
+                    continue;
+                }
             };
-            if let (true, Some(kind)) = (ok, added) {
-                let line = u32::try_from(lineno).unwrap_or(u32::MAX);
-                self.origins.lists[kind as usize].push((file_no, line));
+            let (text_at, start) = match &logical {
+                Cow::Borrowed(b) if !long => {
+                    (text_no, b.as_ptr() as usize - checked.as_ptr() as usize)
+                }
+                _ => {
+                    joined.push(line.to_string());
+                    (pos32(self.texts.len() + joined.len()), 0)
+                }
+            };
+            if raw.kind == EntryKind::Alias {
+                self.alias_prefix.push(raw.prefix);
             }
-            if !ok {
-                report.error(format!(
-                    "{} line {}: ignoring bad line starting with '{}'",
-                    file.display(),
-                    lineno,
-                    keyword
-                ));
-            }
+            self.recs[raw.kind as usize].push(Rec {
+                hash: raw.hash,
+                text: text_at,
+                start: pos32(start),
+                line: pos32(lineno),
+            });
+        }
+        let text = match lossy {
+            Some(replaced) => Text::Owned(replaced),
+            None => text,
+        };
+        self.texts.push((text, file_no));
+        self.texts
+            .extend(joined.into_iter().map(|l| (Text::Owned(l), file_no)));
+    }
+
+    /// Forgets the index and the lists made so far: the entries changed.
+    fn changed(&mut self) {
+        self.index = LazyIndex::default();
+        self.lists = Lists::default();
+    }
+
+    /// The number of entries in the list `kind`.
+    pub fn len(&self, kind: EntryKind) -> usize {
+        self.recs[kind as usize].len()
+    }
+
+    /// Whether the configuration has no entries at all.
+    pub fn is_empty(&self) -> bool {
+        self.recs.iter().all(Vec::is_empty)
+    }
+
+    /// The line of a file entry (`None` for one from the kernel command line).
+    fn raw(&self, rec: &Rec) -> Option<Raw<'_>> {
+        let (text, _) = self.texts.get(rec.text as usize)?;
+        let line = text.bytes().get(rec.start as usize..)?;
+        let line = &line[..memchr::memchr2(b'\n', 0, line).unwrap_or(line.len())];
+        // Checked with the whole text: cut at ASCII bytes, the line is valid too.
+        let line = std::str::from_utf8(line).ok()?;
+        match parse_line(line) {
+            Line::Entry(raw) => Some(raw),
+            _ => None,
         }
     }
 
-    /// Gives every entry without an origin yet the origin `pos`: entries pushed to the public
-    /// lists by hand before parsing (`UNKNOWN`), or those a kernel command-line word added.
-    fn note_origins(&mut self, pos: Pos) {
-        let lens = [
-            self.aliases.len(),
-            self.options.len(),
-            self.install.len(),
-            self.remove.len(),
-            self.blacklist.len(),
-            self.softdeps.len(),
-            self.weakdeps.len(),
-        ];
-        for (list, len) in self.origins.lists.iter_mut().zip(lens) {
-            if list.len() < len {
-                list.resize(len, pos);
-            }
+    /// The entry `i` of the list `kind`, as written (see [`Stored`]).
+    fn stored(&self, kind: EntryKind, i: usize) -> Option<Stored<'_>> {
+        let rec = self.recs[kind as usize].get(i)?;
+        if rec.text == CMDLINE {
+            let at = rec.start as usize;
+            return match kind {
+                EntryKind::Options => self.cmdline_options.get(at).map(Stored::Options),
+                EntryKind::Blacklist => {
+                    self.cmdline_blacklist.get(at).map(|b| Stored::Blacklist(b))
+                }
+                _ => None,
+            };
         }
+        self.raw(rec).map(Stored::Line)
+    }
+
+    /// The module name of entry `i` of `kind`, normalised (an alias's pattern), as the list
+    /// has it.
+    fn name_at(&self, kind: EntryKind, i: usize) -> Option<Cow<'_, str>> {
+        Some(match self.stored(kind, i)? {
+            Stored::Line(raw) => Cow::Owned(key(raw.name)),
+            Stored::Options((m, _)) => Cow::Borrowed(m.as_str()),
+            Stored::Blacklist(b) => Cow::Borrowed(b),
+        })
+    }
+
+    /// Entry `i` of [`ModprobeConfig::aliases`] (the pattern and the module).
+    pub fn alias_at(&self, i: usize) -> Option<(String, String)> {
+        match self.stored(EntryKind::Alias, i)? {
+            Stored::Line(raw) => Some((key(raw.name), key(raw.rest))),
+            _ => None,
+        }
+    }
+
+    /// Entry `i` of [`ModprobeConfig::options`] (the module and the text).
+    pub fn option_at(&self, i: usize) -> Option<(String, String)> {
+        match self.stored(EntryKind::Options, i)? {
+            Stored::Line(raw) => Some((key(raw.name), raw.rest.replace('\t', " "))),
+            Stored::Options(entry) => Some(entry.clone()),
+            Stored::Blacklist(_) => None,
+        }
+    }
+
+    /// The text of entry `i` of [`ModprobeConfig::options`], tabs turned into spaces.
+    fn option_text(&self, i: usize) -> Option<Cow<'_, str>> {
+        match self.stored(EntryKind::Options, i)? {
+            Stored::Line(raw) if raw.rest.contains('\t') => {
+                Some(Cow::Owned(raw.rest.replace('\t', " ")))
+            }
+            Stored::Line(raw) => Some(Cow::Borrowed(raw.rest)),
+            Stored::Options((_, text)) => Some(Cow::Borrowed(text)),
+            Stored::Blacklist(_) => None,
+        }
+    }
+
+    /// The module and the command of entry `i` of `kind` (install or remove).
+    fn command_at(&self, kind: EntryKind, i: usize) -> Option<(String, &str)> {
+        match self.stored(kind, i)? {
+            Stored::Line(raw) => Some((key(raw.name), raw.rest)),
+            _ => None,
+        }
+    }
+
+    /// Entry `i` of [`ModprobeConfig::install`] (the module and the command).
+    pub fn install_at(&self, i: usize) -> Option<(String, String)> {
+        self.command_at(EntryKind::Install, i)
+            .map(|(m, c)| (m, c.to_string()))
+    }
+
+    /// Entry `i` of [`ModprobeConfig::remove`] (the module and the command).
+    pub fn remove_at(&self, i: usize) -> Option<(String, String)> {
+        self.command_at(EntryKind::Remove, i)
+            .map(|(m, c)| (m, c.to_string()))
+    }
+
+    /// Entry `i` of [`ModprobeConfig::blacklist`].
+    pub fn blacklist_at(&self, i: usize) -> Option<String> {
+        self.name_at(EntryKind::Blacklist, i).map(Cow::into_owned)
+    }
+
+    /// Entry `i` of [`ModprobeConfig::softdeps`].
+    pub fn softdep_at(&self, i: usize) -> Option<Softdep> {
+        match self.stored(EntryKind::Softdep, i)? {
+            Stored::Line(raw) => Some(softdep_of(key(raw.name), raw.rest)),
+            _ => None,
+        }
+    }
+
+    /// Entry `i` of [`ModprobeConfig::weakdeps`].
+    pub fn weakdep_at(&self, i: usize) -> Option<(String, Vec<String>)> {
+        match self.stored(EntryKind::Weakdep, i)? {
+            Stored::Line(raw) => {
+                Some((key(raw.name), words(raw.rest).map(str::to_string).collect()))
+            }
+            _ => None,
+        }
+    }
+
+    /// Every entry of `kind` made by `at`.
+    fn all<T>(&self, kind: EntryKind, at: impl Fn(usize) -> Option<T>) -> Vec<T> {
+        (0..self.len(kind)).filter_map(at).collect()
+    }
+
+    /// `alias PATTERN MODULE`: the pattern (a shell wildcard, matched by the caller) and the
+    /// module, both normalised by [`checked_alias_key`] ('-' becomes '_' outside brackets).
+    pub fn aliases(&self) -> &[(String, String)] {
+        self.lists
+            .aliases
+            .get_or_init(|| self.all(EntryKind::Alias, |i| self.alias_at(i)))
+    }
+
+    /// `options MODULE TEXT` and command-line `MODULE.PARAM[=VALUE]`: the normalised module and
+    /// the text, tabs turned into spaces. One entry per line or command-line word.
+    pub fn options(&self) -> &[(String, String)] {
+        self.lists
+            .options
+            .get_or_init(|| self.all(EntryKind::Options, |i| self.option_at(i)))
+    }
+
+    /// `install MODULE COMMAND`: the normalised module and the command, verbatim (it may start
+    /// with blanks).
+    pub fn install(&self) -> &[(String, String)] {
+        self.lists
+            .install
+            .get_or_init(|| self.all(EntryKind::Install, |i| self.install_at(i)))
+    }
+
+    /// `remove MODULE COMMAND`, like `install`.
+    pub fn remove(&self) -> &[(String, String)] {
+        self.lists
+            .remove
+            .get_or_init(|| self.all(EntryKind::Remove, |i| self.remove_at(i)))
+    }
+
+    /// `blacklist MODULE` (normalised) and `modprobe.blacklist=` entries from the command line
+    /// (as written, not normalised: kmod 30 compares them literally, so `crc-itu-t` there never
+    /// matches; empty entries are kept).
+    pub fn blacklist(&self) -> &[String] {
+        self.lists
+            .blacklist
+            .get_or_init(|| self.all(EntryKind::Blacklist, |i| self.blacklist_at(i)))
+    }
+
+    /// `softdep` lines.
+    pub fn softdeps(&self) -> &[Softdep] {
+        self.lists
+            .softdeps
+            .get_or_init(|| self.all(EntryKind::Softdep, |i| self.softdep_at(i)))
+    }
+
+    /// `weakdep MODULE DEP...`: the normalised module and the names as written. kmod 30 doesn't
+    /// know this directive (it reports the line as bad); this follows current kmod's manual:
+    /// the kernel may request these modules while the module initialises, so userspace doesn't
+    /// load them, but tools that gather modules (initramfs generators) include them.
+    pub fn weakdeps(&self) -> &[(String, Vec<String>)] {
+        self.lists
+            .weakdeps
+            .get_or_init(|| self.all(EntryKind::Weakdep, |i| self.weakdep_at(i)))
     }
 
     /// Where entry `i` of the list `kind` was read.
     pub fn origin(&self, kind: EntryKind, i: usize) -> Origin<'_> {
-        match self.origins.lists[kind as usize].get(i) {
-            Some(&(CMDLINE, _)) => Origin::KernelCmdline,
-            Some(&(file, line)) => match self.origins.files.get(file as usize) {
-                Some(path) => Origin::File {
-                    path,
-                    line: line as usize,
-                },
-                None => Origin::Unknown,
+        let Some(rec) = self.recs[kind as usize].get(i) else {
+            return Origin::Unknown;
+        };
+        if rec.text == CMDLINE {
+            return Origin::KernelCmdline;
+        }
+        let file = self.texts.get(rec.text as usize).map(|&(_, f)| f);
+        match file.and_then(|f| self.files.get(f as usize)) {
+            Some(path) => Origin::File {
+                path,
+                line: rec.line as usize,
             },
             None => Origin::Unknown,
         }
-    }
-
-    fn parse_alias(&mut self, rest: &str) -> bool {
-        let mut words = words(rest);
-        let (Some(pattern), Some(module)) = (words.next(), words.next()) else {
-            return false;
-        };
-        match (checked_alias_key(pattern), checked_alias_key(module)) {
-            (Some(pattern), Some(module)) => {
-                self.aliases.push((pattern, module));
-                true
-            }
-            _ => false,
-        }
-    }
-
-    fn parse_softdep(&mut self, rest: &str) -> bool {
-        let Some((module, names)) = dep_line(rest) else {
-            return false;
-        };
-        let mut softdep = Softdep {
-            module,
-            ..Softdep::default()
-        };
-        // `written` is kept only when the kinds interleave (`pre: a post: b pre: c`), the one
-        // case where kmod 30's `-c` line differs from `pre` and `post` joined.
-        let mut switches = 0;
-        let mut last = None;
-        for (kind, name) in tagged_names(words(names)) {
-            if last.is_some_and(|k| k != kind) {
-                switches += 1;
-            }
-            last = Some(kind);
-            match kind {
-                SoftdepKind::Pre => softdep.pre.push(name.to_string()),
-                SoftdepKind::Post => softdep.post.push(name.to_string()),
-            }
-        }
-        if switches > 1 {
-            softdep.written = tagged_names(words(names))
-                .map(|(k, n)| (k, n.to_string()))
-                .collect();
-        }
-        self.softdeps.push(softdep);
-        true
-    }
-
-    fn parse_weakdep(&mut self, rest: &str) -> bool {
-        let Some((module, names)) = dep_line(rest) else {
-            return false;
-        };
-        self.weakdeps
-            .push((module, words(names).map(str::to_string).collect()));
-        true
     }
 
     /// Adds what the kernel command line (the text of `/proc/cmdline`) says, after everything
@@ -507,11 +769,9 @@ impl ModprobeConfig {
     ///   blacklist, not normalised. `modprobe.blacklist` without `=`, and `modprobe.OTHER`, are
     ///   ordinary options of a module called `modprobe`.
     pub fn parse_cmdline(&mut self, cmdline: &str, report: &dyn Report) {
-        self.reindex();
-        self.note_origins((UNKNOWN, 0));
+        self.changed();
         for word in cmdline_words(cmdline) {
             self.cmdline_word(word, report);
-            self.note_origins((CMDLINE, 0));
         }
     }
 
@@ -548,12 +808,49 @@ impl ModprobeConfig {
             ));
             return;
         };
+        let rec = |at: usize, name: &str| Rec {
+            hash: index::hash(name.as_bytes()),
+            text: CMDLINE,
+            start: pos32(at),
+            line: 0,
+        };
         match value {
             Some(list) if module == "modprobe" && name == "blacklist" => {
-                self.blacklist.extend(list.split(',').map(str::to_string));
+                for entry in list.split(',') {
+                    let r = rec(self.cmdline_blacklist.len(), entry);
+                    self.recs[EntryKind::Blacklist as usize].push(r);
+                    self.cmdline_blacklist.push(entry.to_string());
+                }
             }
-            _ => self.options.push((module, param.replace('\t', " "))),
+            _ => {
+                let r = rec(self.cmdline_options.len(), &module);
+                self.recs[EntryKind::Options as usize].push(r);
+                self.cmdline_options
+                    .push((module, param.replace('\t', " ")));
+            }
         }
+    }
+
+    /// The positions of the entries of `kind` whose normalised module name is `name` (already
+    /// normalised), in reading order.
+    fn entries_named<'a>(
+        &'a self,
+        kind: EntryKind,
+        name: &'a str,
+    ) -> impl Iterator<Item = usize> + 'a {
+        let hash = index::hash(name.as_bytes());
+        let recs = &self.recs[kind as usize];
+        self.index
+            .candidates(self, kind, hash)
+            .filter(move |&i| recs.get(i).is_some_and(|r| r.hash == hash))
+            .filter(move |&i| self.name_at(kind, i).is_some_and(|n| n == name))
+    }
+
+    /// The position of the first entry of `kind` for `module` ('-' and '_' alike).
+    fn first_named(&self, kind: EntryKind, module: &str) -> Option<usize> {
+        let name = lookup_name(module);
+        let first = self.entries_named(kind, &name).next();
+        first
     }
 
     /// The options for `module` ('-' and '_' alike): the text of every matching
@@ -567,10 +864,15 @@ impl ModprobeConfig {
     /// configuration order (so an alias's `options` line in an earlier file comes first; observed
     /// from kmod 30 on a real kernel).
     pub fn options_via(&self, module: &str, alias: Option<&str>) -> Option<String> {
-        let texts: Vec<&str> = self
-            .option_entries(module, alias)
+        self.options_joined(&self.option_entries(module, alias))
+    }
+
+    /// The texts of the options entries at `positions`, joined by single spaces; `None` for
+    /// none.
+    pub fn options_joined(&self, positions: &[usize]) -> Option<String> {
+        let texts: Vec<Cow<'_, str>> = positions
             .iter()
-            .map(|&i| self.options[i].1.as_str())
+            .filter_map(|&i| self.option_text(i))
             .collect();
         (!texts.is_empty()).then(|| texts.join(" "))
     }
@@ -580,31 +882,12 @@ impl ModprobeConfig {
     pub fn option_entries(&self, module: &str, alias: Option<&str>) -> Vec<usize> {
         let module = lookup_name(module);
         let alias = alias.map(lookup_name).filter(|a| *a != module);
-        let Some(index) = self.index.get(self) else {
-            return self.option_entries_linear(&module, alias.as_deref());
-        };
-        let of = |name: &str| -> Vec<usize> {
-            index
-                .options
-                .candidates(name.as_bytes())
-                .filter(|&i| self.options[i].0 == name)
-                .collect()
-        };
-        let mut positions = of(&module);
+        let mut positions: Vec<usize> = self.entries_named(EntryKind::Options, &module).collect();
         if let Some(alias) = &alias {
-            positions.extend(of(alias));
+            positions.extend(self.entries_named(EntryKind::Options, alias));
             positions.sort_unstable();
         }
         positions
-    }
-
-    fn option_entries_linear(&self, module: &str, alias: Option<&str>) -> Vec<usize> {
-        self.options
-            .iter()
-            .enumerate()
-            .filter(|(_, (m, _))| m == module || alias == Some(m.as_str()))
-            .map(|(i, _)| i)
-            .collect()
     }
 
     /// Whether `module` ('-' and '_' alike) is blacklisted. Command-line entries are compared as
@@ -615,82 +898,63 @@ impl ModprobeConfig {
 
     /// The position in [`ModprobeConfig::blacklist`] of the first entry blacklisting `module`.
     pub fn blacklist_entry(&self, module: &str) -> Option<usize> {
-        let module = lookup_name(module);
-        match self.index.get(self) {
-            Some(index) => index
-                .blacklist
-                .candidates(module.as_bytes())
-                .find(|&i| self.blacklist[i] == module),
-            None => self.blacklist.iter().position(|b| *b == module),
-        }
+        self.first_named(EntryKind::Blacklist, module)
     }
 
     /// The command of the first `install` line for `module` ('-' and '_' alike).
     pub fn install_command(&self, module: &str) -> Option<&str> {
-        self.install_entry(module)
-            .map(|i| self.install[i].1.as_str())
+        let i = self.install_entry(module)?;
+        self.command_at(EntryKind::Install, i).map(|(_, c)| c)
     }
 
     /// The position in [`ModprobeConfig::install`] of the first line for `module`.
     pub fn install_entry(&self, module: &str) -> Option<usize> {
-        let first = self.index.get(self).map(|i| &i.install);
-        first_entry(&self.install, first, module)
+        self.first_named(EntryKind::Install, module)
     }
 
     /// The command of the first `remove` line for `module` ('-' and '_' alike).
     pub fn remove_command(&self, module: &str) -> Option<&str> {
-        self.remove_entry(module).map(|i| self.remove[i].1.as_str())
+        let i = self.remove_entry(module)?;
+        self.command_at(EntryKind::Remove, i).map(|(_, c)| c)
     }
 
     /// The position in [`ModprobeConfig::remove`] of the first line for `module`.
     pub fn remove_entry(&self, module: &str) -> Option<usize> {
-        let first = self.index.get(self).map(|i| &i.remove);
-        first_entry(&self.remove, first, module)
+        self.first_named(EntryKind::Remove, module)
     }
 
     /// The first `softdep` line for `module` ('-' and '_' alike); later ones are ignored, as
     /// kmod 30 does.
-    pub fn softdep_for(&self, module: &str) -> Option<&Softdep> {
-        self.softdep_entry(module).map(|i| &self.softdeps[i])
+    pub fn softdep_for(&self, module: &str) -> Option<Softdep> {
+        self.softdep_entry(module).and_then(|i| self.softdep_at(i))
     }
 
     /// The position in [`ModprobeConfig::softdeps`] of [`ModprobeConfig::softdep_for`]'s line.
     pub fn softdep_entry(&self, module: &str) -> Option<usize> {
-        let module = lookup_name(module);
-        match self.index.get(self) {
-            Some(index) => index
-                .softdeps
-                .candidates(module.as_bytes())
-                .find(|&i| self.softdeps[i].module == module),
-            None => self.softdeps.iter().position(|s| s.module == module),
-        }
+        self.first_named(EntryKind::Softdep, module)
     }
 
     /// The names of the first `weakdep` line for `module` ('-' and '_' alike). (First, like
     /// `softdep`; not observable with kmod 30.)
-    pub fn weakdep_for(&self, module: &str) -> Option<&[String]> {
-        self.weakdep_entry(module).map(|i| &self.weakdeps[i].1[..])
+    pub fn weakdep_for(&self, module: &str) -> Option<Vec<String>> {
+        self.weakdep_entry(module)
+            .and_then(|i| self.weakdep_at(i))
+            .map(|(_, names)| names)
     }
 
     /// The position in [`ModprobeConfig::weakdeps`] of [`ModprobeConfig::weakdep_for`]'s line.
     pub fn weakdep_entry(&self, module: &str) -> Option<usize> {
-        let module = lookup_name(module);
-        match self.index.get(self) {
-            Some(index) => index
-                .weakdeps
-                .candidates(module.as_bytes())
-                .find(|&i| self.weakdeps[i].0 == module),
-            None => self.weakdeps.iter().position(|(m, _)| *m == module),
-        }
+        self.first_named(EntryKind::Weakdep, module)
     }
 
     /// The modules of the `alias` lines whose pattern matches `key` (a query as
     /// [`crate::name::alias_key`] makes it) with `fnmatch`, in reading order, duplicates
     /// included: what modprobe tries first for a name.
-    pub fn alias_modules(&self, key: &str) -> Vec<&str> {
+    pub fn alias_modules(&self, key: &str) -> Vec<String> {
         self.alias_entries(key)
             .iter()
-            .map(|&i| self.aliases[i].1.as_str())
+            .filter_map(|&i| self.alias_at(i))
+            .map(|(_, m)| m)
             .collect()
     }
 
@@ -698,23 +962,18 @@ impl ModprobeConfig {
     /// [`ModprobeConfig::alias_modules`] answers with, in reading order.
     pub fn alias_entries(&self, key: &str) -> Vec<usize> {
         let key = key.as_bytes();
-        let matches = |i: usize| fnmatch(self.aliases[i].0.as_bytes(), key);
-        let Some(index) = self.index.get(self) else {
-            return (0..self.aliases.len()).filter(|&i| matches(i)).collect();
+        let matches = |i: usize| {
+            self.name_at(EntryKind::Alias, i)
+                .is_some_and(|p| fnmatch(p.as_bytes(), key))
         };
-        let mut hits: Vec<usize> = index
-            .alias_candidates(key)
+        let mut hits: Vec<usize> = self
+            .index
+            .alias_candidates(self, key)
             .filter(|&i| matches(i))
             .collect();
         hits.sort_unstable();
+        hits.dedup();
         hits
-    }
-
-    /// Drops the lookup index, to be rebuilt on the next lookup: for a caller that changed
-    /// entries of the public lists in place after a lookup. (Parsing does it itself, and
-    /// a list whose length changed is noticed.)
-    pub fn reindex(&mut self) {
-        self.index = LazyIndex::default();
     }
 
     /// The configuration part of `modprobe -c`, byte-identical to kmod 30's for the same input:
@@ -727,28 +986,68 @@ impl ModprobeConfig {
     /// that wasn't UTF-8 prints as U+FFFD where kmod prints the original bytes.
     pub fn show_config(&self, out: &mut impl Write) -> io::Result<()> {
         let mut buf = Vec::new();
-        for module in &self.blacklist {
+        for module in self.blacklist() {
             writeln!(buf, "blacklist {module}")?;
         }
-        for (module, cmd) in &self.install {
+        for (module, cmd) in self.install() {
             writeln!(buf, "install {module} {cmd}")?;
         }
-        for (module, cmd) in &self.remove {
+        for (module, cmd) in self.remove() {
             writeln!(buf, "remove {module} {cmd}")?;
         }
-        for (pattern, module) in &self.aliases {
+        for (pattern, module) in self.aliases() {
             writeln!(buf, "alias {pattern} {module}")?;
         }
-        for (module, text) in &self.options {
+        for (module, text) in self.options() {
             writeln!(buf, "options {module} {text}")?;
         }
-        for softdep in &self.softdeps {
+        for softdep in self.softdeps() {
             writeln!(buf, "{}", softdep.display_line())?;
         }
-        for (module, deps) in &self.weakdeps {
+        for (module, deps) in self.weakdeps() {
             writeln!(buf, "weakdep {module} {}", deps.join(" "))?;
         }
         out.write_all(&buf)
+    }
+}
+
+/// An entry as stored: a good line, or an entry of the kernel command line.
+enum Stored<'a> {
+    Line(Raw<'a>),
+    Options(&'a (String, String)),
+    Blacklist(&'a str),
+}
+
+impl PartialEq for ModprobeConfig {
+    /// Two configurations are equal when their lists are, wherever they were read.
+    fn eq(&self, other: &ModprobeConfig) -> bool {
+        self.recs
+            .iter()
+            .zip(&other.recs)
+            .all(|(a, b)| a.len() == b.len())
+            && self.aliases() == other.aliases()
+            && self.options() == other.options()
+            && self.install() == other.install()
+            && self.remove() == other.remove()
+            && self.blacklist() == other.blacklist()
+            && self.softdeps() == other.softdeps()
+            && self.weakdeps() == other.weakdeps()
+    }
+}
+
+impl Eq for ModprobeConfig {}
+
+impl std::fmt::Debug for ModprobeConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ModprobeConfig")
+            .field("aliases", &self.aliases())
+            .field("options", &self.options())
+            .field("install", &self.install())
+            .field("remove", &self.remove())
+            .field("blacklist", &self.blacklist())
+            .field("softdeps", &self.softdeps())
+            .field("weakdeps", &self.weakdeps())
+            .finish()
     }
 }
 
@@ -767,22 +1066,6 @@ fn lookup_name(module: &str) -> String {
     checked_alias_key(module).unwrap_or_else(|| crate::name::normalize(module))
 }
 
-/// The position of the first entry of `list` for `module`, through `first` (the index's table
-/// by module) when given.
-fn first_entry(
-    list: &[(String, String)],
-    first: Option<&index::Table>,
-    module: &str,
-) -> Option<usize> {
-    let module = lookup_name(module);
-    match first {
-        Some(first) => first
-            .candidates(module.as_bytes())
-            .find(|&i| list[i].0 == module),
-        None => list.iter().position(|(m, _)| *m == module),
-    }
-}
-
 fn is_blank(c: char) -> bool {
     c == ' ' || c == '\t'
 }
@@ -792,14 +1075,14 @@ fn words(s: &str) -> impl Iterator<Item = &str> {
     s.split(is_blank).filter(|w| !w.is_empty())
 }
 
-/// `MODULE NAMES` of `softdep` and `weakdep`: the normalised module and the text after the one
-/// blank that ends it, which must not be empty, though it may be all blanks: kmod 30 and 34.2
-/// keep `softdep m` (34.2: `weakdep m`) followed by two blanks, with no names, and reject it
-/// followed by one (observed with `modprobe -c`).
-fn dep_line(rest: &str) -> Option<(String, &str)> {
+/// `MODULE NAMES` of `softdep` and `weakdep`: the module (not normalised) and the text after
+/// the one blank that ends it, which must not be empty, though it may be all blanks: kmod 30
+/// and 34.2 keep `softdep m` (34.2: `weakdep m`) followed by two blanks, with no names, and
+/// reject it followed by one (observed with `modprobe -c`).
+fn dep_line(rest: &str) -> Option<(&str, &str)> {
     let (module, after) = split_word(rest)?;
     let names = after.get(1..).filter(|t| !t.is_empty())?;
-    Some((checked_alias_key(module)?, names))
+    Some((module, names))
 }
 
 /// The names of a `softdep` line's words (after the module) with the tag (`pre:`, `post:`)
@@ -828,22 +1111,25 @@ fn tagged_names<'a>(
 fn split_word(s: &str) -> Option<(&str, &str)> {
     // Bytes: the blanks are ASCII, so the cuts are on character boundaries.
     let bytes = s.as_bytes();
-    let blank = |b: &u8| *b == b' ' || *b == b'\t';
-    let start = bytes.iter().position(|b| !blank(b))?;
-    let end = bytes[start..]
-        .iter()
-        .position(blank)
-        .map_or(bytes.len(), |e| start + e);
+    let blank = |b: u8| b == b' ' || b == b'\t';
+    let mut start = 0;
+    while start < bytes.len() && blank(bytes[start]) {
+        start += 1;
+    }
+    if start == bytes.len() {
+        return None;
+    }
+    let end = start + index::find_any(&bytes[start..], [b' ', b'\t']);
     Some((&s[start..end], &s[end..]))
 }
 
-/// `MODULE TEXT` of `options`, `install` and `remove`: the normalised module and the rest of the
-/// line after the one blank that ends MODULE, which must not be empty.
-fn parse_rest(rest: &str) -> Option<(String, &str)> {
+/// `MODULE TEXT` of `options`, `install` and `remove`: the module (not normalised) and the rest
+/// of the line after the one blank that ends MODULE, which must not be empty.
+fn parse_rest(rest: &str) -> Option<(&str, &str)> {
     let (module, rest) = split_word(rest)?;
     // The blank is ASCII, so slicing after it is on a character boundary.
     let text = rest.get(1..).filter(|t| !t.is_empty())?;
-    Some((checked_alias_key(module)?, text))
+    Some((module, text))
 }
 
 fn is_cmdline_space(c: char) -> bool {
@@ -905,14 +1191,13 @@ mod tests {
         );
         cfg.parse_into("softdep s pre: t\n", Path::new("/two.conf"), &report);
         cfg.parse_cmdline("m.z=3 modprobe.blacklist=r,u", &report);
-        cfg.blacklist.push("by-hand".into());
         let file = |path: &'static str, line| Origin::File {
             path: Path::new(path),
             line,
         };
         assert_eq!(cfg.origin(EntryKind::Alias, 0), file("/one.conf", 2));
         // A continued line: its last physical line, as kmod's messages count.
-        assert_eq!(cfg.options[0].1, "x=1  y=2");
+        assert_eq!(cfg.options()[0].1, "x=1  y=2");
         assert_eq!(cfg.origin(EntryKind::Options, 0), file("/one.conf", 4));
         assert_eq!(cfg.origin(EntryKind::Blacklist, 0), file("/one.conf", 6));
         assert_eq!(cfg.origin(EntryKind::Softdep, 0), file("/two.conf", 1));
@@ -935,9 +1220,9 @@ mod tests {
         // followed by two blanks are kept with no names, by one blank rejected.
         let (cfg, msgs) =
             parse("softdep sa  \nsoftdep sb \nsoftdep sc\t\t\nweakdep wa  \nweakdep wb \n");
-        let soft: Vec<String> = cfg.softdeps.iter().map(Softdep::display_line).collect();
+        let soft: Vec<String> = cfg.softdeps().iter().map(Softdep::display_line).collect();
         assert_eq!(soft, ["softdep sa ", "softdep sc "]);
-        assert_eq!(cfg.weakdeps, [("wa".to_string(), Vec::<String>::new())]);
+        assert_eq!(cfg.weakdeps(), [("wa".to_string(), Vec::<String>::new())]);
         assert_eq!(
             msgs,
             [
@@ -981,7 +1266,7 @@ mod tests {
              alias a\nalias A-B X-Y\n",
         );
         assert_eq!(
-            cfg.aliases,
+            cfg.aliases(),
             pairs(&[
                 ("my_mod*", "really_long_name"),
                 ("pci:v_*d*", "m_n.ko"),
@@ -992,7 +1277,7 @@ mod tests {
         assert_eq!(msgs, vec![bad(4, "alias")]);
         // Observed from kmod 30: unbalanced brackets in the pattern or the module are bad lines.
         let (cfg, msgs) = parse("alias a]b m\nalias a[b m\nalias x a[-m\nalias y a]m\n");
-        assert!(cfg.aliases.is_empty());
+        assert!(cfg.aliases().is_empty());
         assert_eq!(
             msgs,
             vec![
@@ -1047,7 +1332,7 @@ mod tests {
              options one \noptions\noptions vt a\x0bb\x0cc\r\noptions a[b-]-c x\noptions q]-1 x\n",
         );
         assert_eq!(
-            cfg.options,
+            cfg.options(),
             pairs(&[
                 ("snd_pcsp", "index=-2"),
                 ("snd_pcsp", "  a=1    b=2  "),
@@ -1090,7 +1375,7 @@ mod tests {
              remove a[-b c\n",
         );
         assert_eq!(
-            cfg.install,
+            cfg.install(),
             pairs(&[
                 (
                     "dm_crypt",
@@ -1101,7 +1386,7 @@ mod tests {
                 ("loop", "echo two"),
             ])
         );
-        assert_eq!(cfg.remove, pairs(&[("loop", " rm -x  "), ("loop", "r2")]));
+        assert_eq!(cfg.remove(), pairs(&[("loop", " rm -x  "), ("loop", "r2")]));
         assert_eq!(
             msgs,
             vec![bad(5, "install"), bad(6, "install"), bad(9, "remove")]
@@ -1121,7 +1406,7 @@ mod tests {
         // Observed from kmod 30: normalised, extra words ignored, none is a bad line.
         let (cfg, msgs) =
             parse("blacklist evil-mod\nblacklist two words\nblacklist\nblacklist a[\n");
-        assert_eq!(cfg.blacklist, vec!["evil_mod", "two"]);
+        assert_eq!(cfg.blacklist(), vec!["evil_mod", "two"]);
         assert_eq!(msgs, vec![bad(3, "blacklist"), bad(4, "blacklist")]);
         assert!(cfg.is_blacklisted("evil-mod"));
         assert!(cfg.is_blacklisted("evil_mod"));
@@ -1155,7 +1440,7 @@ mod tests {
             cfg.softdep_for("loop").map(|s| s.pre.clone()),
             Some(vec!["crc7".into()])
         );
-        assert_eq!(cfg.softdeps.len(), 2);
+        assert_eq!(cfg.softdeps().len(), 2);
     }
 
     #[test]
@@ -1236,7 +1521,7 @@ mod tests {
         // MODULE` without dependencies are bad lines. (kmod 30 rejects every weakdep line.)
         let (cfg, msgs) = parse("weakdep w-x a-b c\nweakdep lone\nweakdep w-x later\n");
         assert_eq!(
-            cfg.weakdeps,
+            cfg.weakdeps(),
             vec![
                 ("w_x".to_string(), vec!["a-b".to_string(), "c".to_string()]),
                 ("w_x".to_string(), vec!["later".to_string()]),
@@ -1245,7 +1530,7 @@ mod tests {
         assert_eq!(msgs, vec![bad(2, "weakdep")]);
         assert_eq!(
             cfg.weakdep_for("w-x"),
-            Some(&["a-b".to_string(), "c".to_string()][..])
+            Some(vec!["a-b".to_string(), "c".to_string()])
         );
         assert_eq!(cfg.weakdep_for("lone"), None);
         assert_eq!(shown(&cfg), "weakdep w_x a-b c\nweakdep w_x later\n");
@@ -1286,7 +1571,7 @@ mod tests {
              x\n\n\\\ny\\\n\\\nz\nblacklist end\\",
         );
         assert_eq!(
-            cfg.aliases,
+            cfg.aliases(),
             pairs(&[
                 ("a", "b"),
                 ("cont_inued", "x"),
@@ -1296,10 +1581,10 @@ mod tests {
             ])
         );
         assert_eq!(msgs, vec![bad(12, "x"), bad(17, "yz")]);
-        assert_eq!(cfg.blacklist, vec!["end\u{fffd}"]);
+        assert_eq!(cfg.blacklist(), vec!["end\u{fffd}"]);
         // A line starting with NUL is empty.
         let (cfg, msgs) = parse("\0alias a b\nalias\0 a b\n");
-        assert!(cfg.aliases.is_empty());
+        assert!(cfg.aliases().is_empty());
         assert_eq!(msgs, vec![bad(2, "alias")]);
     }
 
@@ -1417,19 +1702,19 @@ mod tests {
         ];
         for &(text, want) in cases {
             let (cfg, msgs) = cmdline(&format!("{text}\n"));
-            assert_eq!(cfg.options, pairs(want), "command line {text:?}");
-            assert!(cfg.blacklist.is_empty(), "command line {text:?}");
+            assert_eq!(cfg.options(), pairs(want), "command line {text:?}");
+            assert!(cfg.blacklist().is_empty(), "command line {text:?}");
             assert!(msgs.is_empty(), "command line {text:?}: {msgs:?}");
         }
         // Observed from kmod 30: without the final newline the last word still counts, unless
         // its quote is open.
-        assert_eq!(cmdline("a.b=1").0.options, pairs(&[("a", "b=1")]));
+        assert_eq!(cmdline("a.b=1").0.options(), pairs(&[("a", "b=1")]));
         assert_eq!(
-            cmdline("a.b=\"x y\"").0.options,
+            cmdline("a.b=\"x y\"").0.options(),
             pairs(&[("a", "b=\"x y\"")])
         );
-        assert!(cmdline("a.b=\"x").0.options.is_empty());
-        assert!(cmdline("").0.options.is_empty());
+        assert!(cmdline("a.b=\"x").0.options().is_empty());
+        assert!(cmdline("").0.options().is_empty());
     }
 
     #[test]
@@ -1449,15 +1734,15 @@ mod tests {
         ];
         for &(text, want) in cases {
             let (cfg, msgs) = cmdline(&format!("{text}\n"));
-            assert_eq!(cfg.blacklist, want, "command line {text:?}");
+            assert_eq!(cfg.blacklist(), want, "command line {text:?}");
             assert!(
-                cfg.options.is_empty() && msgs.is_empty(),
+                cfg.options().is_empty() && msgs.is_empty(),
                 "command line {text:?}"
             );
         }
         let (mut cfg, _) = parse("blacklist from-file\n");
         cfg.parse_cmdline("modprobe.blacklist=crc-itu-t,snd_pcsp\n", &Discard);
-        assert_eq!(cfg.blacklist, vec!["from_file", "crc-itu-t", "snd_pcsp"]);
+        assert_eq!(cfg.blacklist(), vec!["from_file", "crc-itu-t", "snd_pcsp"]);
         assert!(!cfg.is_blacklisted("crc-itu-t"));
         assert!(!cfg.is_blacklisted("crc_itu_t"));
         assert!(cfg.is_blacklisted("snd-pcsp"));
@@ -1485,8 +1770,8 @@ mod tests {
             let (cfg, msgs) = cmdline(&format!("{text}\n"));
             let want: Vec<String> = want.iter().map(|m| msg(m)).collect();
             assert_eq!(msgs, want, "command line {text:?}");
-            assert!(cfg.blacklist.is_empty());
-            assert!(cfg.options.iter().all(|(m, _)| m == "x" || m == "p"));
+            assert!(cfg.blacklist().is_empty());
+            assert!(cfg.options().iter().all(|(m, _)| m == "x" || m == "p"));
         }
     }
 
@@ -1543,7 +1828,7 @@ mod tests {
                 root.display()
             )]
         );
-        let names: Vec<&str> = cfg.aliases.iter().map(|(p, _)| p.as_str()).collect();
+        let names: Vec<&str> = cfg.aliases().iter().map(|(p, _)| p.as_str()).collect();
         assert_eq!(
             names,
             vec![
@@ -1571,7 +1856,7 @@ mod tests {
         std::os::unix::fs::symlink("usr/lib", root.join("lib")).expect("symlink");
         let report = Collected::new();
         let cfg = ModprobeConfig::load_default(&ctx, &report).expect("load");
-        assert_eq!(cfg.aliases, pairs(&[("a", "x")]));
+        assert_eq!(cfg.aliases(), pairs(&[("a", "x")]));
         let msgs = report.messages();
         let dir_msg = |d: &str| {
             format!(
@@ -1640,7 +1925,7 @@ mod tests {
         write(&d.join("modules.softdep"), "softdep sx pre: x\n");
         std::os::unix::fs::symlink(d.join("2.txt"), d.join("link.conf")).expect("symlink");
         let names = |cfg: &ModprobeConfig| -> Vec<String> {
-            cfg.aliases.iter().map(|(p, _)| p.clone()).collect()
+            cfg.aliases().iter().map(|(p, _)| p.clone()).collect()
         };
         let report = Collected::new();
         let cfg = ModprobeConfig::load_from(&ctx, std::slice::from_ref(&d), &report).expect("load");
@@ -1653,8 +1938,8 @@ mod tests {
                 d.display()
             )]
         );
-        assert_eq!(cfg.softdeps.len(), 1);
-        assert_eq!(cfg.softdeps[0].module, "sd");
+        assert_eq!(cfg.softdeps().len(), 1);
+        assert_eq!(cfg.softdeps()[0].module, "sd");
 
         let report = Collected::new();
         let slash = PathBuf::from(format!("{}/", d.display()));
@@ -1673,8 +1958,8 @@ mod tests {
         )
         .expect("load");
         assert_eq!(names(&cfg), vec!["a2"]);
-        assert_eq!(cfg.softdeps[0].module, "sd");
-        assert_eq!(cfg.softdeps.len(), 1);
+        assert_eq!(cfg.softdeps()[0].module, "sd");
+        assert_eq!(cfg.softdeps().len(), 1);
 
         let (m1, m2) = (root.join("m1"), root.join("m2"));
         write(&m1.join("x.conf"), "alias p1 x\n");
@@ -1702,7 +1987,7 @@ mod tests {
         write(&d.join("a.conf"), "alias a b\n");
         let report = Collected::new();
         let cfg = ModprobeConfig::load_locations(None, &[d], &report).expect("x");
-        assert_eq!(cfg.aliases, pairs(&[("a", "b")]));
+        assert_eq!(cfg.aliases(), pairs(&[("a", "b")]));
         let msgs = report.messages();
         assert!(msgs.is_empty(), "{msgs:?}");
         let _ = fs::remove_dir_all(&root);
@@ -1715,11 +2000,42 @@ mod tests {
         fs::write(&f, b"alias \xff-a \xfe\n\xff\xfe x\noptions m a\xffb\n").expect("write");
         let report = Collected::new();
         let cfg = ModprobeConfig::load_locations(None, &[f], &report).expect("x");
-        assert_eq!(cfg.aliases, pairs(&[("\u{fffd}_a", "\u{fffd}")]));
-        assert_eq!(cfg.options, pairs(&[("m", "a\u{fffd}b")]));
+        assert_eq!(cfg.aliases(), pairs(&[("\u{fffd}_a", "\u{fffd}")]));
+        assert_eq!(cfg.options(), pairs(&[("m", "a\u{fffd}b")]));
         let msgs = report.messages();
         assert_eq!(msgs.len(), 1);
         assert!(msgs[0].ends_with(" line 2: ignoring bad line starting with '\u{fffd}\u{fffd}'"));
+        let _ = fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn large_files_read_into_a_mapping() {
+        // From 2 MiB on, a file is read into an anonymous mapping (huge pages): the same
+        // answers as a small file, also with bytes that aren't UTF-8 (replaced).
+        let root = scratch("large");
+        let mut text = Vec::new();
+        let mut i = 0;
+        while text.len() < (5 << 19) {
+            text.extend_from_slice(format!("options m-{i} p={i}\nalias a-{i}* m-{i}\n").as_bytes());
+            i += 1;
+        }
+        text.extend_from_slice(b"options last x\xffy\nblacklist \\\nlast\n");
+        let f = root.join("big.conf");
+        fs::write(&f, &text).expect("write");
+        let cfg =
+            ModprobeConfig::load_locations(None, std::slice::from_ref(&f), &Discard).expect("load");
+        assert!(matches!(
+            cfg.texts[0].0,
+            Text::Mapped { .. } | Text::Owned(_)
+        ));
+        assert_eq!(cfg.options().len(), i + 1);
+        assert_eq!(cfg.options_for("m_7").as_deref(), Some("p=7"));
+        assert_eq!(cfg.options_for("last").as_deref(), Some("x\u{fffd}y"));
+        assert_eq!(cfg.alias_modules("a_7x"), ["m_7"]);
+        assert!(cfg.is_blacklisted("last"));
+        let small = String::from_utf8_lossy(&text).into_owned();
+        let (parsed, _) = parse(&small);
+        assert_eq!(cfg, parsed);
         let _ = fs::remove_dir_all(&root);
     }
 
@@ -1769,7 +2085,7 @@ mod tests {
             "options m {big}\nalias {big} m\nsoftdep m pre: {big}\n"
         ));
         assert_eq!(cfg.options_for("m").map(|o| o.len()), Some(1 << 20));
-        assert_eq!(cfg.aliases.len(), 1);
+        assert_eq!(cfg.aliases().len(), 1);
         let (cfg, _) = parse(&"\0".repeat(1 << 20));
         assert_eq!(cfg, ModprobeConfig::default());
         let (_, _) = parse(&"\\\n".repeat(1 << 18));
@@ -1779,7 +2095,7 @@ mod tests {
             " ".repeat(1 << 20),
             "a.b ".repeat(1 << 16)
         ));
-        assert_eq!(cfg.options.len(), 1 + (1 << 16));
+        assert_eq!(cfg.options().len(), 1 + (1 << 16));
         let (_, _) = cmdline(&"\"".repeat(1 << 20));
         let (_, _) = cmdline(&".".repeat(1 << 20));
     }

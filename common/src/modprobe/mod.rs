@@ -298,7 +298,8 @@ impl Planner {
         if !entries.is_empty() {
             let targets = entries
                 .iter()
-                .map(|&i| Target::Module(name::normalize(&self.config.aliases[i].1)))
+                .filter_map(|&i| self.config.alias_at(i))
+                .map(|(_, module)| Target::Module(name::normalize(&module)))
                 .collect();
             let found = Lookup {
                 targets,
@@ -576,27 +577,22 @@ impl Planner {
             ignore_install,
         } = one;
         let softdep_entry = self.config.softdep_entry(name).filter(|_| !ignore_install);
-        let softdep = softdep_entry.map(|i| self.config.softdeps[i].clone());
+        let softdep = softdep_entry.and_then(|i| self.config.softdep_at(i));
         if let Some(sd) = &softdep {
             self.plan_softdeps(cx, &sd.pre, Reason::SoftdepPre(name), seen, plan)?;
         }
         let option_entries = self.config.option_entries(name, alias);
-        let configured = (!option_entries.is_empty()).then(|| {
-            let texts: Vec<&str> = option_entries
-                .iter()
-                .map(|&i| self.config.options[i].1.as_str())
-                .collect();
-            texts.join(" ")
-        });
+        let configured = self.config.options_joined(&option_entries);
         let options = join_options(configured.as_deref(), args);
         let has_softdeps = softdep
             .as_ref()
             .is_some_and(|sd| !sd.pre.is_empty() || !sd.post.is_empty());
         let install = self.config.install_entry(name);
-        let step = match (install, path) {
-            (Some(i), _) if !ignore_install && !has_softdeps => Some(Step::Install {
+        let command = install.and_then(|i| self.config.install_at(i));
+        let step = match (command, path) {
+            (Some((_, command)), _) if !ignore_install && !has_softdeps => Some(Step::Install {
                 name: name.to_string(),
-                command: self.config.install[i].1.clone(),
+                command,
                 options,
             }),
             (_, Some(path)) => Some(Step::Insmod {

@@ -344,7 +344,7 @@ pub fn cmdline(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let mut config = ModprobeConfig::default();
     config.parse_cmdline(&text, &Collected::new());
-    for (module, _) in &config.options {
+    for (module, _) in config.options() {
         assert!(config.options_for(module).is_some(), "{module:?}");
     }
     exercise_modprobe(config);
@@ -356,14 +356,14 @@ fn exercise_modprobe(config: ModprobeConfig) {
     let mut names: Vec<String> = Vec::new();
     names.extend(
         config
-            .aliases
+            .aliases()
             .iter()
             .flat_map(|(p, m)| [p.clone(), m.clone()]),
     );
-    names.extend(config.options.iter().map(|(m, _)| m.clone()));
-    names.extend(config.install.iter().map(|(m, _)| m.clone()));
-    names.extend(config.blacklist.iter().cloned());
-    for s in &config.softdeps {
+    names.extend(config.options().iter().map(|(m, _)| m.clone()));
+    names.extend(config.install().iter().map(|(m, _)| m.clone()));
+    names.extend(config.blacklist().iter().cloned());
+    for s in config.softdeps() {
         names.push(s.module.clone());
         names.extend(s.pre.iter().chain(&s.post).cloned());
     }

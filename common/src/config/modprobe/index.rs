@@ -1,13 +1,17 @@
-//! The lookup index of a [`ModprobeConfig`]: for each list, the positions of its lines by
-//! module name (a [`Table`]: hashes sorted, searched by bisection), so that each lookup takes
-//! time logarithmic in the size of the configuration plus the size of its answer (issue 16:
-//! with 100,000 lines, one linear scan per lookup made `modprobe -a` over many names take
-//! seconds, and kmod 30 takes longer still).
+//! The lookup index of a [`ModprobeConfig`]: for each list, the positions of its entries by
+//! the hash of their module name (a [`Table`]), so that each lookup takes time about constant
+//! in the size of the configuration plus the size of its answer (issue 16: with 100,000 lines,
+//! one linear scan per lookup made `modprobe -a` over many names take seconds, and kmod 30
+//! takes longer still).
 //!
-//! The index holds positions into the configuration's lists, never copies of the answers, and
-//! the positions of one name are in reading order, so the answers are those of a scan in
-//! reading order: the first matching line for `install`, `remove`, `softdep` and `weakdep`,
-//! every matching line in order for `options` and `alias`.
+//! The hashes are worked out while the lines are read ([`key_hash`], [`pattern_hash`]: the
+//! names are checked at the same time, without making strings), so building a table is one
+//! pass over a list's hashes, and a list no lookup asks about (the blacklist without `-b`)
+//! gets no table. The index holds positions into the configuration's lists, never copies of
+//! the answers, and the positions of one hash are walked in reading order, so the answers are
+//! those of a scan in reading order: the first matching line for `install`, `remove`,
+//! `softdep` and `weakdep`, every matching line in order for `options` and `alias`. Two names
+//! may share a hash: a lookup compares the names at the positions it finds.
 //!
 //! `alias` patterns are shell wildcards matched against the query, so they are filed under their
 //! literal prefix: the bytes before the first `*`, `?`, `[` or `\` (the whole pattern if it has
@@ -17,191 +21,277 @@
 //! starting with a wildcard, always tried, as a scan would), and sorts the matching positions
 //! back into reading order.
 //!
-//! The index is built on the first lookup ([`ModprobeConfig`] keeps it in a `OnceLock`), so
-//! reading a configuration that is never queried (`kmod_new`, `modprobe -c`) costs nothing
-//! more. It records the length of each list it covers: if a list's length changed since (a
-//! caller pushed to a public field after a lookup), lookups fall back to the linear scans,
-//! which give the same answers.
+//! Up to [`SMALL`] entries in all, lookups walk the list's hashes instead.
 
-use std::hash::BuildHasher;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
-use rustc_hash::FxBuildHasher;
+use super::{EntryKind, ModprobeConfig, Rec};
+use crate::name::checked_alias_key;
 
-use super::ModprobeConfig;
+/// The multiplier of the hash (FxHash's).
+const K: u64 = 0x517c_c1b7_2722_0a95;
 
-/// A table from names to positions (into one of the configuration's lists): `(hash of the
-/// name, position)` pairs sorted, so the positions of one name are a run, in reading order,
-/// found by binary search. One allocation per table, whatever the number of lines (hash maps
-/// of `String`s cost a third of a 100,000-line `modprobe -D` in allocations and frees). Two
-/// names may share a hash: a lookup compares the names at the positions it finds.
-#[derive(Debug, Default)]
-pub(super) struct Table(Vec<(u64, u32)>);
-
-/// The hash a [`Table`] files a name under.
-fn hash(name: &[u8]) -> u64 {
-    FxBuildHasher.hash_one(name)
+/// Each byte's lowest bit set where the byte of `w` is zero.
+fn zero_bytes(w: u64) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let t = ((w & LOW7) + LOW7) | w;
+    (!t & !LOW7) >> 7
 }
 
-impl Table {
-    fn new<'a>(names: impl Iterator<Item = &'a [u8]>) -> Table {
-        let mut pairs: Vec<(u64, u32)> = names
-            .enumerate()
-            .map(|(i, name)| (hash(name), position(i)))
-            .collect();
-        pairs.sort_unstable();
-        Table(pairs)
-    }
-
-    /// The positions filed under `name`'s hash, in reading order (a superset of `name`'s).
-    pub fn candidates(&self, name: &[u8]) -> impl Iterator<Item = usize> + '_ {
-        let h = hash(name);
-        let start = self.0.partition_point(|&(k, _)| k < h);
-        self.0[start..]
+/// Up to eight bytes, padded with zeros: a load when there are eight.
+#[inline(always)]
+fn eight(chunk: &[u8]) -> [u8; 8] {
+    match <[u8; 8]>::try_from(chunk) {
+        Ok(b) => b,
+        // Shifted in, not copied: a copy of a variable length is a call to memcpy.
+        Err(_) => chunk
             .iter()
-            .take_while(move |&&(k, _)| k == h)
-            .map(|&(_, i)| i as usize)
+            .take(8)
+            .enumerate()
+            .fold(0u64, |w, (k, &c)| w | u64::from(c) << (8 * k))
+            .to_le_bytes(),
     }
 }
 
-/// See the module documentation.
-#[derive(Debug, Default)]
-pub(super) struct Index {
-    /// The lengths of the lists the index was built from, in [`lengths`] order.
-    lengths: [usize; 7],
-    /// `options` entries by module.
-    pub options: Table,
-    /// The blacklist's entries, as stored.
-    pub blacklist: Table,
-    /// `install` lines by module.
-    pub install: Table,
-    /// `remove` lines by module.
-    pub remove: Table,
-    /// `softdep` lines by module.
-    pub softdeps: Table,
-    /// `weakdep` lines by module.
-    pub weakdeps: Table,
-    /// `alias` patterns with a non-empty literal prefix, by that prefix.
-    pub alias_by_prefix: Table,
-    /// The distinct lengths of those prefixes, ascending.
-    pub alias_prefix_lengths: Vec<usize>,
-    /// Positions of the `alias` patterns starting with a wildcard, in reading order.
-    pub alias_wild: Vec<u32>,
+/// The position of the first byte of `s` that is one of `needles` (none of them 0), or
+/// `s.len()`: eight bytes at a time (the words searched are short, so a search's setup would
+/// cost more than the search).
+pub(super) fn find_any<const N: usize>(s: &[u8], needles: [u8; N]) -> usize {
+    let found = |w: u64| {
+        needles.iter().fold(0, |m, &n| {
+            m | zero_bytes(w ^ (u64::from(n) * 0x0101_0101_0101_0101))
+        })
+    };
+    let mut chunks = s.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        let m = found(u64::from_le_bytes(eight(chunk)));
+        if m != 0 {
+            return at + (m.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    let m = found(u64::from_le_bytes(eight(chunks.remainder())));
+    if m != 0 {
+        return at + (m.trailing_zeros() / 8) as usize;
+    }
+    s.len()
 }
 
-/// The lengths of `config`'s lists.
-fn lengths(config: &ModprobeConfig) -> [usize; 7] {
-    [
-        config.aliases.len(),
-        config.options.len(),
-        config.install.len(),
-        config.remove.len(),
-        config.blacklist.len(),
-        config.softdeps.len(),
-        config.weakdeps.len(),
-    ]
+/// The hash of `bytes`, with each `-` taken for `_` when `dashes`: eight bytes at a time.
+fn hash_with(bytes: &[u8], dashes: bool) -> u32 {
+    let word = |chunk: &[u8]| {
+        let w = u64::from_le_bytes(eight(chunk));
+        if dashes {
+            // '-' (0x2d) + 0x32 = '_' (0x5f), no carry.
+            w + zero_bytes(w ^ 0x2d2d_2d2d_2d2d_2d2d) * 0x32
+        } else {
+            w
+        }
+    };
+    let mut h = bytes.len() as u64;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        h = (h.rotate_left(5) ^ word(chunk)).wrapping_mul(K);
+    }
+    h = (h.rotate_left(5) ^ word(chunks.remainder())).wrapping_mul(K);
+    (h ^ (h >> 32)) as u32
+}
+
+/// The hash tables file a normalised name under.
+pub(super) fn hash(name: &[u8]) -> u32 {
+    hash_with(name, false)
+}
+
+/// Whether `name` has a `[` or a `]` (a word is short: a plain loop beats a search's setup).
+fn has_brackets(name: &[u8]) -> bool {
+    find_any(name, [b'[', b']']) < name.len()
+}
+
+/// The [`hash`] of `name` normalised as [`checked_alias_key`] does it, or `None` if that
+/// rejects it; a string is made only for a name with brackets.
+pub(super) fn key_hash(name: &str) -> Option<u32> {
+    if !has_brackets(name.as_bytes()) {
+        return Some(hash_with(name.as_bytes(), true));
+    }
+    checked_alias_key(name).map(|k| hash(k.as_bytes()))
 }
 
 /// The bytes of an `alias` pattern before its first wildcard character (`\` included: it
 /// escapes the next byte, so the prefix ends there too).
 pub(super) fn literal_prefix(pattern: &[u8]) -> &[u8] {
-    let end = pattern
-        .iter()
-        .position(|b| matches!(b, b'*' | b'?' | b'[' | b'\\'))
-        .unwrap_or(pattern.len());
-    &pattern[..end]
+    &pattern[..find_any(pattern, [b'*', b'?', b'[', b'\\'])]
 }
 
-fn position(i: usize) -> u32 {
-    // A configuration has far fewer than 4 billion lines: it is read into memory whole.
-    u32::try_from(i).unwrap_or(u32::MAX)
+/// For an `alias` pattern as written: the [`hash`] of its normalised literal prefix and the
+/// prefix's length, or `None` if [`checked_alias_key`] rejects the pattern. (Normalising only
+/// turns `-` into `_` before the first `[`, so the prefix is at the same place.)
+pub(super) fn pattern_hash(pattern: &str) -> Option<(u32, u32)> {
+    let bytes = pattern.as_bytes();
+    if has_brackets(bytes) && checked_alias_key(pattern).is_none() {
+        return None;
+    }
+    let prefix = literal_prefix(bytes);
+    let len = u32::try_from(prefix.len()).unwrap_or(u32::MAX);
+    Some((hash_with(prefix, true), len))
 }
 
-impl Index {
-    /// Builds the index of `config`.
-    pub fn build(config: &ModprobeConfig) -> Index {
-        let names = |list: &'_ [(String, String)]| -> Table {
-            Table::new(list.iter().map(|(m, _)| m.as_bytes()))
-        };
-        let mut alias_wild = Vec::new();
-        let mut prefixed = Vec::new();
-        let mut alias_prefix_lengths = Vec::new();
-        for (i, (pattern, _)) in config.aliases.iter().enumerate() {
-            let prefix = literal_prefix(pattern.as_bytes());
-            if prefix.is_empty() {
-                alias_wild.push(position(i));
-            } else {
-                prefixed.push((hash(prefix), position(i)));
-                alias_prefix_lengths.push(prefix.len());
-            }
+/// No position.
+const NONE: u32 = u32::MAX;
+
+/// Positions of a list's entries by hash: a chained hash table, each chain in reading order.
+/// Two allocations, whatever the number of entries.
+#[derive(Debug, Default)]
+pub(super) struct Table {
+    /// The first position of each bucket.
+    heads: Vec<u32>,
+    /// The next position in the same bucket, per position.
+    next: Vec<u32>,
+}
+
+impl Table {
+    fn new(hashes: &[u32]) -> Table {
+        let buckets = hashes.len().next_power_of_two().max(1);
+        let mut heads = vec![NONE; buckets];
+        let mut next = vec![NONE; hashes.len()];
+        for (i, &h) in hashes.iter().enumerate().rev() {
+            let b = h as usize & (buckets - 1);
+            next[i] = heads[b];
+            heads[b] = u32::try_from(i).unwrap_or(NONE);
         }
-        prefixed.sort_unstable();
-        alias_prefix_lengths.sort_unstable();
-        alias_prefix_lengths.dedup();
-        Index {
-            lengths: lengths(config),
-            options: names(&config.options),
-            blacklist: Table::new(config.blacklist.iter().map(|m| m.as_bytes())),
-            install: names(&config.install),
-            remove: names(&config.remove),
-            softdeps: Table::new(config.softdeps.iter().map(|s| s.module.as_bytes())),
-            weakdeps: Table::new(config.weakdeps.iter().map(|(m, _)| m.as_bytes())),
-            alias_by_prefix: Table(prefixed),
-            alias_prefix_lengths,
-            alias_wild,
+        Table { heads, next }
+    }
+
+    /// The positions in `hash`'s bucket, in reading order (a superset of `hash`'s).
+    fn bucket(&self, hash: u32) -> impl Iterator<Item = usize> + '_ {
+        let mask = self.heads.len().saturating_sub(1);
+        let first = self
+            .heads
+            .get(hash as usize & mask)
+            .copied()
+            .unwrap_or(NONE);
+        std::iter::successors((first != NONE).then_some(first), move |&i| {
+            self.next.get(i as usize).copied().filter(|&n| n != NONE)
+        })
+        .map(|i| i as usize)
+    }
+}
+
+/// What the `alias` lookups need besides their table.
+#[derive(Debug, Default)]
+struct Aliases {
+    /// The patterns with a non-empty literal prefix, by the prefix's hash (the others are in
+    /// no bucket's chain... they have a bucket, but are skipped by length).
+    table: Table,
+    /// The distinct lengths of those prefixes, ascending.
+    prefix_lengths: Vec<u32>,
+    /// Positions of the patterns starting with a wildcard, in reading order.
+    wild: Vec<u32>,
+}
+
+/// Up to this many entries in all, lookups walk the lists instead of building tables: a walk
+/// of a few dozen hashes costs less than building the tables, and a system's configuration is
+/// usually that small.
+pub(super) const SMALL: usize = 32;
+
+/// The index of a [`ModprobeConfig`], each table built on first use. It takes no part in
+/// comparisons (two configurations with the same lines are equal whether or not either was
+/// queried) and prints as `..` in `Debug` output.
+#[derive(Default)]
+pub(super) struct LazyIndex {
+    tables: [OnceLock<Table>; 7],
+    aliases: OnceLock<Aliases>,
+}
+
+impl Clone for LazyIndex {
+    /// A clone builds its own tables when asked.
+    fn clone(&self) -> LazyIndex {
+        LazyIndex::default()
+    }
+}
+
+/// Whether `config` is small enough to walk ([`SMALL`]).
+pub(super) fn small(config: &ModprobeConfig) -> bool {
+    config.recs.iter().map(Vec::len).sum::<usize>() <= SMALL
+}
+
+impl LazyIndex {
+    /// The positions of `kind`'s entries that may have `hash` (a superset of those that
+    /// have), in reading order.
+    pub fn candidates<'a>(
+        &'a self,
+        config: &'a ModprobeConfig,
+        kind: EntryKind,
+        hash: u32,
+    ) -> Box<dyn Iterator<Item = usize> + 'a> {
+        let recs = &config.recs[kind as usize];
+        if small(config) {
+            return Box::new((0..recs.len()).filter(move |&i| recs[i].hash == hash));
         }
+        let table = self.tables[kind as usize].get_or_init(|| {
+            let hashes: Vec<u32> = recs.iter().map(|r| r.hash).collect();
+            Table::new(&hashes)
+        });
+        Box::new(table.bucket(hash))
     }
 
     /// Positions of the `alias` patterns that may match `key` (those whose literal prefix
-    /// `key` may start with), in no particular order.
-    pub fn alias_candidates<'a>(&'a self, key: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
-        let probed = self
-            .alias_prefix_lengths
+    /// `key` may start with), in no particular order, each once.
+    pub fn alias_candidates<'a>(
+        &'a self,
+        config: &'a ModprobeConfig,
+        key: &'a [u8],
+    ) -> Box<dyn Iterator<Item = usize> + 'a> {
+        let recs: &'a [Rec] = &config.recs[EntryKind::Alias as usize];
+        let prefix = &config.alias_prefix;
+        let prefix_of = move |i: usize| prefix.get(i).copied().unwrap_or(0);
+        let fits = move |i: usize| {
+            let len = prefix_of(i);
+            len == 0
+                || key
+                    .get(..len as usize)
+                    .is_some_and(|p| hash(p) == recs[i].hash)
+        };
+        if small(config) {
+            return Box::new((0..recs.len()).filter(move |&i| fits(i)));
+        }
+        let aliases = self.aliases.get_or_init(|| {
+            let hashes: Vec<u32> = recs.iter().map(|r| r.hash).collect();
+            let mut prefix_lengths: Vec<u32> = prefix.iter().copied().filter(|&l| l > 0).collect();
+            prefix_lengths.sort_unstable();
+            prefix_lengths.dedup();
+            let wild = (0..recs.len())
+                .filter(|&i| prefix_of(i) == 0)
+                .map(|i| u32::try_from(i).unwrap_or(NONE))
+                .collect();
+            Aliases {
+                table: Table::new(&hashes),
+                prefix_lengths,
+                wild,
+            }
+        });
+        let probed = aliases
+            .prefix_lengths
             .iter()
-            .take_while(move |&&len| len <= key.len())
-            .flat_map(move |&len| self.alias_by_prefix.candidates(&key[..len]));
-        self.alias_wild.iter().map(|&i| i as usize).chain(probed)
+            .take_while(move |&&len| len as usize <= key.len())
+            .flat_map(move |&len| {
+                let h = hash(&key[..len as usize]);
+                aliases
+                    .table
+                    .bucket(h)
+                    .filter(move |&i| prefix_of(i) == len && recs[i].hash == h)
+            });
+        Box::new(aliases.wild.iter().map(|&i| i as usize).chain(probed))
     }
 }
-
-/// Up to this many entries in all, lookups scan instead of building an index: a scan of a few
-/// dozen entries costs less than building the index (measured with callgrind through the
-/// library: a context with a 26-line configuration and one lookup took 7.5k instructions more
-/// with the index), and a system's configuration is usually that small.
-pub(super) const SMALL: usize = 32;
-
-/// The index of a [`ModprobeConfig`], built on first use. It takes no part in comparisons
-/// (two configurations with the same lines are equal whether or not either was queried) and
-/// prints as `..` in `Debug` output.
-#[derive(Default, Clone)]
-pub(super) struct LazyIndex(OnceLock<Arc<Index>>);
 
 impl LazyIndex {
-    /// The index of `config` if it is current, building it on first use; `None` for a small
-    /// configuration ([`SMALL`]) and when a list changed length since the index was built
-    /// (the caller scans linearly then).
-    pub fn get(&self, config: &ModprobeConfig) -> Option<&Index> {
-        if lengths(config).iter().sum::<usize>() <= SMALL {
-            return None;
-        }
-        let index = self.0.get_or_init(|| Arc::new(Index::build(config)));
-        (index.lengths == lengths(config)).then_some(&**index)
-    }
-
-    /// Whether the index has been built (for tests).
+    /// Whether a table has been built (for tests).
     #[cfg(test)]
     pub fn is_built(&self) -> bool {
-        self.0.get().is_some()
+        self.tables.iter().any(|t| t.get().is_some()) || self.aliases.get().is_some()
     }
 }
-
-impl PartialEq for LazyIndex {
-    fn eq(&self, _: &LazyIndex) -> bool {
-        true
-    }
-}
-
-impl Eq for LazyIndex {}
 
 impl std::fmt::Debug for LazyIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -227,7 +317,7 @@ mod tests {
             let alias = alias.map(lookup_name).filter(|a| *a != module);
             let texts: Vec<&str> = self
                 .0
-                .options
+                .options()
                 .iter()
                 .filter(|(m, _)| *m == module || alias.as_ref() == Some(m))
                 .map(|(_, t)| t.as_str())
@@ -235,7 +325,7 @@ mod tests {
             (!texts.is_empty()).then(|| texts.join(" "))
         }
         fn is_blacklisted(&self, module: &str) -> bool {
-            self.0.blacklist.contains(&lookup_name(module))
+            self.0.blacklist().contains(&lookup_name(module))
         }
         fn first<'b>(list: &'b [(String, String)], module: &str) -> Option<&'b str> {
             let module = lookup_name(module);
@@ -245,19 +335,19 @@ mod tests {
         }
         fn softdep_for(&self, module: &str) -> Option<&Softdep> {
             let module = lookup_name(module);
-            self.0.softdeps.iter().find(|s| s.module == module)
+            self.0.softdeps().iter().find(|s| s.module == module)
         }
         fn weakdep_for(&self, module: &str) -> Option<&[String]> {
             let module = lookup_name(module);
             self.0
-                .weakdeps
+                .weakdeps()
                 .iter()
                 .find(|(m, _)| *m == module)
                 .map(|(_, d)| d.as_slice())
         }
         fn alias_modules(&self, key: &str) -> Vec<&str> {
             self.0
-                .aliases
+                .aliases()
                 .iter()
                 .filter(|(p, _)| fnmatch(p.as_bytes(), key.as_bytes()))
                 .map(|(_, m)| m.as_str())
@@ -286,10 +376,21 @@ mod tests {
                 linear.is_blacklisted(name),
                 "{name}"
             );
-            assert_eq!(cfg.install_command(name), Linear::first(&cfg.install, name));
-            assert_eq!(cfg.remove_command(name), Linear::first(&cfg.remove, name));
-            assert_eq!(cfg.softdep_for(name), linear.softdep_for(name), "{name}");
-            assert_eq!(cfg.weakdep_for(name), linear.weakdep_for(name), "{name}");
+            assert_eq!(
+                cfg.install_command(name),
+                Linear::first(cfg.install(), name)
+            );
+            assert_eq!(cfg.remove_command(name), Linear::first(cfg.remove(), name));
+            assert_eq!(
+                cfg.softdep_for(name).as_ref(),
+                linear.softdep_for(name),
+                "{name}"
+            );
+            assert_eq!(
+                cfg.weakdep_for(name).as_deref(),
+                linear.weakdep_for(name),
+                "{name}"
+            );
         }
         for (i, a) in names.iter().enumerate().step_by(3) {
             for b in names.iter().skip(i % 5).step_by(7) {
@@ -431,7 +532,7 @@ mod tests {
             let (cfg, names) = generated(seed, lines);
             assert!(!cfg.index.is_built());
             check_all(&cfg, &names);
-            let small = super::lengths(&cfg).iter().sum::<usize>() <= super::SMALL;
+            let small = super::small(&cfg);
             assert_eq!(cfg.index.is_built(), !small, "seed {seed}");
             // Not vacuous: wildcard patterns match, and some queries match several lines.
             let hits: Vec<usize> = names
@@ -440,7 +541,7 @@ mod tests {
                 .collect();
             assert!(lines < 100 || hits.iter().any(|&h| h > 1), "seed {seed}");
             let wild = cfg
-                .aliases
+                .aliases()
                 .iter()
                 .filter(|(p, _)| p.contains(['*', '?', '[']))
                 .filter(|(p, _)| {
@@ -450,7 +551,46 @@ mod tests {
                 })
                 .count();
             assert!(lines < 100 || wild > 0, "seed {seed}");
-            assert_eq!(cfg.index.get(&cfg).is_some(), !small, "seed {seed}");
+        }
+    }
+
+    #[test]
+    fn hashes_while_reading_are_those_of_the_normalised_names() {
+        use super::{find_any, hash, key_hash, literal_prefix, pattern_hash};
+        use crate::name::checked_alias_key;
+        let mut names: Vec<String> = Vec::new();
+        for a in STEMS.iter().chain(GLOBS) {
+            for b in STEMS.iter().chain(GLOBS) {
+                names.push(format!("{a}{b}"));
+                names.push(format!("{a}-{b}-{a}{b}_-{b}"));
+            }
+        }
+        names.extend([
+            "-".repeat(17),
+            "a-".repeat(9),
+            "é-é".to_string(),
+            String::new(),
+        ]);
+        for n in &names {
+            let key = checked_alias_key(n);
+            assert_eq!(
+                key_hash(n),
+                key.as_ref().map(|k| hash(k.as_bytes())),
+                "{n:?}"
+            );
+            let want = key.map(|k| {
+                let p = literal_prefix(k.as_bytes());
+                (hash(p), p.len() as u32)
+            });
+            assert_eq!(pattern_hash(n), want, "{n:?}");
+            for needles in [[b'-', b'*'], [b' ', b'\t'], [b'[', b']']] {
+                let at = n.bytes().position(|b| needles.contains(&b));
+                assert_eq!(
+                    find_any(n.as_bytes(), needles),
+                    at.unwrap_or(n.len()),
+                    "{n:?}"
+                );
+            }
         }
     }
 
@@ -473,23 +613,15 @@ mod tests {
         );
         assert!(!cfg.index.is_built());
         check_all(&cfg, &names);
-        assert!(cfg.alias_modules("abc").contains(&"late"));
-        cfg.parse_cmdline("late.y=2", &Discard);
+        assert!(cfg.alias_modules("abc").contains(&"late".to_string()));
+        let late = cfg.options().len();
+        cfg.parse_cmdline("late.y=2 modprobe.blacklist=pushed", &Discard);
+        assert!(!cfg.index.is_built());
         assert_eq!(cfg.options_for("late"), Some("y=2".to_string()));
-        // A push to a public field after a lookup: the index is stale, lookups scan.
-        cfg.blacklist.push("pushed".to_string());
-        cfg.aliases.push(("pushed*".to_string(), "p".to_string()));
-        assert!(cfg.index.get(&cfg).is_none());
+        assert_eq!(cfg.options().len(), late + 1);
         assert!(cfg.is_blacklisted("pushed"));
-        assert_eq!(cfg.alias_modules("pushed1"), vec!["p"]);
         check_all(&cfg, &names);
-        // In place, then reindex.
-        cfg.install[0].1 = "changed".to_string();
-        cfg.reindex();
-        let first = cfg.install[0].0.clone();
-        assert_eq!(cfg.install_command(&first), Some("changed"));
-        check_all(&cfg, &names);
-        // A clone shares the built index and stays equal.
+        // A clone builds its own index and stays equal.
         let copy = cfg.clone();
         assert_eq!(copy, cfg);
         check_all(&copy, &names);
