@@ -656,7 +656,7 @@ pub fn scan_cached(
     let hits = modules.iter().filter(|m| m.is_some()).count();
     let missing: Vec<usize> = (0..paths.len()).filter(|&i| modules[i].is_none()).collect();
     let to_parse: Vec<PathBuf> = missing.iter().map(|&i| paths[i].clone()).collect();
-    let parsed = scan::parse_all(&to_parse, threads);
+    let parsed = scan::parse_all(&to_parse, threads, true);
     // A file is cached with the identity it had before and after it was read.
     let after: Vec<Option<Identity>> = parallel_map(missing.len(), threads, |j| {
         Identity::of_path(&to_parse[j]).ok()

@@ -153,6 +153,10 @@ pub fn decompress_into(
     out: &mut Vec<u8>,
 ) -> Result<(), DecompressError> {
     out.clear();
+    if format == Compression::Xz && decompress_xz_single_block(data, limit, out) {
+        return Ok(());
+    }
+    out.clear();
     let corrupt = |source| DecompressError::Corrupt { format, source };
     let reader: Box<dyn Read + '_> = match format {
         Compression::None => {
@@ -180,6 +184,84 @@ pub fn decompress_into(
         return Err(DecompressError::TooLarge { format, limit });
     }
     Ok(())
+}
+
+/// Where an `.xz` file made of one stream of one block with a CRC32 check (as the kernel's
+/// build and `xz` write modules) keeps the check, and the block's uncompressed size; read from
+/// the stream footer and index at the end of the file, without decoding. `None` for any other
+/// layout (several streams or blocks, stream padding, another check) or a damaged one.
+fn xz_single_block(data: &[u8]) -> Option<(usize, u64)> {
+    const HEADER: usize = 12;
+    const MAGIC: [u8; 6] = [0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00];
+    const CRC32_FLAGS: [u8; 2] = [0x00, 0x01];
+    let len = data.len();
+    if len < 2 * HEADER || !data.starts_with(&MAGIC) || data.get(6..8)? != CRC32_FLAGS {
+        return None;
+    }
+    // Stream footer: CRC32, backward size, flags, "YZ".
+    let footer = data.get(len - HEADER..)?;
+    if footer.get(8..12)? != [0x00, 0x01, b'Y', b'Z'] {
+        return None;
+    }
+    let backward = (u64::from(u32::from_le_bytes(footer.get(4..8)?.try_into().ok()?)) + 1) * 4;
+    let index_at = (len - HEADER).checked_sub(usize::try_from(backward).ok()?)?;
+    let index = data.get(index_at..len - HEADER)?;
+    // Index: indicator 0, record count, (unpadded size, uncompressed size) per record.
+    let mut at = 1;
+    let mut varint = || -> Option<u64> {
+        let mut v = 0u64;
+        for shift in (0..63).step_by(7) {
+            let b = *index.get(at)?;
+            at += 1;
+            v |= u64::from(b & 0x7F) << shift;
+            if b & 0x80 == 0 {
+                return Some(v);
+            }
+        }
+        None
+    };
+    if index.first() != Some(&0) || varint()? != 1 {
+        return None;
+    }
+    let unpadded = usize::try_from(varint()?).ok()?;
+    let uncompressed = varint()?;
+    // The block (header, data, padding, check) fills the space between stream header and index.
+    let block_end = HEADER.checked_add(unpadded.checked_add(3)? & !3)?;
+    if block_end != index_at || unpadded < 4 + 8 {
+        return None;
+    }
+    Some((block_end - 4, uncompressed))
+}
+
+/// Decodes a single-block, CRC32-checked `.xz` module ([`xz_single_block`]) into `out` in one
+/// call: sized once from the index, no intermediate buffer, and the check computed with
+/// `crc32fast` rather than by liblzma. `false` when the stream is of another layout, past
+/// `limit`, or fails in any way: the caller then decodes it the ordinary way, which gives the
+/// same image or reports the same error as before.
+fn decompress_xz_single_block(data: &[u8], limit: u64, out: &mut Vec<u8>) -> bool {
+    let Some((check_at, size)) = xz_single_block(data) else {
+        return false;
+    };
+    let Some(size) = usize::try_from(size).ok().filter(|&s| s as u64 <= limit) else {
+        return false;
+    };
+    let Some(check) = data.get(check_at..check_at + 4) else {
+        return false;
+    };
+    let Ok(mut stream) =
+        liblzma::stream::Stream::new_stream_decoder(u64::MAX, liblzma::stream::IGNORE_CHECK)
+    else {
+        return false;
+    };
+    out.reserve_exact(size);
+    // liblzma checks the block against the sizes the index gives; the output can't overrun.
+    let done = matches!(
+        stream.process_vec(data, out, liblzma::stream::Action::Finish),
+        Ok(liblzma::stream::Status::StreamEnd)
+    );
+    done && stream.total_in() == data.len() as u64
+        && out.len() == size
+        && crc32fast::hash(out).to_le_bytes() == check
 }
 
 /// An open module file, its compression sniffed from its first bytes.
@@ -319,6 +401,67 @@ mod tests {
         let mut e = liblzma::write::XzEncoder::new(Vec::new(), 6);
         e.write_all(data).expect("xz");
         e.finish().expect("xz")
+    }
+
+    /// xz as the kernel's build compresses modules: `xz --check=crc32`.
+    fn xz_crc32(data: &[u8]) -> Vec<u8> {
+        let stream = liblzma::stream::Stream::new_easy_encoder(6, liblzma::stream::Check::Crc32)
+            .expect("encoder");
+        let mut e = liblzma::write::XzEncoder::new_stream(Vec::new(), stream);
+        e.write_all(data).expect("xz");
+        e.finish().expect("xz")
+    }
+
+    /// Modules compressed like the kernel's take the one-call path; a damaged check, a cut
+    /// stream, another check type or a size past the limit don't, and the ordinary decoder
+    /// then reports them as before.
+    #[test]
+    fn single_block_xz_path() {
+        let image: Vec<u8> = (0..100_000u32)
+            .map(|i| (i % 251) as u8 ^ (i >> 9) as u8)
+            .collect();
+        let data = xz_crc32(&image);
+        let mut out = Vec::new();
+        assert!(decompress_xz_single_block(&data, MAX_IMAGE_SIZE, &mut out));
+        assert!(out == image);
+        assert_eq!(out.capacity(), image.len());
+        assert!(!decompress_xz_single_block(
+            &data,
+            image.len() as u64 - 1,
+            &mut Vec::new()
+        ));
+        assert!(!decompress_xz_single_block(
+            &xz(&image),
+            MAX_IMAGE_SIZE,
+            &mut Vec::new()
+        ));
+        assert!(!decompress_xz_single_block(
+            &data[..data.len() - 1],
+            MAX_IMAGE_SIZE,
+            &mut Vec::new()
+        ));
+        let (check_at, size) = xz_single_block(&data).expect("layout");
+        assert_eq!(size, image.len() as u64);
+        let mut bad = data.clone();
+        bad[check_at] ^= 1;
+        assert!(!decompress_xz_single_block(
+            &bad,
+            MAX_IMAGE_SIZE,
+            &mut Vec::new()
+        ));
+        let err = decompress(&bad, Compression::Xz, MAX_IMAGE_SIZE).expect_err("bad check");
+        assert_eq!(
+            err.decoder_message().as_deref(),
+            Some("xz: File is corrupt")
+        );
+        // Two streams back to back: the ordinary path decodes them as it always did.
+        let mut two = data.clone();
+        two.extend_from_slice(&data);
+        assert!(!decompress_xz_single_block(
+            &two,
+            MAX_IMAGE_SIZE,
+            &mut Vec::new()
+        ));
     }
 
     fn gz(data: &[u8]) -> Vec<u8> {
