@@ -153,7 +153,7 @@ pub fn decompress_into(
     out: &mut Vec<u8>,
 ) -> Result<(), DecompressError> {
     out.clear();
-    if format == Compression::Xz && decompress_xz_single_block(data, limit, out) {
+    if format == Compression::Xz && decompress_xz_in_memory(data, limit, out) {
         return Ok(());
     }
     out.clear();
@@ -186,26 +186,31 @@ pub fn decompress_into(
     Ok(())
 }
 
-/// Where an `.xz` file made of one stream of one block with a CRC32 check (as the kernel's
-/// build and `xz` write modules) keeps the check, and the block's uncompressed size; read from
-/// the stream footer and index at the end of the file, without decoding. `None` for any other
+/// How many bytes at the end of an `.xz` file [`xz_single_block`] looks at: the stream footer
+/// and a one-record index fit in 40.
+const XZ_TAIL: usize = 64;
+
+/// Where an `.xz` file of `len` bytes made of one stream of one block with a CRC32 check (as
+/// the kernel's build and `xz` write modules) keeps the check, and the block's uncompressed
+/// size; read from its first 12 bytes (`head`, the stream header) and its last bytes (`tail`,
+/// at most [`XZ_TAIL`]: the index and stream footer), without decoding. `None` for any other
 /// layout (several streams or blocks, stream padding, another check) or a damaged one.
-fn xz_single_block(data: &[u8]) -> Option<(usize, u64)> {
+fn xz_single_block(head: &[u8], tail: &[u8], len: usize) -> Option<(usize, u64)> {
     const HEADER: usize = 12;
     const MAGIC: [u8; 6] = [0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00];
     const CRC32_FLAGS: [u8; 2] = [0x00, 0x01];
-    let len = data.len();
-    if len < 2 * HEADER || !data.starts_with(&MAGIC) || data.get(6..8)? != CRC32_FLAGS {
+    if len < 2 * HEADER || !head.starts_with(&MAGIC) || head.get(6..8)? != CRC32_FLAGS {
         return None;
     }
     // Stream footer: CRC32, backward size, flags, "YZ".
-    let footer = data.get(len - HEADER..)?;
+    let footer = tail.get(tail.len().checked_sub(HEADER)?..)?;
     if footer.get(8..12)? != [0x00, 0x01, b'Y', b'Z'] {
         return None;
     }
     let backward = (u64::from(u32::from_le_bytes(footer.get(4..8)?.try_into().ok()?)) + 1) * 4;
-    let index_at = (len - HEADER).checked_sub(usize::try_from(backward).ok()?)?;
-    let index = data.get(index_at..len - HEADER)?;
+    let backward = usize::try_from(backward).ok()?;
+    let index_at = (len - HEADER).checked_sub(backward)?;
+    let index = tail.get((tail.len() - HEADER).checked_sub(backward)?..tail.len() - HEADER)?;
     // Index: indicator 0, record count, (unpadded size, uncompressed size) per record.
     let mut at = 1;
     let mut varint = || -> Option<u64> {
@@ -233,35 +238,106 @@ fn xz_single_block(data: &[u8]) -> Option<(usize, u64)> {
     Some((block_end - 4, uncompressed))
 }
 
-/// Decodes a single-block, CRC32-checked `.xz` module ([`xz_single_block`]) into `out` in one
-/// call: sized once from the index, no intermediate buffer, and the check computed with
-/// `crc32fast` rather than by liblzma. `false` when the stream is of another layout, past
+/// Decodes a single-block, CRC32-checked `.xz` module of `len` bytes ([`xz_single_block`])
+/// into `out`: sized once from the index, the compressed bytes read in pieces through
+/// `read_at(buffer, offset)` (which returns how many bytes it read), and the check computed
+/// with `crc32fast` rather than by liblzma. `false` when the stream is of another layout, past
 /// `limit`, or fails in any way: the caller then decodes it the ordinary way, which gives the
-/// same image or reports the same error as before.
-fn decompress_xz_single_block(data: &[u8], limit: u64, out: &mut Vec<u8>) -> bool {
-    let Some((check_at, size)) = xz_single_block(data) else {
+/// same image or reports the same error.
+fn decompress_xz_single_block(
+    len: usize,
+    read_at: &mut dyn FnMut(&mut [u8], u64) -> io::Result<usize>,
+    limit: u64,
+    out: &mut Vec<u8>,
+) -> bool {
+    use liblzma::stream::{Action, Status, Stream, IGNORE_CHECK};
+    let mut read_exact = |buf: &mut [u8], at: usize| -> Option<()> {
+        let mut got = 0;
+        while got < buf.len() {
+            match read_at(&mut buf[got..], (at + got) as u64) {
+                Ok(0) => return None,
+                Ok(n) => got += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => return None,
+            }
+        }
+        Some(())
+    };
+    let (mut head, mut tail) = ([0u8; 12], [0u8; XZ_TAIL]);
+    let tail = &mut tail[..XZ_TAIL.min(len)];
+    if len < head.len()
+        || read_exact(&mut head, 0).is_none()
+        || read_exact(tail, len - tail.len()).is_none()
+    {
+        return false;
+    }
+    let Some((check_at, size)) = xz_single_block(&head, tail, len) else {
         return false;
     };
     let Some(size) = usize::try_from(size).ok().filter(|&s| s as u64 <= limit) else {
         return false;
     };
-    let Some(check) = data.get(check_at..check_at + 4) else {
+    let mut check = [0u8; 4];
+    if read_exact(&mut check, check_at).is_none() {
+        return false;
+    }
+    let Ok(mut stream) = Stream::new_stream_decoder(u64::MAX, IGNORE_CHECK) else {
         return false;
     };
-    let Ok(mut stream) =
-        liblzma::stream::Stream::new_stream_decoder(u64::MAX, liblzma::stream::IGNORE_CHECK)
-    else {
-        return false;
-    };
+    out.clear();
     out.reserve_exact(size);
-    // liblzma checks the block against the sizes the index gives; the output can't overrun.
-    let done = matches!(
-        stream.process_vec(data, out, liblzma::stream::Action::Finish),
-        Ok(liblzma::stream::Status::StreamEnd)
-    );
-    done && stream.total_in() == data.len() as u64
-        && out.len() == size
-        && crc32fast::hash(out).to_le_bytes() == check
+    let mut chunk = vec![0u8; XZ_CHUNK.min(len)];
+    let mut at = 0;
+    loop {
+        let n = chunk.len().min(len - at);
+        if n == 0 || read_exact(&mut chunk[..n], at).is_none() {
+            return false;
+        }
+        at += n;
+        let action = if at == len {
+            Action::Finish
+        } else {
+            Action::Run
+        };
+        let mut input = &chunk[..n];
+        loop {
+            let before = stream.total_in();
+            let status = stream.process_vec(input, out, action);
+            input = &input[(stream.total_in() - before) as usize..];
+            match status {
+                // liblzma checks the block against the sizes the index gives, the output
+                // can't overrun.
+                Ok(Status::StreamEnd) => {
+                    return input.is_empty()
+                        && at == len
+                        && out.len() == size
+                        && crc32fast::hash(out).to_le_bytes() == check;
+                }
+                Ok(_) if input.is_empty() => break,
+                // Input left but no room for the output: not the size the index gave.
+                Ok(_) if out.len() == out.capacity() => return false,
+                Ok(_) => {}
+                Err(_) => return false,
+            }
+        }
+    }
+}
+
+/// How much of a compressed module [`decompress_xz_single_block`] reads at a time.
+const XZ_CHUNK: usize = 64 << 10;
+
+/// [`decompress_xz_single_block`] of a stream in memory.
+fn decompress_xz_in_memory(data: &[u8], limit: u64, out: &mut Vec<u8>) -> bool {
+    let mut read_at = |buf: &mut [u8], at: u64| -> io::Result<usize> {
+        let rest = usize::try_from(at)
+            .ok()
+            .and_then(|at| data.get(at..))
+            .unwrap_or_default();
+        let n = buf.len().min(rest.len());
+        buf[..n].copy_from_slice(&rest[..n]);
+        Ok(n)
+    };
+    decompress_xz_single_block(data.len(), &mut read_at, limit, out)
 }
 
 /// An open module file, its compression sniffed from its first bytes.
@@ -354,6 +430,18 @@ impl ModuleFile {
             }
             return Ok(());
         }
+        // Modules compressed as the kernel's build does are decoded straight from the file.
+        if self.compression == Compression::Xz {
+            let len = self.file.metadata().map(|m| m.len()).unwrap_or(0);
+            if let Ok(len) = usize::try_from(len) {
+                let mut read_at = |buf: &mut [u8], at: u64| self.file.read_at(buf, at);
+                if len as u64 <= limit
+                    && decompress_xz_single_block(len, &mut read_at, limit, image)
+                {
+                    return Ok(());
+                }
+            }
+        }
         // A compressed stream past the limit would not expand into an image within it either.
         if !read(raw)? {
             raw.clear();
@@ -422,29 +510,30 @@ mod tests {
             .collect();
         let data = xz_crc32(&image);
         let mut out = Vec::new();
-        assert!(decompress_xz_single_block(&data, MAX_IMAGE_SIZE, &mut out));
+        assert!(decompress_xz_in_memory(&data, MAX_IMAGE_SIZE, &mut out));
         assert!(out == image);
         assert_eq!(out.capacity(), image.len());
-        assert!(!decompress_xz_single_block(
+        assert!(!decompress_xz_in_memory(
             &data,
             image.len() as u64 - 1,
             &mut Vec::new()
         ));
-        assert!(!decompress_xz_single_block(
+        assert!(!decompress_xz_in_memory(
             &xz(&image),
             MAX_IMAGE_SIZE,
             &mut Vec::new()
         ));
-        assert!(!decompress_xz_single_block(
+        assert!(!decompress_xz_in_memory(
             &data[..data.len() - 1],
             MAX_IMAGE_SIZE,
             &mut Vec::new()
         ));
-        let (check_at, size) = xz_single_block(&data).expect("layout");
+        let tail = &data[data.len() - XZ_TAIL..];
+        let (check_at, size) = xz_single_block(&data[..12], tail, data.len()).expect("layout");
         assert_eq!(size, image.len() as u64);
         let mut bad = data.clone();
         bad[check_at] ^= 1;
-        assert!(!decompress_xz_single_block(
+        assert!(!decompress_xz_in_memory(
             &bad,
             MAX_IMAGE_SIZE,
             &mut Vec::new()
@@ -454,10 +543,23 @@ mod tests {
             err.decoder_message().as_deref(),
             Some("xz: File is corrupt")
         );
+        // Incompressible: several pieces of input, through a file.
+        let noise: Vec<u8> = (0..300_000u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        let dir = std::env::temp_dir().join(format!("common-file-xz-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let path = dir.join("noise.ko.xz");
+        std::fs::write(&path, xz_crc32(&noise)).expect("write");
+        let m = ModuleFile::open(&path).expect("open");
+        let (mut raw, mut got) = (Vec::new(), Vec::new());
+        m.read_image_into(&mut raw, &mut got).expect("decodes");
+        assert!(got == noise && raw.is_empty(), "{} bytes", got.len());
+        std::fs::remove_dir_all(&dir).expect("cleanup");
         // Two streams back to back: the ordinary path decodes them as it always did.
         let mut two = data.clone();
         two.extend_from_slice(&data);
-        assert!(!decompress_xz_single_block(
+        assert!(!decompress_xz_in_memory(
             &two,
             MAX_IMAGE_SIZE,
             &mut Vec::new()
