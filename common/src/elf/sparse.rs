@@ -215,7 +215,12 @@ fn crc_sections(img: &Image<'_>) -> Vec<Range<usize>> {
             if shndx == SHN_UNDEF || shndx == SHN_ABS || is_reserved_index(sym.shndx) {
                 continue;
             }
-            let is_crc = string_at(strtab, sym.name).is_some_and(|n| n.starts_with(CRC_PREFIX));
+            // The prefix first: most names are not looked at further.
+            let is_crc = usize::try_from(sym.name)
+                .ok()
+                .and_then(|at| strtab.get(at..))
+                .is_some_and(|rest| rest.starts_with(CRC_PREFIX))
+                && string_at(strtab, sym.name).is_some();
             if is_crc && !indexes.contains(&usize::from(sym.shndx)) {
                 indexes.push(usize::from(sym.shndx));
             }
