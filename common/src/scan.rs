@@ -153,12 +153,22 @@ pub fn parse_all(
     threads: usize,
     versions: bool,
 ) -> Vec<Result<ModuleScan, Error>> {
+    parse_all_map(paths, threads, versions, |m| m)
+}
+
+/// [`parse_all`], each module passed through `map` on the thread that read it.
+pub fn parse_all_map<T: Send>(
+    paths: &[PathBuf],
+    threads: usize,
+    versions: bool,
+    map: impl Fn(ModuleScan) -> T + Sync,
+) -> Vec<Result<T, Error>> {
     let keep = Keep {
         modinfo_keys: Some(&crate::depmod::outputs::MODINFO_KEYS),
         versions,
     };
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Result<ModuleScan, Error>>>> =
+    let results: Mutex<Vec<Option<Result<T, Error>>>> =
         Mutex::new((0..paths.len()).map(|_| None).collect());
     std::thread::scope(|s| {
         for _ in 0..threads.max(1).min(paths.len().max(1)) {
@@ -167,7 +177,7 @@ pub fn parse_all(
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(path) = paths.get(i) else { break };
-                    let r = parse_module_with(path, &mut raw, &mut image, keep);
+                    let r = parse_module_with(path, &mut raw, &mut image, keep).map(&map);
                     // Keep the buffers for the next module, unless an unusually large one grew
                     // them (amdgpu is 29 MB decompressed): don't hold that for the whole run.
                     if image.capacity() > BUFFER_KEEP {
