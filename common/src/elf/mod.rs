@@ -429,7 +429,8 @@ fn parse_versions(img: &Image<'_>, keep: bool) -> Result<Vec<SymbolVersion>, Elf
             Class::Elf32 => 4,
             Class::Elf64 => 8,
         };
-        for record in data.chunks_exact(VERSION_RECORD) {
+        // Without `keep`, the records' bytes are not looked at (a sparse read leaves them out).
+        for record in data.chunks_exact(VERSION_RECORD).filter(|_| keep) {
             let crc = img
                 .endian
                 .word(img.class, record, 0)
@@ -438,7 +439,7 @@ fn parse_versions(img: &Image<'_>, keep: bool) -> Result<Vec<SymbolVersion>, Elf
                 })?;
             let name_field = record.get(crc_len..).unwrap_or_default();
             let name = name_field.split(|&b| b == 0).next().unwrap_or_default();
-            if keep && !name.is_empty() {
+            if !name.is_empty() {
                 versions.push(SymbolVersion {
                     name: lossy(name),
                     crc,

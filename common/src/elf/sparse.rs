@@ -86,7 +86,7 @@ impl ModuleElf {
         )?;
         let names = Image::parse(buf)?.name_table_range();
         reader.load(buf, names)?;
-        let wanted = wanted_sections(&Image::parse(buf)?);
+        let wanted = wanted_sections(&Image::parse(buf)?, keep);
         reader.load(buf, wanted)?;
         let crcs = crc_sections(&Image::parse(buf)?);
         reader.load(buf, crcs)?;
@@ -171,11 +171,14 @@ fn file_range(img: &Image<'_>, index: usize) -> Option<Range<usize>> {
     Some(start..start.checked_add(usize::try_from(s.size).ok()?)?)
 }
 
-/// The named sections the parse reads, plus the symbol table and its string table.
-fn wanted_sections(img: &Image<'_>) -> Vec<Range<usize>> {
+/// The named sections the parse reads, plus the symbol table and its string table; not
+/// `__versions` when its records are not kept (the parse then looks at its size only).
+fn wanted_sections(img: &Image<'_>, keep: Keep<'_>) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     for (i, s) in img.sections.iter().enumerate().skip(1) {
-        let named = img.name_of(s).is_some_and(|n| NEEDED.contains(&n));
+        let named = img
+            .name_of(s)
+            .is_some_and(|n| NEEDED.contains(&n) && (keep.versions || n != VERSIONS));
         if named || s.kind == SHT_SYMTAB {
             out.extend(file_range(img, i));
         }
