@@ -11,7 +11,7 @@ use std::sync::Mutex;
 
 use std::os::unix::fs::FileExt;
 
-use crate::elf::{Export, ModuleElf, NameList, SparseError, SymbolVersion};
+use crate::elf::{Export, Keep, ModuleElf, NameList, SparseError, SymbolVersion};
 use crate::error::Error;
 use crate::file::{has_module_suffix, Compression, DecompressError, ModuleFile, MAX_IMAGE_SIZE};
 use crate::name;
@@ -23,13 +23,15 @@ pub struct ModuleScan {
     pub name: String,
     /// The file.
     pub path: PathBuf,
-    /// `.modinfo` pairs in file order.
+    /// `.modinfo` pairs in file order: all of them from [`parse_module`]; from [`parse_all`]
+    /// and the cache, only those of the keys depmod's outputs are made of
+    /// ([`crate::depmod::outputs::MODINFO_KEYS`]).
     pub modinfo: Vec<(String, String)>,
     /// Exported symbols.
     pub exports: Vec<Export>,
     /// Undefined symbols, in symbol table order.
     pub undefined: NameList,
-    /// `__versions` records.
+    /// `__versions` records (none when [`parse_all`] was told not to keep them).
     pub versions: Vec<SymbolVersion>,
 }
 
@@ -77,14 +79,16 @@ fn walk(dir: &Path, excluded: &dyn Fn(&str) -> bool, out: &mut Vec<PathBuf>) -> 
 
 /// Reads, decompresses and parses one module file.
 pub fn parse_module(path: &Path) -> Result<ModuleScan, Error> {
-    parse_module_with(path, &mut Vec::new(), &mut Vec::new())
+    parse_module_with(path, &mut Vec::new(), &mut Vec::new(), Keep::ALL)
 }
 
-/// [`parse_module`] with buffers reused from one module to the next.
+/// [`parse_module`] with buffers reused from one module to the next, keeping what `keep` asks
+/// for.
 fn parse_module_with(
     path: &Path,
     raw: &mut Vec<u8>,
     image: &mut Vec<u8>,
+    keep: Keep<'_>,
 ) -> Result<ModuleScan, Error> {
     let module = ModuleFile::open(path)?;
     let elf_error = |source| Error::Elf {
@@ -105,15 +109,28 @@ fn parse_module_with(
                     limit: MAX_IMAGE_SIZE,
                 },
             })?;
-        ModuleElf::parse_sparse(len, &mut |buf, at| file.read_exact_at(buf, at)).map_err(|e| {
-            match e {
+        // The thread's buffer, unless the module is larger than it may grow: then a fresh
+        // zeroed one, whose pages the parse doesn't read are never touched.
+        let mut fresh;
+        let buf = if len <= BUFFER_KEEP {
+            if image.len() < len {
+                image.reserve_exact(len - image.len());
+                image.resize(len, 0);
+            }
+            &mut image[..len]
+        } else {
+            fresh = vec![0u8; len];
+            &mut fresh[..]
+        };
+        ModuleElf::parse_sparse_in(buf, &mut |buf, at| file.read_exact_at(buf, at), keep).map_err(
+            |e| match e {
                 SparseError::Io(e) => Error::io(path, e),
                 SparseError::Elf(e) => elf_error(e),
-            }
-        })?
+            },
+        )?
     } else {
         module.read_image_into(raw, image)?;
-        ModuleElf::parse(image).map_err(elf_error)?
+        ModuleElf::parse_keeping(image, keep).map_err(elf_error)?
     };
     Ok(ModuleScan {
         name: name::from_path(path),
@@ -128,11 +145,30 @@ fn parse_module_with(
 /// Largest buffer capacity [`parse_all`] keeps from one module to the next.
 const BUFFER_KEEP: usize = 4 << 20;
 
-/// Parses every file on up to `threads` threads. The result has one entry per input path, in
-/// input order.
-pub fn parse_all(paths: &[PathBuf], threads: usize) -> Vec<Result<ModuleScan, Error>> {
+/// Parses every file on up to `threads` threads for depmod: of `.modinfo`, only the keys its
+/// outputs are made of ([`crate::depmod::outputs::MODINFO_KEYS`]); the `__versions` records
+/// only with `versions`. The result has one entry per input path, in input order.
+pub fn parse_all(
+    paths: &[PathBuf],
+    threads: usize,
+    versions: bool,
+) -> Vec<Result<ModuleScan, Error>> {
+    parse_all_map(paths, threads, versions, |m| m)
+}
+
+/// [`parse_all`], each module passed through `map` on the thread that read it.
+pub fn parse_all_map<T: Send>(
+    paths: &[PathBuf],
+    threads: usize,
+    versions: bool,
+    map: impl Fn(ModuleScan) -> T + Sync,
+) -> Vec<Result<T, Error>> {
+    let keep = Keep {
+        modinfo_keys: Some(&crate::depmod::outputs::MODINFO_KEYS),
+        versions,
+    };
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Result<ModuleScan, Error>>>> =
+    let results: Mutex<Vec<Option<Result<T, Error>>>> =
         Mutex::new((0..paths.len()).map(|_| None).collect());
     std::thread::scope(|s| {
         for _ in 0..threads.max(1).min(paths.len().max(1)) {
@@ -141,7 +177,7 @@ pub fn parse_all(paths: &[PathBuf], threads: usize) -> Vec<Result<ModuleScan, Er
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(path) = paths.get(i) else { break };
-                    let r = parse_module_with(path, &mut raw, &mut image);
+                    let r = parse_module_with(path, &mut raw, &mut image, keep).map(&map);
                     // Keep the buffers for the next module, unless an unusually large one grew
                     // them (amdgpu is 29 MB decompressed): don't hold that for the whole run.
                     if image.capacity() > BUFFER_KEEP {

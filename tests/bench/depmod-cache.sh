@@ -8,9 +8,10 @@
 #   unchanged   ours again, nothing changed (every module from the cache)
 #   1-changed   ours after one module changed (touch; the run reads it and rewrites the cache)
 #   100-changed ours after 100 modules changed
-# and each one's ratio to kmod's. A benchmark, not a test: it asserts nothing about speed (these
-# machines are shared and noisy). Each change is made 2.2 s before the run it is measured by, so
-# the changed modules are stored (files changed within 2 s of a run are read but not cached).
+# and each one's ratios to kmod's (time, peak RSS). A benchmark, not a test: it asserts nothing
+# about speed (these machines are shared and noisy). Each change is made 2.2 s before the run it
+# is measured by, so the changed modules are stored (files changed within 2 s of a run are read
+# but not cached).
 #
 # Usage: tests/bench/depmod-cache.sh [RUNS] [6.12|6.1]   (default 5, 6.12)
 set -euo pipefail
@@ -78,12 +79,13 @@ done
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 k=$(cut -d' ' -f1 "$SCR/kmod.runs" | median)
+km=$(cut -d' ' -f2 "$SCR/kmod.runs" | sort -n | tail -1)
 printf '%s, %s modules, median of %s runs; cache file %s bytes\n' "$KVER" "${#MODS[@]}" "$RUNS" \
     "$(stat -c %s "$M/modules.cache.bin")"
-printf '%-12s %9s %12s %9s\n' case seconds peak_RSS_MiB ratio
+printf '%-12s %9s %12s %9s %9s\n' case seconds peak_RSS_MiB ratio rss_ratio
 for c in "${CASES[@]}"; do
     s=$(cut -d' ' -f1 "$SCR/$c.runs" | median)
     m=$(cut -d' ' -f2 "$SCR/$c.runs" | sort -n | tail -1)
-    awk -v c="$c" -v s="$s" -v m="$m" -v k="$k" 'BEGIN {
-        printf "%-12s %9.3f %12.1f %9.4f\n", c, s, m / 1024, s / k }'
+    awk -v c="$c" -v s="$s" -v m="$m" -v k="$k" -v km="$km" 'BEGIN {
+        printf "%-12s %9.3f %12.1f %9.4f %9.2f\n", c, s, m / 1024, s / k, m / km }'
 done

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # depmod side by side with Debian's kmod depmod, on Debian's 6.1 (plain .ko) and 6.12 (.ko.xz)
-# module trees: wall time (median of RUNS runs each, alternating) and peak RSS, and the ratio
-# ours/kmod. A benchmark, not a test: it asserts nothing about speed (these machines are shared
-# and noisy); it prints the figures the README quotes.
+# module trees: wall time (median of RUNS runs each, alternating), CPU time (user + system,
+# median; steadier than wall time on a loaded machine, but ours runs on every core) and peak RSS
+# (largest), and the ratios ours/kmod. A benchmark, not a test: it asserts nothing about speed
+# (these machines are shared and noisy); it prints the figures the README quotes.
 #
 # Usage: tests/bench/depmod.sh [RUNS]   (default 5; installs what's missing, fetches the kernels)
 set -euo pipefail
@@ -17,15 +18,16 @@ OURS=$RELEASE_DIR/depmod
 KMOD=$(command -v depmod)
 make_scratch depmod-bench
 
-# one_run TOOL ROOT VERSION: prints "seconds max_rss_kib"
+# one_run TOOL ROOT VERSION: prints "seconds max_rss_kib cpu_seconds"
 one_run() {
-    /usr/bin/time -f '%e %M' -o "$SCR/time" "$1" -b "$2" "$3" 2>/dev/null >/dev/null
-    cat "$SCR/time"
+    /usr/bin/time -f '%e %M %U %S' -o "$SCR/time" "$1" -b "$2" "$3" 2>/dev/null >/dev/null
+    awk '{ printf "%s %s %.2f\n", $1, $2, $3 + $4 }' "$SCR/time"
 }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-printf '%-8s %-6s %10s %10s %12s %12s %8s\n' kernel files kmod_s ours_s kmod_rss_MiB ours_rss_MiB ratio
+printf '%-8s %-6s %8s %8s %6s %9s %9s %6s %12s %12s %6s\n' kernel files kmod_s ours_s ratio \
+    kmod_cpu ours_cpu ratio kmod_rss_MiB ours_rss_MiB ratio
 for series in 6.1 6.12; do
     prepare_kernel "$series"
     tree=$KDIR/lib/modules/$KVER
@@ -34,7 +36,7 @@ for series in 6.1 6.12; do
         tree_copy "$SCR/$who"
     done
     # Warm the page cache so both read from memory.
-    cat $(find "$tree/kernel" -name '*.ko*') >/dev/null
+    find "$tree/kernel" -name '*.ko*' -exec cat {} + >/dev/null
     : >"$SCR/kmod.runs"
     : >"$SCR/ours.runs"
     for _ in $(seq "$RUNS"); do
@@ -45,6 +47,10 @@ for series in 6.1 6.12; do
     o=$(cut -d' ' -f1 "$SCR/ours.runs" | median)
     km=$(cut -d' ' -f2 "$SCR/kmod.runs" | sort -n | tail -1)
     om=$(cut -d' ' -f2 "$SCR/ours.runs" | sort -n | tail -1)
-    awk -v s="$series" -v c="$count" -v k="$k" -v o="$o" -v km="$km" -v om="$om" 'BEGIN {
-        printf "%-8s %-6s %10s %10s %12.1f %12.1f %8.2f\n", s, c, k, o, km / 1024, om / 1024, o / k }'
+    kc=$(cut -d' ' -f3 "$SCR/kmod.runs" | median)
+    oc=$(cut -d' ' -f3 "$SCR/ours.runs" | median)
+    awk -v s="$series" -v c="$count" -v k="$k" -v o="$o" -v km="$km" -v om="$om" \
+        -v kc="$kc" -v oc="$oc" 'BEGIN {
+        printf "%-8s %-6s %8s %8s %6.2f %9s %9s %6.2f %12.1f %12.1f %6.2f\n", s, c, k, o, o / k,
+            kc, oc, oc / kc, km / 1024, om / 1024, om / km }'
 done

@@ -365,6 +365,17 @@ pub fn encode_module(m: &ModuleScan, out: &mut Vec<u8>) {
     }
 }
 
+/// `m` and its payload ([`encode_module`]); its `__versions` records are then dropped unless
+/// `detail` keeps them.
+fn encoded(mut m: ModuleScan, detail: Detail) -> (ModuleScan, Vec<u8>) {
+    let mut payload = Vec::new();
+    encode_module(&m, &mut payload);
+    if detail == Detail::Indexes {
+        m.versions = Vec::new();
+    }
+    (m, payload)
+}
+
 /// How much of an entry [`decode_module`] rebuilds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Detail {
@@ -650,7 +661,7 @@ pub struct Scanned {
 /// Reads `paths` (module files; `keys` their cache keys, in the same order), taking from `old`
 /// every module whose file has the identity stored there and parsing the others on up to
 /// `threads` threads. `start` is when the run started (see [`RACY_WINDOW`]); `detail` how much
-/// of a cached module to rebuild (modules read from their file are always complete).
+/// of a module to keep (the cache stores every module read from its file complete).
 pub fn scan_cached(
     paths: &[PathBuf],
     keys: &[String],
@@ -674,7 +685,20 @@ pub fn scan_cached(
     let hits = modules.iter().filter(|m| m.is_some()).count();
     let missing: Vec<usize> = (0..paths.len()).filter(|&i| modules[i].is_none()).collect();
     let to_parse: Vec<PathBuf> = missing.iter().map(|&i| paths[i].clone()).collect();
-    let parsed = scan::parse_all(&to_parse, threads);
+    // Each module read is encoded on its parsing thread, and its `__versions` records (most of
+    // its strings) dropped there unless `detail` keeps them.
+    let parsed = scan::parse_all_map(&to_parse, threads, true, |m| encoded(m, detail));
+    let mut payloads: Vec<Option<Vec<u8>>> = vec![None; paths.len()];
+    let parsed: Vec<Result<ModuleScan, Error>> = missing
+        .iter()
+        .zip(parsed)
+        .map(|(&i, r)| {
+            r.map(|(m, payload)| {
+                payloads[i] = Some(payload);
+                m
+            })
+        })
+        .collect();
     // A file is cached with the identity it had before and after it was read.
     let after: Vec<Option<Identity>> = parallel_map(missing.len(), threads, |j| {
         Identity::of_path(&to_parse[j]).ok()
@@ -706,8 +730,8 @@ pub fn scan_cached(
             if !written.insert(keys[i].as_str()) {
                 continue;
             }
-            match (fresh[i], &ids[i], &modules[i]) {
-                (true, Some(id), Some(Ok(m))) => w.push_module(&keys[i], id, m),
+            match (fresh[i], &ids[i], &payloads[i]) {
+                (true, Some(id), Some(payload)) => w.push(&keys[i], id, payload),
                 _ => {
                     if let Some(e) = old.and_then(|o| o.entries.get(&keys[i])) {
                         let payload = old.map_or(&[][..], |o| &o.data[e.payload.clone()]);

@@ -144,7 +144,15 @@ pub fn run(
         None => dir.clone(),
     };
     let cache_file = out_dir.join(cache::FILE_NAME);
-    let (parsed, new_cache) = if opts.cache != CacheMode::Off {
+    // The cache is neither read nor written when there is none and none is to be created.
+    let system_tree = ctx.root() == Path::new("/") && opts.outdir.is_none();
+    let cache_mode = match opts.cache {
+        CacheMode::Auto if !system_tree && fs::symlink_metadata(&cache_file).is_err() => {
+            CacheMode::Off
+        }
+        mode => mode,
+    };
+    let (parsed, new_cache) = if cache_mode != CacheMode::Off {
         let old = load_cache(&cache_file, opts, report);
         let keys: Vec<String> = paths.iter().map(|p| dep_path(&dir, p)).collect();
         let scanned = cache::scan_cached(
@@ -162,12 +170,18 @@ pub fn run(
         );
         (scanned.modules, scanned.cache)
     } else {
-        (scan::parse_all(&paths, threads), None)
+        (scan::parse_all(&paths, threads, opts.errsyms), None)
     };
     let mut modules = Vec::with_capacity(paths.len());
     for (path, parsed) in paths.iter().zip(parsed) {
         match parsed {
-            Ok(m) => modules.push(m),
+            // The `__versions` records are for `-e` only (the cache has stored them by now).
+            Ok(mut m) => {
+                if !opts.errsyms {
+                    m.versions = Vec::new();
+                }
+                modules.push(m)
+            }
             Err(e) => report.warning(format_args!(
                 "failed to read module {}: {}",
                 path.display(),
@@ -227,8 +241,7 @@ pub fn run(
     remove_stale_temporaries(&out_dir);
     write_all(&out_dir, &outputs)?;
     // The cache describes the whole tree: not written for a run on named files.
-    let system_tree = ctx.root() == Path::new("/") && opts.outdir.is_none();
-    let may_write = match opts.cache {
+    let may_write = match cache_mode {
         CacheMode::Off => false,
         CacheMode::Auto => system_tree || fs::symlink_metadata(&cache_file).is_ok(),
         CacheMode::Create => true,
@@ -663,10 +676,52 @@ fn check_symbols(
     }
 }
 
-/// Writes each output through [`write_atomic`] into `dir`, which must exist.
+/// Writes each output into `dir`, which must exist, as [`write_atomic`] does, but the files'
+/// writes and flushes overlap (a thread each: a flush waits for the disk, and flushes made
+/// together share the file system's journal commits) and the renames come after all of them, in
+/// the order of `outputs`. When one can't be written, none replaces its old file.
 pub fn write_all(dir: &Path, outputs: &[OutputFile]) -> Result<(), Error> {
-    for o in outputs {
-        write_atomic(&dir.join(o.name), &o.data)?;
+    let write = |o: &OutputFile| write_temporary(&dir.join(o.name), &o.data, true);
+    let written: Vec<Result<PathBuf, Error>> = std::thread::scope(|s| {
+        let handles: Vec<_> = outputs
+            .iter()
+            .map(|o| {
+                std::thread::Builder::new()
+                    .spawn_scoped(s, move || write(o))
+                    .map_err(|_| o)
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| match h {
+                Ok(h) => h.join().unwrap_or_else(|_| {
+                    Err(Error::io(dir, io::Error::other("writing thread failed")))
+                }),
+                // No thread to be had: written here.
+                Err(o) => write(o),
+            })
+            .collect()
+    });
+    let remove = |from: usize| {
+        for tmp in written[from..].iter().flatten() {
+            // Ours: created by write_temporary.
+            let _ = fs::remove_file(tmp);
+        }
+    };
+    if written.iter().any(Result::is_err) {
+        remove(0);
+        return written
+            .into_iter()
+            .find_map(Result::err)
+            .map_or(Ok(()), Err);
+    }
+    for (i, (o, tmp)) in outputs.iter().zip(&written).enumerate() {
+        let Ok(tmp) = tmp else { continue };
+        let path = dir.join(o.name);
+        if let Err(e) = fs::rename(tmp, &path) {
+            remove(i);
+            return Err(Error::io(&path, e));
+        }
     }
     Ok(())
 }
@@ -692,6 +747,17 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> Result<(), Error> {
 /// module cache, which a crash may leave empty or damaged (it is then ignored and rebuilt) but
 /// which is never half-written while the system runs.
 fn write_replacing(path: &Path, data: &[u8], durable: bool) -> Result<(), Error> {
+    let tmp = write_temporary(path, data, durable)?;
+    fs::rename(&tmp, path).map_err(|e| {
+        // Ours: created by write_temporary.
+        let _ = fs::remove_file(&tmp);
+        Error::io(path, e)
+    })
+}
+
+/// The first half of [`write_replacing`]: `data` written (and with `durable`, flushed) to a new
+/// temporary file beside `path`, whose name is returned. On failure nothing is left behind.
+fn write_temporary(path: &Path, data: &[u8], durable: bool) -> Result<PathBuf, Error> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let base = path.file_name().unwrap_or_default().to_string_lossy();
     let pid = std::process::id();
@@ -720,13 +786,15 @@ fn write_replacing(path: &Path, data: &[u8], durable: bool) -> Result<(), Error>
     };
     let result = f
         .write_all(data)
-        .and_then(|()| if durable { f.sync_data() } else { Ok(()) })
-        .and_then(|()| fs::rename(&tmp, path));
-    result.map_err(|e| {
-        // Ours: created above.
-        let _ = fs::remove_file(&tmp);
-        Error::io(path, e)
-    })
+        .and_then(|()| if durable { f.sync_data() } else { Ok(()) });
+    match result {
+        Ok(()) => Ok(tmp),
+        Err(e) => {
+            // Ours: created above.
+            let _ = fs::remove_file(&tmp);
+            Err(Error::io(path, e))
+        }
+    }
 }
 
 #[cfg(test)]

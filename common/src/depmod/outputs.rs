@@ -47,53 +47,57 @@ pub struct Inputs<'a> {
 }
 
 /// Generates every output file, in the order kmod writes them. The independent indexes are
-/// built on separate threads.
+/// built and serialised on separate threads.
 pub fn generate(inp: &Inputs<'_>) -> Result<Vec<OutputFile>, IndexError> {
-    let (dep, alias, symbols) = std::thread::scope(|s| {
-        let dep = s.spawn(|| deps(inp));
-        let alias = s.spawn(|| aliases(inp.modules));
-        let symbols = symbols(inp);
-        (dep.join(), alias.join(), symbols)
+    type Built = (String, Result<Vec<u8>, IndexError>);
+    let serialised = |(text, bin): (String, IndexBuilder)| -> Built { (text, bin.to_bytes()) };
+    let (dep, alias, builtin, symbols) = std::thread::scope(|s| {
+        let dep = s.spawn(|| serialised(deps(inp)));
+        let alias = s.spawn(|| serialised(aliases(inp.modules)));
+        // Like kmod, an empty file (not an empty index) when the source file is missing.
+        let builtin = s.spawn(|| {
+            let builtin = match inp.builtin {
+                Some(builtin) => builtin_index(builtin).to_bytes(),
+                None => Ok(Vec::new()),
+            };
+            let alias = match inp.builtin_modinfo {
+                Some(modinfo) => builtin_alias_index(modinfo).to_bytes(),
+                None => Ok(Vec::new()),
+            };
+            (builtin, alias)
+        });
+        let symbols = serialised(symbols(inp));
+        (dep.join(), alias.join(), builtin.join(), symbols)
     });
-    let (Ok(dep), Ok(alias)) = (dep, alias) else {
+    let (Ok(dep), Ok(alias), Ok(builtin)) = (dep, alias, builtin) else {
         // Only a panic gets here, and these builders don't panic.
         return Err(IndexError::TooLarge);
     };
-    let mut out = vec![
+    Ok(vec![
         text(files::MODULES_DEP, dep.0),
-        binary(files::MODULES_DEP_BIN, &dep.1)?,
+        binary_bytes(files::MODULES_DEP_BIN, dep.1?),
         text(files::MODULES_ALIAS, alias.0),
-        binary(files::MODULES_ALIAS_BIN, &alias.1)?,
+        binary_bytes(files::MODULES_ALIAS_BIN, alias.1?),
         text(
             files::MODULES_SOFTDEP,
             modinfo_lines(inp.modules, "softdep", SOFTDEP_HEADER),
         ),
-    ];
-    // Like kmod 34.2, even with no weak dependency (the header alone); kmod 30 has no such file.
-    out.push(text(
-        files::MODULES_WEAKDEP,
-        modinfo_lines(inp.modules, "weakdep", WEAKDEP_HEADER),
-    ));
-    out.push(text(files::MODULES_SYMBOLS, symbols.0));
-    out.push(binary(files::MODULES_SYMBOLS_BIN, &symbols.1)?);
-    // Like kmod, an empty file (not an empty index) when the source file is missing.
-    out.push(match inp.builtin {
-        Some(builtin) => binary(files::MODULES_BUILTIN_BIN, &builtin_index(builtin))?,
-        None => binary_bytes(files::MODULES_BUILTIN_BIN, Vec::new()),
-    });
-    out.push(match inp.builtin_modinfo {
-        Some(modinfo) => binary(
-            files::MODULES_BUILTIN_ALIAS_BIN,
-            &builtin_alias_index(modinfo),
-        )?,
-        None => binary_bytes(files::MODULES_BUILTIN_ALIAS_BIN, Vec::new()),
-    });
-    out.push(OutputFile {
-        name: files::MODULES_DEVNAME,
-        data: devname(inp.modules),
-        text: true,
-    });
-    Ok(out)
+        // Like kmod 34.2, even with no weak dependency (the header alone); kmod 30 has no such
+        // file.
+        text(
+            files::MODULES_WEAKDEP,
+            modinfo_lines(inp.modules, "weakdep", WEAKDEP_HEADER),
+        ),
+        text(files::MODULES_SYMBOLS, symbols.0),
+        binary_bytes(files::MODULES_SYMBOLS_BIN, symbols.1?),
+        binary_bytes(files::MODULES_BUILTIN_BIN, builtin.0?),
+        binary_bytes(files::MODULES_BUILTIN_ALIAS_BIN, builtin.1?),
+        OutputFile {
+            name: files::MODULES_DEVNAME,
+            data: devname(inp.modules),
+            text: true,
+        },
+    ])
 }
 
 fn text(name: &'static str, s: String) -> OutputFile {
@@ -102,10 +106,6 @@ fn text(name: &'static str, s: String) -> OutputFile {
         data: s.into_bytes(),
         text: true,
     }
-}
-
-fn binary(name: &'static str, b: &IndexBuilder) -> Result<OutputFile, IndexError> {
-    Ok(binary_bytes(name, b.to_bytes()?))
 }
 
 fn binary_bytes(name: &'static str, data: Vec<u8>) -> OutputFile {

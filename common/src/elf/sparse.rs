@@ -8,14 +8,15 @@
 //! buffer costs nothing for the pages never written (the allocator maps fresh zero pages).
 
 use std::io;
+use std::iter::once;
 use std::ops::Range;
 
 use goblin::elf::section_header::{SHN_ABS, SHN_UNDEF, SHT_NOBITS, SHT_SYMTAB};
 
 use super::reader::{is_reserved_index, string_at, Image};
 use super::{
-    Class, ElfError, ModuleElf, CRC_PREFIX, KSYMTAB_STRINGS, MODINFO, VERSIONS, VERSION_EXT_CRCS,
-    VERSION_EXT_NAMES,
+    Class, ElfError, Keep, ModuleElf, CRC_PREFIX, KSYMTAB_STRINGS, MODINFO, VERSIONS,
+    VERSION_EXT_CRCS, VERSION_EXT_NAMES,
 };
 
 /// Why a sparse parse failed.
@@ -46,34 +47,101 @@ impl ModuleElf {
         len: usize,
         read_at: &mut dyn FnMut(&mut [u8], u64) -> io::Result<()>,
     ) -> Result<ModuleElf, SparseError> {
-        let mut buf = vec![0u8; len];
-        let mut load = |buf: &mut [u8], range: Range<usize>| -> io::Result<()> {
-            let end = range.end.min(buf.len());
-            match buf.get_mut(range.start..end) {
-                Some(part) if !part.is_empty() => read_at(part, range.start as u64),
-                _ => Ok(()),
-            }
+        ModuleElf::parse_sparse_keeping(len, read_at, Keep::ALL)
+    }
+
+    /// [`ModuleElf::parse_sparse`] keeping only what `keep` asks for
+    /// ([`ModuleElf::parse_keeping`]).
+    pub fn parse_sparse_keeping(
+        len: usize,
+        read_at: &mut dyn FnMut(&mut [u8], u64) -> io::Result<()>,
+        keep: Keep<'_>,
+    ) -> Result<ModuleElf, SparseError> {
+        ModuleElf::parse_sparse_in(&mut vec![0u8; len], read_at, keep)
+    }
+
+    /// [`ModuleElf::parse_sparse_keeping`] in `buf`, a buffer of the file's size that may
+    /// hold anything (one reused from one module to the next): the parse reads only bytes it
+    /// had read from the file, never the others.
+    pub fn parse_sparse_in(
+        buf: &mut [u8],
+        read_at: &mut dyn FnMut(&mut [u8], u64) -> io::Result<()>,
+        keep: Keep<'_>,
+    ) -> Result<ModuleElf, SparseError> {
+        let len = buf.len();
+        let mut reader = Reader {
+            read_at,
+            done: Vec::new(),
         };
-        load(&mut buf, 0..64)?;
-        let Some(table) = section_table(&buf) else {
+        reader.load(buf, once(0..64))?;
+        let Some(table) = section_table(buf) else {
             // Unusual layout (no table, extended numbering): read it all.
-            load(&mut buf, 0..len)?;
-            return Ok(ModuleElf::parse(&buf)?);
+            reader.load(buf, once(0..len))?;
+            return Ok(ModuleElf::parse_keeping(buf, keep)?);
         };
-        load(&mut buf, table)?;
-        let names = Image::parse(&buf)?.name_table_range();
-        if let Some(r) = names {
-            load(&mut buf, r)?;
+        // The section names are usually just before the table: one read for both.
+        reader.load(
+            buf,
+            once(table.start.saturating_sub(NAMES_BEFORE_TABLE)..table.end),
+        )?;
+        let names = Image::parse(buf)?.name_table_range();
+        reader.load(buf, names)?;
+        let wanted = wanted_sections(&Image::parse(buf)?, keep);
+        reader.load(buf, wanted)?;
+        let crcs = crc_sections(&Image::parse(buf)?);
+        reader.load(buf, crcs)?;
+        Ok(ModuleElf::parse_keeping(buf, keep)?)
+    }
+}
+
+/// How many bytes before the section header table are read with it, for the section names
+/// that are nearly always there.
+const NAMES_BEFORE_TABLE: usize = 4096;
+
+/// Sections less than this far apart are read with one call, the bytes between included: a
+/// system call costs about as much as copying this many bytes.
+const READ_GAP: usize = 8192;
+
+/// Reads ranges of a file into the buffer of its size, each byte at most once, adjacent and
+/// nearby ranges with one call.
+struct Reader<'a> {
+    read_at: &'a mut dyn FnMut(&mut [u8], u64) -> io::Result<()>,
+    /// What has been read so far.
+    done: Vec<Range<usize>>,
+}
+
+impl Reader<'_> {
+    /// Reads `ranges` (clipped to the buffer; those already read skipped) into `buf`.
+    fn load(
+        &mut self,
+        buf: &mut [u8],
+        ranges: impl IntoIterator<Item = Range<usize>>,
+    ) -> io::Result<()> {
+        let done = &self.done;
+        let mut ranges: Vec<Range<usize>> = ranges
+            .into_iter()
+            .map(|r| r.start..r.end.min(buf.len()))
+            .filter(|r| {
+                r.start < r.end && !done.iter().any(|d| d.start <= r.start && r.end <= d.end)
+            })
+            .collect();
+        ranges.sort_by_key(|r| r.start);
+        let mut merged: Vec<Range<usize>> = Vec::with_capacity(ranges.len());
+        for r in ranges {
+            match merged.last_mut() {
+                Some(last) if r.start <= last.end.saturating_add(READ_GAP) => {
+                    last.end = last.end.max(r.end);
+                }
+                _ => merged.push(r),
+            }
         }
-        let wanted = wanted_sections(&Image::parse(&buf)?);
-        for r in wanted {
-            load(&mut buf, r)?;
+        for r in merged {
+            if let Some(part) = buf.get_mut(r.clone()) {
+                (self.read_at)(part, r.start as u64)?;
+                self.done.push(r);
+            }
         }
-        let crcs = crc_sections(&Image::parse(&buf)?);
-        for r in crcs {
-            load(&mut buf, r)?;
-        }
-        Ok(ModuleElf::parse(&buf)?)
+        Ok(())
     }
 }
 
@@ -103,11 +171,14 @@ fn file_range(img: &Image<'_>, index: usize) -> Option<Range<usize>> {
     Some(start..start.checked_add(usize::try_from(s.size).ok()?)?)
 }
 
-/// The named sections the parse reads, plus the symbol table and its string table.
-fn wanted_sections(img: &Image<'_>) -> Vec<Range<usize>> {
+/// The named sections the parse reads, plus the symbol table and its string table; not
+/// `__versions` when its records are not kept (the parse then looks at its size only).
+fn wanted_sections(img: &Image<'_>, keep: Keep<'_>) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     for (i, s) in img.sections.iter().enumerate().skip(1) {
-        let named = img.name_of(s).is_some_and(|n| NEEDED.contains(&n));
+        let named = img
+            .name_of(s)
+            .is_some_and(|n| NEEDED.contains(&n) && (keep.versions || n != VERSIONS));
         if named || s.kind == SHT_SYMTAB {
             out.extend(file_range(img, i));
         }
@@ -147,7 +218,12 @@ fn crc_sections(img: &Image<'_>) -> Vec<Range<usize>> {
             if shndx == SHN_UNDEF || shndx == SHN_ABS || is_reserved_index(sym.shndx) {
                 continue;
             }
-            let is_crc = string_at(strtab, sym.name).is_some_and(|n| n.starts_with(CRC_PREFIX));
+            // The prefix first: most names are not looked at further.
+            let is_crc = usize::try_from(sym.name)
+                .ok()
+                .and_then(|at| strtab.get(at..))
+                .is_some_and(|rest| rest.starts_with(CRC_PREFIX))
+                && string_at(strtab, sym.name).is_some();
             if is_crc && !indexes.contains(&usize::from(sym.shndx)) {
                 indexes.push(usize::from(sym.shndx));
             }

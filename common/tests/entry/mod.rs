@@ -114,6 +114,29 @@ pub fn elf(data: &[u8]) {
         (Err(_), Err(SparseError::Elf(_))) => {}
         _ => panic!("full parse {full:?}, sparse parse {sparse:?}"),
     }
+    // depmod's way: in a reused buffer holding other bytes, keeping three keys and no
+    // `__versions`; it reads only bytes it loaded, and keeps exactly what it was asked for.
+    let keys = ["alias", "softdep", "weakdep"];
+    let keep = elf::Keep {
+        modinfo_keys: Some(&keys),
+        versions: false,
+    };
+    let mut garbage = vec![0xA5u8; data.len()];
+    let reused =
+        ModuleElf::parse_sparse_in(&mut garbage, &mut |buf, at| read_at(data, buf, at), keep);
+    match (&full, &reused) {
+        (Ok(a), Ok(b)) => {
+            let mut a = a.clone();
+            a.modinfo.retain(|(k, _)| keys.contains(&k.as_str()));
+            a.versions.clear();
+            assert_eq!(
+                &a, b,
+                "sparse parse in a reused buffer differs from the full one"
+            );
+        }
+        (Err(_), Err(SparseError::Elf(_))) => {}
+        _ => panic!("full parse {full:?}, sparse parse in a reused buffer {reused:?}"),
+    }
     if let Ok(m) = &full {
         // The accessors the tools use.
         let _ = (m.vermagic(), m.name(), m.get_all("alias").count());
