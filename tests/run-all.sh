@@ -60,6 +60,8 @@ echo "== modinfo against Debian's kmod modinfo on Debian's 6.1 and 6.12 module t
 tests/diff/modinfo.sh all
 echo "== modprobe against Debian's kmod modprobe on Debian's 6.1 and 6.12 module trees"
 tests/diff/modprobe.sh all
+echo "== random modprobe.d configurations against Debian's kmod modprobe (-c, -R, -D, -b -R; 6.1 tree)"
+tests/diff/config-sweep.sh
 echo "== --json and modprobe --explain against kmod's text output (6.1 and 6.12 trees)"
 tests/diff/json.sh all
 echo "== errors that say what to do: HINT: lines and modprobe -v's skip lines, beside kmod 30"

@@ -126,11 +126,12 @@ impl Module {
                 ctx.planner().lookup_lenient(query)
             }
         };
-        let alias = lookup.via_alias.then(|| name::alias_key(query));
+        let key = name::alias_key(query);
         let mods: Vec<Shared<Module>> = lookup
             .targets
             .iter()
-            .map(|t| Module::from_target(ctx, t, alias.as_deref()))
+            .enumerate()
+            .map(|(i, t)| Module::from_target(ctx, t, lookup.alias_for(i, &key)))
             .collect();
         // A module found by its name in modules.dep has its line read now, as kmod does
         // (which logs each dependency whose file is missing).

@@ -212,7 +212,7 @@ impl Invocation<'_> {
             report.resolution = rec.take_lookups().into_iter().next();
         }
         let mut failed = false;
-        for target in &found.targets {
+        for (i, target) in found.targets.iter().enumerate() {
             let module = match target {
                 Target::Module(m) | Target::Builtin(m) => m,
             };
@@ -251,7 +251,7 @@ impl Invocation<'_> {
                 continue;
             }
             let mut plan = Vec::new();
-            let alias = found.via_alias.then_some(name);
+            let alias = found.alias_for(i, name);
             if let Err(e) = self.planner.plan_load_observed(
                 target,
                 params,

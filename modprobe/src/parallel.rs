@@ -167,14 +167,14 @@ fn touched(planner: &Planner, name: &str) -> Option<HashSet<String>> {
         planner.plan_load_file(&module, path, "", &mut plan).ok()?;
     } else {
         let found = planner.lookup(name).ok()?;
-        for target in &found.targets {
+        for (i, target) in found.targets.iter().enumerate() {
             let module = match target {
                 Target::Module(m) | Target::Builtin(m) => m,
             };
             if planner.blacklisted(&found, module) {
                 continue;
             }
-            let alias = found.via_alias.then_some(name);
+            let alias = found.alias_for(i, name);
             planner
                 .plan_load(target, "", alias, &mut HashSet::new(), &mut plan)
                 .ok()?;

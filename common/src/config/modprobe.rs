@@ -382,7 +382,7 @@ fn softdep_of(module: String, names: &str) -> Softdep {
     // case where kmod 30's `-c` line differs from `pre` and `post` joined.
     let mut switches = 0;
     let mut last = None;
-    for (kind, name) in tagged_names(words(names)) {
+    for (kind, name) in tagged_names(dep_words(names)) {
         if last.is_some_and(|k| k != kind) {
             switches += 1;
         }
@@ -393,7 +393,7 @@ fn softdep_of(module: String, names: &str) -> Softdep {
         }
     }
     if switches > 1 {
-        softdep.written = tagged_names(words(names))
+        softdep.written = tagged_names(dep_words(names))
             .map(|(k, n)| (k, n.to_string()))
             .collect();
     }
@@ -661,9 +661,10 @@ impl ModprobeConfig {
     /// Entry `i` of [`ModprobeConfig::weakdeps`].
     pub fn weakdep_at(&self, i: usize) -> Option<(String, Vec<String>)> {
         match self.stored(EntryKind::Weakdep, i)? {
-            Stored::Line(raw) => {
-                Some((key(raw.name), words(raw.rest).map(str::to_string).collect()))
-            }
+            Stored::Line(raw) => Some((
+                key(raw.name),
+                dep_words(raw.rest).map(str::to_string).collect(),
+            )),
             _ => None,
         }
     }
@@ -1075,6 +1076,25 @@ fn words(s: &str) -> impl Iterator<Item = &str> {
     s.split(is_blank).filter(|w| !w.is_empty())
 }
 
+/// The words of a `softdep` or `weakdep` line's NAMES (see [`dep_line`]), cut as kmod 30 and
+/// 34.2 cut them: NAMES' first character is never taken for a blank, so a NAMES that starts
+/// with one blank and then a word has that blank in its first word. `softdep m  pre: x` (two
+/// blanks after `m`) has the words ` pre:` (not a tag, so `x` is dropped too: `softdep m ` in
+/// `-c`) and `x`; `weakdep m  x` depends on ` x` (printed `weakdep m  x`). With two or more
+/// blanks the first word is a blank alone, which a softdep drops as it comes before any tag.
+/// Observed with `modprobe -c` (tests/diff/config-sweep.sh found it).
+fn dep_words(names: &str) -> impl Iterator<Item = &str> {
+    let first_end = names
+        .char_indices()
+        .skip(1)
+        .find(|&(_, c)| is_blank(c))
+        .map_or(names.len(), |(i, _)| i);
+    let (first, rest) = names.split_at(first_end);
+    std::iter::once(first)
+        .filter(|w| !w.is_empty() && !w.chars().all(is_blank))
+        .chain(words(rest))
+}
+
 /// `MODULE NAMES` of `softdep` and `weakdep`: the module (not normalised) and the text after
 /// the one blank that ends it, which must not be empty, though it may be all blanks: kmod 30
 /// and 34.2 keep `softdep m` (34.2: `weakdep m`) followed by two blanks, with no names, and
@@ -1230,6 +1250,29 @@ mod tests {
                 "/x.conf line 5: ignoring bad line starting with 'weakdep'"
             ]
         );
+    }
+
+    #[test]
+    fn dep_names_first_character_is_never_a_blank() {
+        // Observed with kmod 30's and 34.2's `modprobe -c`: one extra blank after the module
+        // belongs to the first word (`softdep s  pre: a` prints `softdep s `, `weakdep w  x`
+        // prints `weakdep w  x`); two or more make a word of blanks, then the words.
+        let (cfg, msgs) = parse(
+            "softdep s  pre: a post: b\nsoftdep t   pre: a\nsoftdep u \tpost: c\n\
+             weakdep w  x\nweakdep v \tx y\nweakdep z   x\n",
+        );
+        assert!(msgs.is_empty());
+        let soft: Vec<String> = cfg.softdeps().iter().map(Softdep::display_line).collect();
+        assert_eq!(
+            soft,
+            ["softdep s post: b", "softdep t pre: a", "softdep u "]
+        );
+        let weak: Vec<(String, Vec<String>)> =
+            [("w", vec![" x"]), ("v", vec!["\tx", "y"]), ("z", vec!["x"])]
+                .into_iter()
+                .map(|(m, d)| (m.to_string(), d.into_iter().map(String::from).collect()))
+                .collect();
+        assert_eq!(cfg.weakdeps(), weak);
     }
 
     fn cmdline(text: &str) -> (ModprobeConfig, Vec<String>) {

@@ -44,6 +44,22 @@ pub struct Lookup {
     pub targets: Vec<Target>,
     /// Whether it was reached through an alias (the blacklist applies then).
     pub via_alias: bool,
+    /// For targets found by configuration `alias` lines: the alias of each as written
+    /// (normalised), one per target; empty otherwise.
+    pub written: Vec<String>,
+}
+
+impl Lookup {
+    /// The alias whose `options` apply to target `i` of a lookup of `query`: a configuration
+    /// alias as written (`alias foo* loop` takes `options foo* ...`, not the options of the
+    /// name `foo-bar` that matched it: kmod 30, observed), else the query when it was reached
+    /// through an alias (an index alias or a symbol); `None` for a module found by its name.
+    pub fn alias_for<'a>(&'a self, i: usize, query: &'a str) -> Option<&'a str> {
+        if !self.via_alias {
+            return None;
+        }
+        Some(self.written.get(i).map_or(query, String::as_str))
+    }
 }
 
 /// One step of a plan, in execution order.
@@ -293,17 +309,25 @@ impl Planner {
             r => r,
         };
         let key = alias_key(query);
+        // A query with unbalanced brackets matches no alias, of the configuration or of the
+        // indexes (kmod 30 and 34.2: `alias fs* loop` doesn't find `fs[`).
+        let balanced = name::checked_alias_key(query).is_some();
         // 1. Configuration aliases.
-        let entries = self.config.alias_entries(&key);
+        let entries = if balanced {
+            self.config.alias_entries(&key)
+        } else {
+            Vec::new()
+        };
         if !entries.is_empty() {
-            let targets = entries
+            let (written, targets) = entries
                 .iter()
                 .filter_map(|&i| self.config.alias_at(i))
-                .map(|(_, module)| Target::Module(name::normalize(&module)))
-                .collect();
+                .map(|(alias, module)| (alias, Target::Module(name::normalize(&module))))
+                .unzip();
             let found = Lookup {
                 targets,
                 via_alias: true,
+                written,
             };
             return Ok((Source::ConfigAlias(entries), found));
         }
@@ -322,6 +346,7 @@ impl Planner {
                 let found = Lookup {
                     targets: mods.into_iter().map(Target::Module).collect(),
                     via_alias: true,
+                    written: Vec::new(),
                 };
                 return Ok((Source::Symbol, found));
             }
@@ -332,8 +357,8 @@ impl Planner {
         {
             return Ok((Source::Command, found(Target::Module(module_name), false)));
         }
-        // 5. Module aliases (a query with unbalanced brackets matches nothing, as with kmod).
-        if name::checked_alias_key(query).is_some() {
+        // 5. Module aliases.
+        if balanced {
             // Every match, duplicates included: kmod 30 lists a module matched by two
             // identical patterns twice.
             let mods = read(self.indexes.alias(&key))?;
@@ -341,6 +366,7 @@ impl Planner {
                 let found = Lookup {
                     targets: mods.into_iter().map(Target::Module).collect(),
                     via_alias: true,
+                    written: Vec::new(),
                 };
                 return Ok((Source::IndexAlias, found));
             }
@@ -358,6 +384,7 @@ impl Planner {
         let found = Lookup {
             targets: builtin.into_iter().map(Target::Builtin).collect(),
             via_alias: true,
+            written: Vec::new(),
         };
         Ok((source, found))
     }
@@ -578,19 +605,27 @@ impl Planner {
         } = one;
         let softdep_entry = self.config.softdep_entry(name).filter(|_| !ignore_install);
         let softdep = softdep_entry.and_then(|i| self.config.softdep_at(i));
+        // The install command is set aside when a softdep name is found (a module, built in
+        // or not, by name or alias), kept when none is (kmod 30, observed:
+        // tests/diff/config-sweep.sh found it).
+        let mut softdeps_found = false;
         if let Some(sd) = &softdep {
-            self.plan_softdeps(cx, &sd.pre, Reason::SoftdepPre(name), seen, plan)?;
+            softdeps_found =
+                self.plan_softdeps(cx, &sd.pre, Reason::SoftdepPre(name), seen, plan)?;
+            for dep in &sd.post {
+                if softdeps_found {
+                    break;
+                }
+                softdeps_found = !self.resolve(dep, false, &Unobserved)?.targets.is_empty();
+            }
         }
         let option_entries = self.config.option_entries(name, alias);
         let configured = self.config.options_joined(&option_entries);
         let options = join_options(configured.as_deref(), args);
-        let has_softdeps = softdep
-            .as_ref()
-            .is_some_and(|sd| !sd.pre.is_empty() || !sd.post.is_empty());
         let install = self.config.install_entry(name);
         let command = install.and_then(|i| self.config.install_at(i));
         let step = match (command, path) {
-            (Some((_, command)), _) if !ignore_install && !has_softdeps => Some(Step::Install {
+            (Some((_, command)), _) if !ignore_install && !softdeps_found => Some(Step::Install {
                 name: name.to_string(),
                 command,
                 options,
@@ -632,7 +667,7 @@ impl Planner {
 
     /// The softdep modules `names`, each looked up; one reached through an alias gets that
     /// alias's options too (kmod 30 and 34.2: `softdep m post: A` with `alias A vfat` and
-    /// `options A x=1` loads vfat with `x=1`).
+    /// `options A x=1` loads vfat with `x=1`). Whether any name was found.
     fn plan_softdeps(
         &self,
         cx: Cx<'_>,
@@ -640,15 +675,17 @@ impl Planner {
         reason: Reason<'_>,
         seen: &mut Seen,
         plan: &mut Vec<Step>,
-    ) -> Result<(), IndexFileError> {
+    ) -> Result<bool, IndexFileError> {
+        let mut found_any = false;
         for dep in names {
             let found = self.resolve(dep, false, cx.obs)?;
-            let alias = found.via_alias.then_some(dep.as_str());
-            for t in found.targets {
-                self.plan_target(cx, &t, "", alias, reason, seen, plan)?;
+            found_any |= !found.targets.is_empty();
+            for (i, t) in found.targets.iter().enumerate() {
+                let alias = found.alias_for(i, dep);
+                self.plan_target(cx, t, "", alias, reason, seen, plan)?;
             }
         }
-        Ok(())
+        Ok(found_any)
     }
 }
 
@@ -711,6 +748,7 @@ fn found(t: Target, via_alias: bool) -> Lookup {
     Lookup {
         targets: vec![t],
         via_alias,
+        written: Vec::new(),
     }
 }
 
@@ -973,6 +1011,77 @@ mod tests {
         let missing = Target::Module("nosuch".into());
         assert!(lines(PlanOptions::default(), missing.clone()).is_empty());
         assert_eq!(lines(lib, missing), ["insmod (null) "]);
+        std::fs::remove_dir_all(&dir).expect("cleanup");
+    }
+
+    /// Three rules found by tests/diff/config-sweep.sh (kmod 30 and 34.2, observed with
+    /// `modprobe -D`): an install command gives way to softdeps only when a softdep name is
+    /// found; a configuration alias's options are those of the alias as written; a query with
+    /// unbalanced brackets matches no configuration alias.
+    #[test]
+    fn install_softdeps_and_wildcard_alias_options() {
+        use crate::index::bin::IndexBuilder;
+        use crate::report::Discard;
+        let dir = std::env::temp_dir().join(format!("planner-sweep-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let mut deps = IndexBuilder::new();
+        for (i, m) in ["dummy", "loop", "vfat"].into_iter().enumerate() {
+            deps.insert(m, &format!("kernel/{m}.ko:"), i as u32);
+        }
+        std::fs::write(dir.join("modules.dep.bin"), deps.to_bytes().expect("index"))
+            .expect("write");
+        let planner = |text: &str| {
+            let mut config = ModprobeConfig::default();
+            config.parse_into(text, std::path::Path::new("t.conf"), &Discard);
+            Planner {
+                indexes: Indexes::new(&dir),
+                config,
+                options: PlanOptions::default(),
+            }
+        };
+        let shown = |p: &Planner, query: &str| {
+            let found = p.lookup(query).expect("lookup");
+            let mut plan = Vec::new();
+            for (i, t) in found.targets.iter().enumerate() {
+                p.plan_load(
+                    t,
+                    "",
+                    found.alias_for(i, query),
+                    &mut HashSet::new(),
+                    &mut plan,
+                )
+                .expect("plan");
+            }
+            plan.iter().map(Step::show_line).collect::<Vec<_>>()
+        };
+        let d = dir.display();
+        let p = planner("softdep dummy pre: nosuch\ninstall dummy /bin/true\n");
+        assert_eq!(shown(&p, "dummy"), ["install /bin/true "]);
+        let p = planner("softdep dummy post: loop\ninstall dummy /bin/true\n");
+        assert_eq!(
+            shown(&p, "dummy"),
+            [
+                format!("insmod {d}/kernel/dummy.ko "),
+                format!("insmod {d}/kernel/loop.ko ")
+            ]
+        );
+        // Two blanks after the module: ` pre:` is a word, not a tag; nothing is a softdep.
+        let p = planner("softdep dummy  pre: loop\ninstall dummy /bin/true\n");
+        assert_eq!(shown(&p, "dummy"), ["install /bin/true "]);
+        let p = planner("alias foo* loop\noptions foo-bar x=1\noptions foo* y=1\n");
+        assert_eq!(
+            shown(&p, "foo-bar"),
+            [format!("insmod {d}/kernel/loop.ko y=1 ")]
+        );
+        let p = planner("alias foo-bar loop\noptions foo_bar x=1\n");
+        assert_eq!(
+            shown(&p, "foo-bar"),
+            [format!("insmod {d}/kernel/loop.ko x=1 ")]
+        );
+        let p = planner("alias fs* loop\n");
+        assert!(shown(&p, "fs[").is_empty());
+        assert_eq!(shown(&p, "fs[a]"), [format!("insmod {d}/kernel/loop.ko ")]);
         std::fs::remove_dir_all(&dir).expect("cleanup");
     }
 }
