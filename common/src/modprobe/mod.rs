@@ -605,25 +605,31 @@ impl Planner {
         } = one;
         let softdep_entry = self.config.softdep_entry(name).filter(|_| !ignore_install);
         let softdep = softdep_entry.and_then(|i| self.config.softdep_at(i));
-        // The install command is set aside when a softdep name is found (a module, built in
-        // or not, by name or alias), kept when none is (kmod 30, observed:
-        // tests/diff/config-sweep.sh found it).
         let mut softdeps_found = false;
         if let Some(sd) = &softdep {
             softdeps_found =
                 self.plan_softdeps(cx, &sd.pre, Reason::SoftdepPre(name), seen, plan)?;
-            for dep in &sd.post {
-                if softdeps_found {
-                    break;
-                }
-                softdeps_found = !self.resolve(dep, false, &Unobserved)?.targets.is_empty();
-            }
         }
         let option_entries = self.config.option_entries(name, alias);
         let configured = self.config.options_joined(&option_entries);
         let options = join_options(configured.as_deref(), args);
         let install = self.config.install_entry(name);
         let command = install.and_then(|i| self.config.install_at(i));
+        // The install command is set aside when a softdep name is found (a module, built in
+        // or not, by name or alias), kept when none is (kmod 30 and 34.2, observed:
+        // tests/diff/config-sweep.sh found it). The post names are looked up here only when
+        // there is a command to decide about.
+        if let Some(sd) = softdep
+            .as_ref()
+            .filter(|_| command.is_some() && !softdeps_found)
+        {
+            for dep in &sd.post {
+                if !self.resolve(dep, false, &Unobserved)?.targets.is_empty() {
+                    softdeps_found = true;
+                    break;
+                }
+            }
+        }
         let step = match (command, path) {
             (Some((_, command)), _) if !ignore_install && !softdeps_found => Some(Step::Install {
                 name: name.to_string(),
