@@ -284,6 +284,12 @@ pub const STALE_AGE: std::time::Duration = std::time::Duration::from_secs(60);
 /// modified [`STALE_AGE`] ago or more. Nothing is removed when `/proc` is not mounted (no
 /// process could be told alive). Failures are ignored: the files are harmless.
 pub fn remove_stale_temporaries(dir: &Path) {
+    remove_stale_temporaries_of(dir, &written_names().collect::<Vec<_>>());
+}
+
+/// [`remove_stale_temporaries`] for the temporary files of `outputs` (file names in `dir`
+/// written with [`write_atomic`] or [`write_private`]).
+pub(crate) fn remove_stale_temporaries_of(dir: &Path, outputs: &[&str]) {
     if !Path::new("/proc/self").exists() {
         return;
     }
@@ -293,7 +299,7 @@ pub fn remove_stale_temporaries(dir: &Path) {
     let now = SystemTime::now();
     for entry in entries.flatten() {
         let name = entry.file_name();
-        let Some(pid) = name.to_str().and_then(temporary_pid) else {
+        let Some(pid) = name.to_str().and_then(|n| temporary_pid(n, outputs)) else {
             continue;
         };
         if Path::new(&format!("/proc/{pid}")).exists() {
@@ -331,12 +337,12 @@ fn written_names() -> impl Iterator<Item = &'static str> {
     .into_iter()
 }
 
-/// The pid in a name [`write_atomic`] gives its temporary files, for one of depmod's outputs:
+/// The pid in a name [`write_atomic`] gives its temporary files, for one of `outputs`:
 /// `.<output>.<pid>.tmp` or `.<output>.<pid>.<attempt>.<8 hex digits>.tmp`.
-fn temporary_pid(name: &str) -> Option<u32> {
+fn temporary_pid(name: &str, outputs: &[&str]) -> Option<u32> {
     let rest = name.strip_prefix('.')?.strip_suffix(".tmp")?;
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    written_names().find_map(|output| {
+    outputs.iter().find_map(|output| {
         let parts: Vec<&str> = rest
             .strip_prefix(output)?
             .strip_prefix('.')?
@@ -1053,8 +1059,14 @@ mod tests {
             (".modules.depx.123.tmp", None),
             (".other.123.tmp", None),
         ] {
-            assert_eq!(temporary_pid(name), pid, "{name}");
+            let outputs: Vec<&str> = written_names().collect();
+            assert_eq!(temporary_pid(name, &outputs), pid, "{name}");
         }
+        // modprobe's configuration cache: only the name asked about.
+        let cache = ["modprobe-config-0123456789abcdef.cache"];
+        let name = ".modprobe-config-0123456789abcdef.cache.42.tmp";
+        assert_eq!(temporary_pid(name, &cache), Some(42));
+        assert_eq!(temporary_pid(".modules.dep.42.tmp", &cache), None);
     }
 
     /// Only old temporary files of depmod's outputs whose process is gone are removed.

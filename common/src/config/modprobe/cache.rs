@@ -22,8 +22,9 @@
 //! - **Written** (temporary file and rename) only when every listed file that exists was read,
 //!   and none changed within depmod's racy window before the run (`depmod::cache::RACY_WINDOW`:
 //!   a change within the same timestamp tick would keep the identity); by one modprobe at a
-//!   time (a lock on the directory; the others don't wait, and write nothing). Failures are
-//!   silent: the cache only ever saves time.
+//!   time (a lock on the directory; the others don't wait, and write nothing), which first
+//!   removes the temporary files of killed writers (depmod's rule: process gone, a minute
+//!   old). Failures are silent: the cache only ever saves time.
 //! - **Not cached:** the kernel command line, read fresh each run, and the listing's own
 //!   messages (said each run). The messages parsing said (`ignoring bad line ...`) are kept and
 //!   said again, in order, by each run that uses the cache.
@@ -159,6 +160,11 @@ pub(super) fn load(
             nix::fcntl::Flock::lock(d, nix::fcntl::FlockArg::LockExclusiveNonblock).ok()
         });
         if lock.is_some() {
+            // What a writer killed before its rename left (as depmod's rule: its process
+            // gone, a minute old).
+            if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
+                crate::depmod::remove_stale_temporaries_of(dir, &[name]);
+            }
             let data = encode(&config, &key, &recorder.said.into_inner());
             let _ = crate::depmod::write_private(&path, &data);
         }
