@@ -219,7 +219,9 @@ fn read(dir: &Path, path: &Path, key: &[u8]) -> Option<(ModprobeConfig, Vec<(Lev
     }
     let file = fs::OpenOptions::new()
         .read(true)
-        .custom_flags(nix::libc::O_NOFOLLOW)
+        // Not blocking: a FIFO put there would wait for a writer forever (it is then refused
+        // as not a regular file).
+        .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK)
         .open(path)
         .ok()?;
     let meta = file.metadata().ok()?;
@@ -667,6 +669,12 @@ mod tests {
         let (cfg, _) = load(&root, &policy(&root));
         assert!(!from_cache(&cfg) && cfg == plain);
         fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).expect("chmod");
+        // A FIFO: not opened for reading (no wait), replaced.
+        fs::remove_file(&path).expect("rm");
+        nix::unistd::mkfifo(&path, nix::sys::stat::Mode::from_bits_truncate(0o600)).expect("fifo");
+        let (cfg, _) = load(&root, &policy(&root));
+        assert!(!from_cache(&cfg) && cfg == plain);
+        assert!(fs::symlink_metadata(&path).expect("stat").is_file());
         // The cache's path is a directory: parsed, nothing written.
         fs::remove_file(&path).expect("rm");
         fs::create_dir(&path).expect("mkdir");
