@@ -17,7 +17,7 @@ use std::ffi::{OsStr, OsString};
 use std::mem::ManuallyDrop;
 
 use common::cli::{finish_output, Reporter};
-use common::config::modprobe::{default_locations, ModprobeConfig};
+use common::config::modprobe::{default_locations, CachePolicy, ModprobeConfig};
 use common::context::{running_release, Context};
 use common::error::io_text;
 use common::index::lookup::Indexes;
@@ -79,7 +79,10 @@ fn run(args: &Args, out: &SharedStdout, report: &Reporter) -> i32 {
     } else {
         args.config.clone()
     };
-    let mut config = match ModprobeConfig::load_locations(Some(&module_dir), &locations, report) {
+    // A large configuration is kept parsed between runs (common::config::modprobe's cache).
+    let cache = CachePolicy::from_env();
+    let loaded = ModprobeConfig::load_cached(Some(&module_dir), &locations, report, &cache);
+    let mut config = match loaded {
         Ok(c) => c,
         Err(e) => {
             report.error(e);

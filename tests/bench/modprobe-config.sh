@@ -9,7 +9,10 @@
 # median of RUNS runs, kmod's and ours in turn:
 #   - `modprobe -D MODULE` (a real module with dependencies) and `modprobe -D ALIAS` (a
 #     configured alias of a real module) with an empty configuration (-C of an empty
-#     directory) and with the big one;
+#     directory) and with the big one; ours keeps the big one parsed in its cache (common's
+#     config/modprobe/cache.rs, here in the scratch directory), so `-D MODULE` is also measured
+#     without the cache (MODUTILS_MODPROBE_CACHE empty) and writing it (the cache file removed
+#     before each run of ours);
 #   - `modprobe -a -D` over NAMES real module names (default 1000, spread over modules.order):
 #     one process making thousands of lookups (each name, and each of its dependencies: aliases,
 #     options, softdeps, install commands, blacklist), where a linear scan per lookup shows
@@ -90,33 +93,53 @@ gen "$LINES" >"$SCR/big.d/gen.conf"
 gen "$((LINES / 10))" >"$SCR/tenth.d/gen.conf"
 # The empty configuration still needs the alias for the alias query.
 printf 'alias %s %s\n' "$QALIAS" "$QMOD" >"$SCR/empty.d/q.conf"
+sleep 0.2 # past the cache's window for files changed just now
 log "$(wc -l <"$SCR/big.d/gen.conf") and $(wc -l <"$SCR/tenth.d/gen.conf") lines ($(du -h "$SCR/big.d/gen.conf" | cut -f1))"
 
 usec() { echo "${EPOCHREALTIME//[!0-9]/}"; }
 # one NAME CONF ARGS...: kmod's and ours (which first alternates with the run) on
 # `-C CONF -d T -S KVER ARGS`; appends each side's seconds to $SCR/NAME.k and NAME.o and
 # writes the outputs to $SCR/out.NAME.k and .o.
+# Ours keeps a large configuration parsed in MODUTILS_MODPROBE_CACHE (common's
+# config/modprobe/cache.rs); here in the scratch directory, not /run. OURS_ENV (for one case)
+# adds to ours's environment; PRE_OURS (a command, for one case) runs before ours, untimed.
+export MODUTILS_MODPROBE_CACHE=$SCR/cache
+OURS_ENV=()
+PRE_OURS=:
 FIRST=k
 one() {
-    local name=$1 conf=$2 a b t0 t1 t2
+    local name=$1 conf=$2 side t0 t1
     shift 2
     local -A tool=([k]=$KMP [o]=$OURS)
-    a=$FIRST
-    if [ "$a" = k ]; then b=o; else b=k; fi
-    t0=$(usec)
-    "${tool[$a]}" -C "$conf" -d "$T" -S "$KVER" "$@" >"$SCR/out.$name.$a" 2>&1 || true
-    t1=$(usec)
-    "${tool[$b]}" -C "$conf" -d "$T" -S "$KVER" "$@" >"$SCR/out.$name.$b" 2>&1 || true
-    t2=$(usec)
-    awk -v s=$((t1 - t0)) 'BEGIN { printf "%.4f\n", s / 1e6 }' >>"$SCR/$name.$a"
-    awk -v s=$((t2 - t1)) 'BEGIN { printf "%.4f\n", s / 1e6 }' >>"$SCR/$name.$b"
+    local sides=(k o)
+    [ "$FIRST" = k ] || sides=(o k)
+    for side in "${sides[@]}"; do
+        if [ "$side" = o ]; then $PRE_OURS; fi
+        t0=$(usec)
+        if [ "$side" = o ]; then
+            env "${OURS_ENV[@]}" "$OURS" -C "$conf" -d "$T" -S "$KVER" "$@" \
+                >"$SCR/out.$name.o" 2>&1 || true
+        else
+            "$KMP" -C "$conf" -d "$T" -S "$KVER" "$@" >"$SCR/out.$name.k" 2>&1 || true
+        fi
+        t1=$(usec)
+        awk -v s=$((t1 - t0)) 'BEGIN { printf "%.4f\n", s / 1e6 }' >>"$SCR/$name.$side"
+    done
 }
+drop_cache() { rm -f "$SCR"/cache/*.cache; }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-CASES=(mod-empty mod-big alias-empty alias-big many-empty many-big c-tenth c-big)
+CASES=(mod-empty mod-big mod-nocache mod-write alias-empty alias-big many-empty many-big c-tenth
+    c-big)
 run_all() {
     one mod-empty "$SCR/empty.d" -D "$QMOD"
     one mod-big "$SCR/big.d" -D "$QMOD"
+    OURS_ENV=(MODUTILS_MODPROBE_CACHE=)
+    one mod-nocache "$SCR/big.d" -D "$QMOD"
+    OURS_ENV=()
+    PRE_OURS=drop_cache
+    one mod-write "$SCR/big.d" -D "$QMOD"
+    PRE_OURS=:
     one alias-empty "$SCR/empty.d" -D "$QALIAS"
     one alias-big "$SCR/big.d" -D "$QALIAS"
     one many-empty "$SCR/empty.d" -a -D "${QNAMES[@]}"
@@ -145,6 +168,8 @@ row() { # LABEL CASE
 }
 row "modprobe -D $QMOD, empty configuration" mod-empty
 row "modprobe -D $QMOD, $LINES lines" mod-big
+row "modprobe -D $QMOD, $LINES lines, ours without cache" mod-nocache
+row "modprobe -D $QMOD, $LINES lines, ours writing cache" mod-write
 row "modprobe -D $QALIAS, empty configuration" alias-empty
 row "modprobe -D $QALIAS, $LINES lines" alias-big
 row "modprobe -a -D ${#QNAMES[@]} names, empty configuration" many-empty
@@ -159,6 +184,8 @@ scale() {
 }
 printf '%-50s %10s %10s\n' "growth (big / small, same tool)" kmod ours
 scale "-D $QMOD: $LINES lines / empty" mod-big mod-empty
+scale "-D $QMOD: $LINES lines, no cache / empty" mod-nocache mod-empty
+scale "-D $QMOD: $LINES lines, writing / empty" mod-write mod-empty
 scale "-D $QALIAS: $LINES lines / empty" alias-big alias-empty
 scale "-a -D ${#QNAMES[@]} names: $LINES lines / empty" many-big many-empty
 scale "-c: $LINES / $((LINES / 10)) lines" c-big c-tenth

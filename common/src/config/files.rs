@@ -62,6 +62,13 @@ pub(crate) enum Text {
         start: usize,
         len: usize,
     },
+    /// `len` bytes at `start` of a mapped cache file (modprobe.d's, already checked as UTF-8
+    /// when it was written).
+    Cached {
+        map: super::modprobe::Map,
+        start: usize,
+        len: usize,
+    },
 }
 
 /// From this size on, a file is read into a mapping with huge pages.
@@ -115,6 +122,9 @@ impl Text {
             Text::Owned(s) => s.as_bytes(),
             Text::Bytes(b) => b,
             Text::Mapped { map, start, len } => map.get(*start..start + len).unwrap_or_default(),
+            Text::Cached { map, start, len } => map
+                .get(*start..start.saturating_add(*len))
+                .unwrap_or_default(),
         }
     }
 }
@@ -123,6 +133,11 @@ impl Clone for Text {
     fn clone(&self) -> Text {
         match self {
             Text::Owned(s) => Text::Owned(s.clone()),
+            Text::Cached { map, start, len } => Text::Cached {
+                map: map.clone(),
+                start: *start,
+                len: *len,
+            },
             other => Text::Owned(String::from_utf8_lossy(other.bytes()).into_owned()),
         }
     }
@@ -133,16 +148,38 @@ impl Clone for Text {
 /// read is reported in depmod's words (`file parse FILE: <strerror>`) or, as libkmod does,
 /// skipped silently.
 pub(crate) fn parse_files(
-    mut files: BTreeMap<OsString, PathBuf>,
+    files: BTreeMap<OsString, PathBuf>,
     locations: &[PathBuf],
     dialect: ListDialect,
     report: &dyn Report,
     parse: &mut dyn FnMut(&Path, Text),
 ) {
+    let files = list_files(files, locations, dialect, report);
+    read_files(&files, dialect, report, parse);
+}
+
+/// The first half of [`parse_files`]: the files of `locations` after those already in `files`
+/// (see [`collect_files`]), in byte order of their names.
+pub(crate) fn list_files(
+    mut files: BTreeMap<OsString, PathBuf>,
+    locations: &[PathBuf],
+    dialect: ListDialect,
+    report: &dyn Report,
+) -> Vec<PathBuf> {
     for loc in locations {
         collect_files(loc, &mut files, dialect, report);
     }
-    for path in files.values() {
+    files.into_values().collect()
+}
+
+/// The second half of [`parse_files`]: each of `files` read and handed to `parse`.
+pub(crate) fn read_files(
+    files: &[PathBuf],
+    dialect: ListDialect,
+    report: &dyn Report,
+    parse: &mut dyn FnMut(&Path, Text),
+) {
+    for path in files {
         match Text::read(path) {
             Ok(text) => parse(path, text),
             Err(e) if dialect == ListDialect::Depmod => {

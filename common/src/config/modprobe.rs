@@ -76,7 +76,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use super::files::{parse_files, ListDialect, LogicalLines, Text};
+use super::files::{list_files, read_files, ListDialect, LogicalLines, Text};
 use crate::context::Context;
 use crate::error::Error;
 use crate::index::files::{MODULES_SOFTDEP, MODULES_WEAKDEP};
@@ -84,9 +84,14 @@ use crate::name::checked_alias_key;
 use crate::pattern::fnmatch;
 use crate::report::{Report, ReportExt};
 
+mod cache;
 mod index;
+mod store;
 
+pub use cache::CachePolicy;
 use index::LazyIndex;
+pub(crate) use store::Map;
+use store::{Recs, U32s};
 
 /// The configuration directories read without `-C`, strongest first.
 pub const CONFIG_DIRS: [&str; 5] = [
@@ -187,10 +192,10 @@ pub struct ModprobeConfig {
     /// several physical lines (a backslash), with the file number.
     texts: Vec<(Text, u32)>,
     /// Each list's entries, in reading order, in [`EntryKind`] order.
-    recs: [Vec<Rec>; 7],
+    recs: [Recs; 7],
     /// For each alias, the length of its pattern's literal prefix ([`index::literal_prefix`];
     /// 0: the pattern starts with a wildcard).
-    alias_prefix: Vec<u32>,
+    alias_prefix: U32s,
     /// Options from the kernel command line: the normalised module and the text.
     cmdline_options: Vec<(String, String)>,
     /// Blacklist entries from the kernel command line, as written.
@@ -435,7 +440,22 @@ impl ModprobeConfig {
         locations: &[PathBuf],
         report: &dyn Report,
     ) -> Result<Self, Error> {
+        Self::load_cached(module_dir, locations, report, &CachePolicy::Off)
+    }
+
+    /// [`ModprobeConfig::load_locations`], through the cache of a large configuration that
+    /// `policy` allows (modprobe's; see [`CachePolicy`]): the same configuration and the same
+    /// messages, without reading the files' text when the cache holds them.
+    pub fn load_cached(
+        module_dir: Option<&Path>,
+        locations: &[PathBuf],
+        report: &dyn Report,
+        policy: &CachePolicy,
+    ) -> Result<Self, Error> {
+        use std::os::unix::ffi::OsStrExt;
         let mut files: BTreeMap<OsString, PathBuf> = BTreeMap::new();
+        // The cache file is named after what the list is made of.
+        let mut place = Vec::new();
         if let Some(dir) = module_dir {
             // kmod joins with a literal '/', and opens these files without listing anything.
             for name in [MODULES_SOFTDEP, MODULES_WEAKDEP] {
@@ -444,16 +464,21 @@ impl ModprobeConfig {
                 path.push(name);
                 files.insert(OsString::from(name), PathBuf::from(path));
             }
+            place.extend_from_slice(dir.as_os_str().as_bytes());
         }
-        let mut config = ModprobeConfig::default();
-        parse_files(
-            files,
-            locations,
-            ListDialect::Modprobe,
-            report,
-            &mut |path, text| config.parse_text(text, path, report),
-        );
-        Ok(config)
+        for loc in locations {
+            place.push(0);
+            place.extend_from_slice(loc.as_os_str().as_bytes());
+        }
+        let files = list_files(files, locations, ListDialect::Modprobe, report);
+        let parse = |report: &dyn Report| {
+            let mut config = ModprobeConfig::default();
+            read_files(&files, ListDialect::Modprobe, report, &mut |path, text| {
+                config.parse_text(text, path, report)
+            });
+            config
+        };
+        Ok(cache::load(&files, &place, report, policy, &parse))
     }
 
     /// Parses one file's text into `self`; `file` names it in messages. Never fails: bad lines
@@ -541,9 +566,9 @@ impl ModprobeConfig {
             .extend(joined.into_iter().map(|l| (Text::Owned(l), file_no)));
     }
 
-    /// Forgets the index and the lists made so far: the entries changed.
+    /// Forgets the lists made so far: entries are being added. (The index's tables stay: they
+    /// cover the entries there were, and lookups walk the ones added after.)
     fn changed(&mut self) {
-        self.index = LazyIndex::default();
         self.lists = Lists::default();
     }
 
@@ -554,11 +579,11 @@ impl ModprobeConfig {
 
     /// Whether the configuration has no entries at all.
     pub fn is_empty(&self) -> bool {
-        self.recs.iter().all(Vec::is_empty)
+        self.recs.iter().all(Recs::is_empty)
     }
 
     /// The line of a file entry (`None` for one from the kernel command line).
-    fn raw(&self, rec: &Rec) -> Option<Raw<'_>> {
+    fn raw(&self, rec: Rec) -> Option<Raw<'_>> {
         let (text, _) = self.texts.get(rec.text as usize)?;
         let line = text.bytes().get(rec.start as usize..)?;
         let line = &line[..memchr::memchr2(b'\n', 0, line).unwrap_or(line.len())];
@@ -843,7 +868,7 @@ impl ModprobeConfig {
         let recs = &self.recs[kind as usize];
         self.index
             .candidates(self, kind, hash)
-            .filter(move |&i| recs.get(i).is_some_and(|r| r.hash == hash))
+            .filter(move |&i| recs.hash(i) == Some(hash))
             .filter(move |&i| self.name_at(kind, i).is_some_and(|n| n == name))
     }
 

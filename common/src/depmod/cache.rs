@@ -150,7 +150,7 @@ impl Identity {
             .any(|t| since_epoch(t).is_none_or(|t| t >= limit))
     }
 
-    fn encode(&self, out: &mut Vec<u8>) {
+    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.dev.to_le_bytes());
         out.extend_from_slice(&self.ino.to_le_bytes());
         out.extend_from_slice(&self.size.to_le_bytes());
@@ -160,7 +160,7 @@ impl Identity {
         out.extend_from_slice(&self.ctime.1.to_le_bytes());
     }
 
-    fn decode(r: &mut Reader<'_>) -> Result<Identity, CacheError> {
+    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Identity, CacheError> {
         Ok(Identity {
             dev: r.u64()?,
             ino: r.u64()?,
@@ -228,29 +228,39 @@ pub fn checksum(data: &[u8]) -> u64 {
 }
 
 /// Bounds-checked reading of the format's integers and strings.
-struct Reader<'a> {
+pub(crate) struct Reader<'a> {
     data: &'a [u8],
     pos: usize,
 }
 
 impl<'a> Reader<'a> {
-    fn bytes(&mut self, n: usize) -> Result<&'a [u8], CacheError> {
+    /// Reads `data` from its start.
+    pub(crate) fn new(data: &'a [u8]) -> Reader<'a> {
+        Reader { data, pos: 0 }
+    }
+
+    /// Where the next read starts.
+    pub(crate) fn pos(&self) -> usize {
+        self.pos
+    }
+
+    pub(crate) fn bytes(&mut self, n: usize) -> Result<&'a [u8], CacheError> {
         let end = self.pos.checked_add(n).ok_or(CacheError::Truncated)?;
         let b = self.data.get(self.pos..end).ok_or(CacheError::Truncated)?;
         self.pos = end;
         Ok(b)
     }
 
-    fn u8(&mut self) -> Result<u8, CacheError> {
+    pub(crate) fn u8(&mut self) -> Result<u8, CacheError> {
         Ok(self.bytes(1)?[0])
     }
 
-    fn u32(&mut self) -> Result<u32, CacheError> {
+    pub(crate) fn u32(&mut self) -> Result<u32, CacheError> {
         let b = self.bytes(4)?;
         Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
     }
 
-    fn u64(&mut self) -> Result<u64, CacheError> {
+    pub(crate) fn u64(&mut self) -> Result<u64, CacheError> {
         let mut a = [0u8; 8];
         a.copy_from_slice(self.bytes(8)?);
         Ok(u64::from_le_bytes(a))
@@ -272,7 +282,7 @@ impl<'a> Reader<'a> {
         Err(CacheError::Malformed)
     }
 
-    fn str(&mut self) -> Result<&'a str, CacheError> {
+    pub(crate) fn str(&mut self) -> Result<&'a str, CacheError> {
         let n = self.u32()? as usize;
         std::str::from_utf8(self.bytes(n)?).map_err(|_| CacheError::Malformed)
     }
@@ -283,7 +293,7 @@ impl<'a> Reader<'a> {
 
     /// A count of items each at least `min` bytes long: larger than what is left is malformed
     /// (and would make a huge allocation).
-    fn count(&mut self, min: usize) -> Result<usize, CacheError> {
+    pub(crate) fn count(&mut self, min: usize) -> Result<usize, CacheError> {
         let n = self.u32()? as usize;
         if n.saturating_mul(min) > self.data.len() - self.pos {
             return Err(CacheError::Truncated);
@@ -292,7 +302,7 @@ impl<'a> Reader<'a> {
     }
 }
 
-fn put_u32(out: &mut Vec<u8>, v: usize) {
+pub(crate) fn put_u32(out: &mut Vec<u8>, v: usize) {
     // Module files are at most MAX_IMAGE_SIZE; nothing read from one reaches 4 GiB.
     out.extend_from_slice(&u32::try_from(v).unwrap_or(u32::MAX).to_le_bytes());
 }

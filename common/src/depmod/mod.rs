@@ -247,7 +247,7 @@ pub fn run(
         CacheMode::Create => true,
     };
     if let (Some(bytes), true, true) = (new_cache, opts.files.is_empty(), may_write) {
-        if let Err(e) = write_replacing(&cache_file, &bytes, false) {
+        if let Err(e) = write_replacing(&cache_file, &bytes, false, 0o666) {
             if opts.verbose {
                 report.warning(format_args!("could not write the module cache: {e}"));
             }
@@ -681,7 +681,7 @@ fn check_symbols(
 /// together share the file system's journal commits) and the renames come after all of them, in
 /// the order of `outputs`. When one can't be written, none replaces its old file.
 pub fn write_all(dir: &Path, outputs: &[OutputFile]) -> Result<(), Error> {
-    let write = |o: &OutputFile| write_temporary(&dir.join(o.name), &o.data, true);
+    let write = |o: &OutputFile| write_temporary(&dir.join(o.name), &o.data, true, 0o666);
     let written: Vec<Result<PathBuf, Error>> = std::thread::scope(|s| {
         let handles: Vec<_> = outputs
             .iter()
@@ -740,14 +740,20 @@ const TEMP_ATTEMPTS: u32 = 16;
 /// `TEMP_ATTEMPTS` (16) names in all. A run killed between creating and renaming its temporary file
 /// leaves it behind; nothing reads it, and later runs choose other names.
 pub fn write_atomic(path: &Path, data: &[u8]) -> Result<(), Error> {
-    write_replacing(path, data, true)
+    write_replacing(path, data, true, 0o666)
+}
+
+/// [`write_atomic`] for a file only its owner may read or write (mode 0600), not flushed to
+/// disk: modprobe's configuration cache, which lives in `/run`.
+pub(crate) fn write_private(path: &Path, data: &[u8]) -> Result<(), Error> {
+    write_replacing(path, data, false, 0o600)
 }
 
 /// [`write_atomic`], with `durable` false skipping the flush to disk before the rename: for the
 /// module cache, which a crash may leave empty or damaged (it is then ignored and rebuilt) but
 /// which is never half-written while the system runs.
-fn write_replacing(path: &Path, data: &[u8], durable: bool) -> Result<(), Error> {
-    let tmp = write_temporary(path, data, durable)?;
+fn write_replacing(path: &Path, data: &[u8], durable: bool, mode: u32) -> Result<(), Error> {
+    let tmp = write_temporary(path, data, durable, mode)?;
     fs::rename(&tmp, path).map_err(|e| {
         // Ours: created by write_temporary.
         let _ = fs::remove_file(&tmp);
@@ -757,7 +763,8 @@ fn write_replacing(path: &Path, data: &[u8], durable: bool) -> Result<(), Error>
 
 /// The first half of [`write_replacing`]: `data` written (and with `durable`, flushed) to a new
 /// temporary file beside `path`, whose name is returned. On failure nothing is left behind.
-fn write_temporary(path: &Path, data: &[u8], durable: bool) -> Result<PathBuf, Error> {
+fn write_temporary(path: &Path, data: &[u8], durable: bool, mode: u32) -> Result<PathBuf, Error> {
+    use std::os::unix::fs::OpenOptionsExt;
     let dir = path.parent().unwrap_or(Path::new("."));
     let base = path.file_name().unwrap_or_default().to_string_lossy();
     let pid = std::process::id();
@@ -775,6 +782,7 @@ fn write_temporary(path: &Path, data: &[u8], durable: bool) -> Result<PathBuf, E
         match fs::OpenOptions::new()
             .write(true)
             .create_new(true)
+            .mode(mode)
             .open(&tmp)
         {
             Ok(f) => break (tmp, f),

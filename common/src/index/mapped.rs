@@ -5,7 +5,8 @@
 //! file's size (one page fault per page) and a copy of every byte. For one `modprobe` process
 //! that is most of its work.
 //!
-//! This module and [`crate::sigpipe`] are the only ones of `common` that use `unsafe`. Here,
+//! This module and [`crate::sigpipe`] are the only ones of `common` that use `unsafe` (modprobe's
+//! configuration cache maps its file through here too). Here,
 //! creating a mapping is `unsafe` because the mapped bytes change if another process changes
 //! the file in place, and reading beyond the end of a file truncated after it was mapped raises
 //! `SIGBUS`. See the `SAFETY`
@@ -39,7 +40,17 @@ impl IndexBytes {
     ///
     /// The errors of opening the file, of reading it when it can't be mapped.
     pub fn open(path: &Path, limit: u64) -> io::Result<Option<IndexBytes>> {
-        let file = File::open(path)?;
+        IndexBytes::of_file(File::open(path)?, limit)
+    }
+
+    /// [`IndexBytes::open`] for a file already open (modprobe's configuration cache, opened
+    /// without following a link and checked, on the same terms: only ever replaced by a
+    /// rename).
+    ///
+    /// # Errors
+    ///
+    /// The errors of reading the file when it can't be mapped.
+    pub fn of_file(file: File, limit: u64) -> io::Result<Option<IndexBytes>> {
         let meta = file.metadata()?;
         if meta.is_file() {
             if meta.len() > limit {

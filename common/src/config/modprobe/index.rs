@@ -25,7 +25,8 @@
 
 use std::sync::OnceLock;
 
-use super::{EntryKind, ModprobeConfig, Rec};
+use super::store::{Recs, U32s};
+use super::{EntryKind, ModprobeConfig};
 use crate::name::checked_alias_key;
 
 /// The multiplier of the hash (FxHash's).
@@ -140,53 +141,61 @@ pub(super) fn pattern_hash(pattern: &str) -> Option<(u32, u32)> {
 const NONE: u32 = u32::MAX;
 
 /// Positions of a list's entries by hash: a chained hash table, each chain in reading order.
-/// Two allocations, whatever the number of entries.
-#[derive(Debug, Default)]
+/// It covers the list's first entries, as many as it has `next` values (those there were when
+/// it was built): entries added since are walked.
+#[derive(Clone, Default)]
 pub(super) struct Table {
-    /// The first position of each bucket.
-    heads: Vec<u32>,
+    /// The first position of each bucket (a power of two of them).
+    pub(super) heads: U32s,
     /// The next position in the same bucket, per position.
-    next: Vec<u32>,
+    pub(super) next: U32s,
 }
 
 impl Table {
-    fn new(hashes: &[u32]) -> Table {
-        let buckets = hashes.len().next_power_of_two().max(1);
+    fn new(hashes: impl ExactSizeIterator<Item = u32> + DoubleEndedIterator) -> Table {
+        let n = hashes.len();
+        let buckets = n.next_power_of_two().max(1);
         let mut heads = vec![NONE; buckets];
-        let mut next = vec![NONE; hashes.len()];
-        for (i, &h) in hashes.iter().enumerate().rev() {
+        let mut next = vec![NONE; n];
+        for (i, h) in hashes.enumerate().rev() {
             let b = h as usize & (buckets - 1);
             next[i] = heads[b];
             heads[b] = u32::try_from(i).unwrap_or(NONE);
         }
-        Table { heads, next }
+        Table {
+            heads: heads.into(),
+            next: next.into(),
+        }
     }
 
-    /// The positions in `hash`'s bucket, in reading order (a superset of `hash`'s).
+    /// The number of entries it covers.
+    fn covers(&self) -> usize {
+        self.next.len()
+    }
+
+    /// The positions in `hash`'s bucket, in reading order (a superset of `hash`'s). A chain
+    /// only goes forward, so a damaged one (from a cache file) still ends.
     fn bucket(&self, hash: u32) -> impl Iterator<Item = usize> + '_ {
         let mask = self.heads.len().saturating_sub(1);
-        let first = self
-            .heads
-            .get(hash as usize & mask)
-            .copied()
-            .unwrap_or(NONE);
+        let first = self.heads.get(hash as usize & mask).unwrap_or(NONE);
         std::iter::successors((first != NONE).then_some(first), move |&i| {
-            self.next.get(i as usize).copied().filter(|&n| n != NONE)
+            self.next.get(i as usize).filter(|&n| n != NONE && n > i)
         })
         .map(|i| i as usize)
+        .take_while(move |&i| i < self.covers())
     }
 }
 
 /// What the `alias` lookups need besides their table.
-#[derive(Debug, Default)]
-struct Aliases {
+#[derive(Clone, Default)]
+pub(super) struct Aliases {
     /// The patterns with a non-empty literal prefix, by the prefix's hash (the others are in
     /// no bucket's chain... they have a bucket, but are skipped by length).
-    table: Table,
+    pub(super) table: Table,
     /// The distinct lengths of those prefixes, ascending.
-    prefix_lengths: Vec<u32>,
+    pub(super) prefix_lengths: U32s,
     /// Positions of the patterns starting with a wildcard, in reading order.
-    wild: Vec<u32>,
+    pub(super) wild: U32s,
 }
 
 /// Up to this many entries in all, lookups walk the lists instead of building tables: a walk
@@ -194,25 +203,63 @@ struct Aliases {
 /// usually that small.
 pub(super) const SMALL: usize = 32;
 
-/// The index of a [`ModprobeConfig`], each table built on first use. It takes no part in
-/// comparisons (two configurations with the same lines are equal whether or not either was
-/// queried) and prints as `..` in `Debug` output.
+/// The index of a [`ModprobeConfig`], each table built on first use (or loaded with a cache
+/// file). A table covers the entries there were when it was built; lookups walk those added
+/// since (the kernel command line's). It takes no part in comparisons (two configurations with
+/// the same lines are equal whether or not either was queried) and prints as `..` in `Debug`
+/// output.
 #[derive(Default)]
 pub(super) struct LazyIndex {
-    tables: [OnceLock<Table>; 7],
-    aliases: OnceLock<Aliases>,
+    pub(super) tables: [OnceLock<Table>; 7],
+    pub(super) aliases: OnceLock<Aliases>,
 }
 
 impl Clone for LazyIndex {
-    /// A clone builds its own tables when asked.
+    /// A clone shares the tables there are (cheap: mapped, or built again when asked).
     fn clone(&self) -> LazyIndex {
-        LazyIndex::default()
+        let index = LazyIndex::default();
+        for (to, from) in index.tables.iter().zip(&self.tables) {
+            if let Some(
+                t @ Table {
+                    heads: U32s::Mapped { .. },
+                    ..
+                },
+            ) = from.get()
+            {
+                let _ = to.set(t.clone());
+            }
+        }
+        index
     }
 }
 
 /// Whether `config` is small enough to walk ([`SMALL`]).
 pub(super) fn small(config: &ModprobeConfig) -> bool {
-    config.recs.iter().map(Vec::len).sum::<usize>() <= SMALL
+    config.recs.iter().map(Recs::len).sum::<usize>() <= SMALL
+}
+
+/// The table of `recs`, for all of them.
+pub(super) fn table_of(recs: &Recs) -> Table {
+    let hashes: Vec<u32> = recs.iter().map(|r| r.hash).collect();
+    Table::new(hashes.into_iter())
+}
+
+/// The alias table and its companions, for all of `config`'s aliases.
+pub(super) fn aliases_of(config: &ModprobeConfig) -> Aliases {
+    let recs = &config.recs[EntryKind::Alias as usize];
+    let prefix = &config.alias_prefix;
+    let mut prefix_lengths: Vec<u32> = prefix.iter().filter(|&l| l > 0).collect();
+    prefix_lengths.sort_unstable();
+    prefix_lengths.dedup();
+    let wild = (0..recs.len())
+        .filter(|&i| prefix.get(i).unwrap_or(0) == 0)
+        .map(|i| u32::try_from(i).unwrap_or(NONE))
+        .collect::<Vec<u32>>();
+    Aliases {
+        table: table_of(recs),
+        prefix_lengths: prefix_lengths.into(),
+        wild: wild.into(),
+    }
 }
 
 impl LazyIndex {
@@ -225,14 +272,13 @@ impl LazyIndex {
         hash: u32,
     ) -> Box<dyn Iterator<Item = usize> + 'a> {
         let recs = &config.recs[kind as usize];
+        let walk =
+            move |from: usize| (from..recs.len()).filter(move |&i| recs.hash(i) == Some(hash));
         if small(config) {
-            return Box::new((0..recs.len()).filter(move |&i| recs[i].hash == hash));
+            return Box::new(walk(0));
         }
-        let table = self.tables[kind as usize].get_or_init(|| {
-            let hashes: Vec<u32> = recs.iter().map(|r| r.hash).collect();
-            Table::new(&hashes)
-        });
-        Box::new(table.bucket(hash))
+        let table = self.tables[kind as usize].get_or_init(|| table_of(recs));
+        Box::new(table.bucket(hash).chain(walk(table.covers())))
     }
 
     /// Positions of the `alias` patterns that may match `key` (those whose literal prefix
@@ -242,46 +288,41 @@ impl LazyIndex {
         config: &'a ModprobeConfig,
         key: &'a [u8],
     ) -> Box<dyn Iterator<Item = usize> + 'a> {
-        let recs: &'a [Rec] = &config.recs[EntryKind::Alias as usize];
+        let recs: &'a Recs = &config.recs[EntryKind::Alias as usize];
         let prefix = &config.alias_prefix;
-        let prefix_of = move |i: usize| prefix.get(i).copied().unwrap_or(0);
+        let prefix_of = move |i: usize| prefix.get(i).unwrap_or(0);
         let fits = move |i: usize| {
             let len = prefix_of(i);
             len == 0
                 || key
                     .get(..len as usize)
-                    .is_some_and(|p| hash(p) == recs[i].hash)
+                    .is_some_and(|p| Some(hash(p)) == recs.hash(i))
         };
         if small(config) {
             return Box::new((0..recs.len()).filter(move |&i| fits(i)));
         }
-        let aliases = self.aliases.get_or_init(|| {
-            let hashes: Vec<u32> = recs.iter().map(|r| r.hash).collect();
-            let mut prefix_lengths: Vec<u32> = prefix.iter().copied().filter(|&l| l > 0).collect();
-            prefix_lengths.sort_unstable();
-            prefix_lengths.dedup();
-            let wild = (0..recs.len())
-                .filter(|&i| prefix_of(i) == 0)
-                .map(|i| u32::try_from(i).unwrap_or(NONE))
-                .collect();
-            Aliases {
-                table: Table::new(&hashes),
-                prefix_lengths,
-                wild,
-            }
-        });
+        let aliases = self.aliases.get_or_init(|| aliases_of(config));
+        let covered = aliases.table.covers();
         let probed = aliases
             .prefix_lengths
             .iter()
-            .take_while(move |&&len| len as usize <= key.len())
-            .flat_map(move |&len| {
+            .take_while(move |&len| len as usize <= key.len())
+            .flat_map(move |len| {
                 let h = hash(&key[..len as usize]);
                 aliases
                     .table
                     .bucket(h)
-                    .filter(move |&i| prefix_of(i) == len && recs[i].hash == h)
+                    .filter(move |&i| prefix_of(i) == len && recs.hash(i) == Some(h))
             });
-        Box::new(aliases.wild.iter().map(|&i| i as usize).chain(probed))
+        Box::new(
+            aliases
+                .wild
+                .iter()
+                .map(|i| i as usize)
+                .filter(move |&i| i < covered)
+                .chain(probed)
+                .chain((covered..recs.len()).filter(move |&i| fits(i))),
+        )
     }
 }
 
@@ -300,7 +341,7 @@ impl std::fmt::Debug for LazyIndex {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::super::{lookup_name, ModprobeConfig, Softdep};
     use crate::name::alias_key;
     use crate::pattern::fnmatch;
@@ -357,7 +398,7 @@ mod tests {
 
     /// Every lookup of `cfg` for each of `names` (as module, as alias key, and pairwise for
     /// `options_via`) against [`Linear`].
-    fn check_all(cfg: &ModprobeConfig, names: &[String]) {
+    pub(in crate::config::modprobe) fn check_all(cfg: &ModprobeConfig, names: &[String]) {
         let linear = Linear(cfg);
         for name in names {
             let key = alias_key(name);
@@ -454,6 +495,22 @@ mod tests {
     /// A configuration of `lines` random lines over a small set of names (so there are many
     /// duplicates and '-'/'_' spellings of one name), with the names queried.
     fn generated(seed: u64, lines: usize) -> (ModprobeConfig, Vec<String>) {
+        let (text, names) = generated_text(seed, lines);
+        let mut cfg = ModprobeConfig::default();
+        cfg.parse_into(&text, Path::new("/gen.conf"), &Discard);
+        cfg.parse_cmdline(CMDLINE, &Discard);
+        (cfg, names)
+    }
+
+    /// The kernel command line of [`generated`] configurations.
+    pub(in crate::config::modprobe) const CMDLINE: &str =
+        "a.x=1 snd-pcm.y=2 modprobe.blacklist=a-b,snd_pcm,,x \"ab.z=q r\"";
+
+    /// [`generated`]'s text and names.
+    pub(in crate::config::modprobe) fn generated_text(
+        seed: u64,
+        lines: usize,
+    ) -> (String, Vec<String>) {
         let mut rng = Rng(seed);
         let mut text = String::new();
         let mut names: Vec<String> = Vec::new();
@@ -499,12 +556,6 @@ mod tests {
             names.push(name.replace('-', "_"));
             names.push(name.replace('_', "-"));
         }
-        let mut cfg = ModprobeConfig::default();
-        cfg.parse_into(&text, Path::new("/gen.conf"), &Discard);
-        cfg.parse_cmdline(
-            "a.x=1 snd-pcm.y=2 modprobe.blacklist=a-b,snd_pcm,,x \"ab.z=q r\"",
-            &Discard,
-        );
         for stem in STEMS {
             names.push(stem.to_string());
             for glob in GLOBS {
@@ -517,7 +568,7 @@ mod tests {
         );
         names.sort();
         names.dedup();
-        (cfg, names)
+        (text, names)
     }
 
     #[test]
@@ -605,18 +656,17 @@ mod tests {
     fn changes_after_a_lookup() {
         let (mut cfg, names) = generated(7, 500);
         check_all(&cfg, &names);
-        // Parsing more drops the index; the next lookup builds it again.
+        // Parsing more keeps the tables: the entries added are walked.
+        assert!(cfg.index.is_built());
         cfg.parse_into(
             "alias a* late\noptions a late=1\nblacklist late\ninstall late x\n",
             Path::new("/late.conf"),
             &Discard,
         );
-        assert!(!cfg.index.is_built());
         check_all(&cfg, &names);
         assert!(cfg.alias_modules("abc").contains(&"late".to_string()));
         let late = cfg.options().len();
         cfg.parse_cmdline("late.y=2 modprobe.blacklist=pushed", &Discard);
-        assert!(!cfg.index.is_built());
         assert_eq!(cfg.options_for("late"), Some("y=2".to_string()));
         assert_eq!(cfg.options().len(), late + 1);
         assert!(cfg.is_blacklisted("pushed"));
