@@ -4,7 +4,8 @@
 Usage: config-sweep.py KMOD_MODPROBE OUR_MODPROBE ROOT VERSION SCRATCH CASES SEED
 
 For each case (seeded: case i uses SEED + i, so a failure is reproduced with its seed and
-CASES=1), writes one to three files into SCRATCH/c (and sometimes a second -C directory) from a
+CASES=1), writes one to three files into SCRATCH/cases/SEED/c (and sometimes a second -C
+directory) from a
 grammar of every directive kmod 30 knows plus unknown ones, bad lines, comments, blank lines,
 continued lines, tabs, trailing blanks, names spelt with '-' or '_', alias patterns with '*',
 '?', '[...]' and escapes, and runs both tools with the same arguments:
@@ -15,6 +16,14 @@ Compares stdout and exit status byte for byte, and stderr after taking off each 
 (kmod: `libkmod: ERROR ../libkmod/FILE.c:LINE FUNCTION: `, `modprobe: ERROR: ` and the like;
 ours: `modprobe: ERROR: `), leaving out our added lines (HINT:, and -v's `skipping NAME: why`). Prints each mismatch (at most MAX_SHOWN)
 and a last line `CASES cases, CALLS calls, N mismatches`; exits 1 if any.
+
+Every case also goes through our parsed-configuration cache (common/src/config/modprobe/cache.rs):
+ours runs with MODUTILS_MODPROBE_CACHE=SCRATCH/cache (emptied before each case) and
+MODUTILS_MODPROBE_CACHE_MIN=0. All cases' files are written first, then a wait past the cache's
+100 ms window for recently changed files, so the first call of a case (-c) writes the cache and
+every later call reads it. A case counts as a mismatch if no cache file is there after its first
+call, if a later call replaced it (a call that did not trust it writes a new one), or if its
+second call, traced with strace, opened a .conf file or not the cache file.
 """
 
 import os
@@ -23,6 +32,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 
 MAX_SHOWN = int(os.environ.get("SWEEP_SHOW", "5"))
 
@@ -157,18 +167,45 @@ def norm_err(data):
     return out
 
 
-def run(tool, args):
-    p = subprocess.run([tool] + args, capture_output=True, timeout=30)
+CACHE = os.path.join(SCRATCH, "cache")
+CACHE_ENV = dict(os.environ, MODUTILS_MODPROBE_CACHE=CACHE, MODUTILS_MODPROBE_CACHE_MIN="0")
+
+
+TRACE = os.path.join(SCRATCH, "trace")
+
+
+def run(tool, args, env=None, trace=False):
+    pre = ["strace", "-f", "-qq", "-e", "trace=open,openat", "-o", TRACE] if trace else []
+    p = subprocess.run(pre + [tool] + args, capture_output=True, timeout=30, env=env)
     return p.returncode, p.stdout, norm_err(p.stderr)
 
 
-calls = 0
-bad = 0
-for i in range(CASES):
-    seed = SEED + i
+def read_cache_only():
+    """None if the traced call opened the cache file and no .conf file, else why not."""
+    with open(TRACE, encoding="utf-8", errors="replace") as f:
+        opens = [ln for ln in f if re.search(r"open(at)?\(", ln) and "O_DIRECTORY" not in ln]
+    conf = [ln for ln in opens if re.search(r'\.conf"', ln)]
+    if conf:
+        return f"parsed (opened {len(conf)} .conf files, e.g. {conf[0].strip()!r:.200})"
+    if not any(re.search(r'modprobe-config-[0-9a-f]{16}\.cache", O_RDONLY[^)]*\) = \d+$', ln)
+               for ln in opens):
+        return "the cache file not opened"
+    return None
+
+
+def cache_files():
+    """The cache directory's files: {name: inode}."""
+    try:
+        return {e.name: e.inode() for e in os.scandir(CACHE)}
+    except FileNotFoundError:
+        return {}
+
+
+def generate(seed):
+    """The case's files (written) and its argument lists."""
     rng = random.Random(seed)
-    conf = os.path.join(SCRATCH, "c")
-    conf2 = os.path.join(SCRATCH, "c2")
+    conf = os.path.join(SCRATCH, "cases", str(seed), "c")
+    conf2 = os.path.join(SCRATCH, "cases", str(seed), "c2")
     for d in (conf, conf2):
         shutil.rmtree(d, ignore_errors=True)
         os.makedirs(d)
@@ -193,10 +230,36 @@ for i in range(CASES):
         if n < 3:
             # The load path itself, dry: modules loaded here are the host's built-in ones.
             argsets.append(base + ["-n", "-v", q])
-    for args in argsets:
+    return argsets
+
+
+shutil.rmtree(os.path.join(SCRATCH, "cases"), ignore_errors=True)
+cases = [(SEED + i, generate(SEED + i)) for i in range(CASES)]
+# Past the cache's window for files changed in the last 100 ms: every case's first call writes.
+time.sleep(0.25)
+
+calls = 0
+bad = 0
+for seed, argsets in cases:
+    shutil.rmtree(CACHE, ignore_errors=True)
+    written = None
+    for n, args in enumerate(argsets):
         calls += 1
         k = run(KMOD, args)
-        o = run(OURS, args)
+        o = run(OURS, args, CACHE_ENV, trace=n == 1)
+        now = cache_files()
+        problem = read_cache_only() if n == 1 else None
+        if written is None:
+            written = now
+            if not any(re.fullmatch(r"modprobe-config-[0-9a-f]{16}\.cache", name) for name in now):
+                problem = f"no cache file after the first call ({sorted(now)})"
+        elif now != written:
+            problem = f"the cache replaced: {written} then {now}"
+            written = now
+        if problem:
+            bad += 1
+            if bad <= MAX_SHOWN:
+                print(f"seed {seed}: modprobe {' '.join(args)}: {problem}")
         if k != o:
             bad += 1
             if bad <= MAX_SHOWN:

@@ -5,7 +5,12 @@
 # option values, names spelt with '-' or '_', alias patterns with wildcards, brackets and
 # escapes) and compares `-c` and, for a dozen names per case, `-R`, `-D` and `-b -R`: exit
 # status and stdout byte for byte, stderr without each tool's prefix. Seeded: a failure names
-# its seed, which `config-sweep.py ... 1 SEED` replays alone.
+# its seed, which `config-sweep.py ... 1 SEED` replays alone. Every case goes through our
+# parsed-configuration cache too (MODUTILS_MODPROBE_CACHE_MIN=0): the files are older than its
+# 100 ms window before a case starts, so the first call (-c) writes the cache, and all later
+# calls read it; a case without a cache file after its first call, whose cache a later call
+# replaced, or whose second call (traced with strace) opened a .conf file or not the cache,
+# counts as a mismatch.
 #
 # Found and fixed with it (commit of this script): `softdep m  pre: x` (two blanks after the
 # module) has no tag; an install command is set aside only when a softdep name is found; the
@@ -27,6 +32,7 @@ SEED=${2:-1000}
 
 ensure_packages
 command -v python3 >/dev/null || die "python3 not found"
+command -v strace >/dev/null || install_missing strace=strace
 OURS=$(our_tool MODPROBE "$RELEASE_DIR/modprobe" cargo_release modprobe)
 KMP=/usr/sbin/modprobe
 "$KMP" --version 2>/dev/null | grep -q '^kmod version' || die "$KMP is not kmod's modprobe"
@@ -37,6 +43,6 @@ tree_copy "$T"
 depmod -b "$T" "$KVER" 2>/dev/null || die "kmod's depmod -b $T failed"
 
 log "$CASES cases from seed $SEED"
-check "6.1 $CASES random configurations (seeds $SEED..$((SEED + CASES - 1))): -c, -R, -D, -b -R as kmod 30" \
+check "6.1 $CASES random configurations (seeds $SEED..$((SEED + CASES - 1))): -c, -R, -D, -b -R, -n -v as kmod 30, through the cache" \
     python3 "$ROOT/tests/diff/config-sweep.py" "$KMP" "$OURS" "$T" "$KVER" "$SCR" "$CASES" "$SEED"
 summary
