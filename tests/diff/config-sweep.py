@@ -21,15 +21,18 @@ Every case also goes through our parsed-configuration cache (common/src/config/m
 ours runs with MODUTILS_MODPROBE_CACHE=SCRATCH/cache (emptied before each case) and
 MODUTILS_MODPROBE_CACHE_MIN=0. All cases' files are written first, then a wait past the cache's
 100 ms window for recently changed files, so the first call of a case (-c) writes the cache and
-every later call reads it. A case counts as a mismatch if no cache file is there after its first
-call, if a later call replaced it (a call that did not trust it writes a new one), or if its
-second call, traced with strace, opened a .conf file or not the cache file.
+every later call reads it. inotify (IN_OPEN on the case's -C directories and on the cache
+directory) tells what each of our calls opened: a case counts as a mismatch if its first call
+opened no .conf file or left no cache file, or if a later call opened a .conf file, did not open
+the cache file, or replaced it.
 """
 
+import ctypes
 import os
 import random
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import time
@@ -171,26 +174,54 @@ CACHE = os.path.join(SCRATCH, "cache")
 CACHE_ENV = dict(os.environ, MODUTILS_MODPROBE_CACHE=CACHE, MODUTILS_MODPROBE_CACHE_MIN="0")
 
 
-TRACE = os.path.join(SCRATCH, "trace")
-
-
-def run(tool, args, env=None, trace=False):
-    pre = ["strace", "-f", "-qq", "-e", "trace=open,openat", "-o", TRACE] if trace else []
-    p = subprocess.run(pre + [tool] + args, capture_output=True, timeout=30, env=env)
+def run(tool, args, env=None):
+    p = subprocess.run([tool] + args, capture_output=True, timeout=30, env=env)
     return p.returncode, p.stdout, norm_err(p.stderr)
 
 
-def read_cache_only():
-    """None if the traced call opened the cache file and no .conf file, else why not."""
-    with open(TRACE, encoding="utf-8", errors="replace") as f:
-        opens = [ln for ln in f if re.search(r"open(at)?\(", ln) and "O_DIRECTORY" not in ln]
-    conf = [ln for ln in opens if re.search(r'\.conf"', ln)]
-    if conf:
-        return f"parsed (opened {len(conf)} .conf files, e.g. {conf[0].strip()!r:.200})"
-    if not any(re.search(r'modprobe-config-[0-9a-f]{16}\.cache", O_RDONLY[^)]*\) = \d+$', ln)
-               for ln in opens):
-        return "the cache file not opened"
-    return None
+LIBC = ctypes.CDLL(None, use_errno=True)
+IN_OPEN = 0x20
+IN_ISDIR = 0x40000000
+
+
+class Opens:
+    """The files opened in some directories (inotify IN_OPEN), read after each call."""
+
+    def __init__(self):
+        self.fd = LIBC.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
+        if self.fd < 0:
+            raise OSError(ctypes.get_errno(), "inotify_init1")
+        self.dirs = {}
+
+    def watch(self, path):
+        wd = LIBC.inotify_add_watch(self.fd, os.fsencode(path), IN_OPEN)
+        if wd < 0:
+            raise OSError(ctypes.get_errno(), f"inotify_add_watch {path}")
+        self.dirs[wd] = path
+
+    def take(self):
+        """The paths of the files (not directories) opened since the last take."""
+        data = b""
+        while True:
+            try:
+                chunk = os.read(self.fd, 65536)
+            except BlockingIOError:
+                break
+            if not chunk:
+                break
+            data += chunk
+        opened = set()
+        i = 0
+        while i < len(data):
+            wd, mask, _cookie, size = struct.unpack_from("iIII", data, i)
+            name = data[i + 16:i + 16 + size].rstrip(b"\0").decode("utf-8", "replace")
+            i += 16 + size
+            if name and not mask & IN_ISDIR and wd in self.dirs:
+                opened.add(os.path.join(self.dirs[wd], name))
+        return opened
+
+    def close(self):
+        os.close(self.fd)
 
 
 def cache_files():
@@ -242,20 +273,36 @@ calls = 0
 bad = 0
 for seed, argsets in cases:
     shutil.rmtree(CACHE, ignore_errors=True)
+    opens = Opens()
+    for d in (argsets[0][i + 1] for i, a in enumerate(argsets[0]) if a == "-C"):
+        opens.watch(d)
     written = None
     for n, args in enumerate(argsets):
         calls += 1
         k = run(KMOD, args)
-        o = run(OURS, args, CACHE_ENV, trace=n == 1)
+        opens.take()  # kmod's
+        o = run(OURS, args, CACHE_ENV)
         now = cache_files()
-        problem = read_cache_only() if n == 1 else None
+        opened = opens.take()
+        confs = sorted(f for f in opened if f.endswith(".conf"))
+        problem = None
         if written is None:
             written = now
-            if not any(re.fullmatch(r"modprobe-config-[0-9a-f]{16}\.cache", name) for name in now):
+            names = [name for name in now if re.fullmatch(r"modprobe-config-[0-9a-f]{16}\.cache", name)]
+            if not names:
                 problem = f"no cache file after the first call ({sorted(now)})"
+            elif not confs:
+                problem = "the first call opened no .conf file"
+            else:
+                opens.watch(CACHE)
+                cache_file = os.path.join(CACHE, names[0])
         elif now != written:
             problem = f"the cache replaced: {written} then {now}"
             written = now
+        elif confs:
+            problem = f"parsed, not from the cache (opened {confs[0]})"
+        elif cache_file not in opened:
+            problem = "the cache file not opened"
         if problem:
             bad += 1
             if bad <= MAX_SHOWN:
@@ -277,5 +324,6 @@ for seed, argsets in cases:
                     else:
                         print(f"  {label}: kmod {rk!r:.600}")
                         print(f"  {label}: ours {ro!r:.600}")
+    opens.close()
 print(f"{CASES} cases, {calls} calls, {bad} mismatches")
 sys.exit(1 if bad else 0)

@@ -8,9 +8,9 @@
 # its seed, which `config-sweep.py ... 1 SEED` replays alone. Every case goes through our
 # parsed-configuration cache too (MODUTILS_MODPROBE_CACHE_MIN=0): the files are older than its
 # 100 ms window before a case starts, so the first call (-c) writes the cache, and all later
-# calls read it; a case without a cache file after its first call, whose cache a later call
-# replaced, or whose second call (traced with strace) opened a .conf file or not the cache,
-# counts as a mismatch.
+# calls read it (inotify tells what each of our calls opened); a case counts as a mismatch if its
+# first call did not parse and write, or a later call opened a .conf file, not the cache, or
+# replaced it.
 #
 # Found and fixed with it (commit of this script): `softdep m  pre: x` (two blanks after the
 # module) has no tag; an install command is set aside only when a softdep name is found; the
@@ -32,7 +32,6 @@ SEED=${2:-1000}
 
 ensure_packages
 command -v python3 >/dev/null || die "python3 not found"
-command -v strace >/dev/null || install_missing strace=strace
 OURS=$(our_tool MODPROBE "$RELEASE_DIR/modprobe" cargo_release modprobe)
 KMP=/usr/sbin/modprobe
 "$KMP" --version 2>/dev/null | grep -q '^kmod version' || die "$KMP is not kmod's modprobe"
