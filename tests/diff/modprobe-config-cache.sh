@@ -23,7 +23,10 @@
 # tells); a line appended, the first run after it `-q` (the later ones say the messages it did
 # not); a .conf file added; one removed; one renamed (parse order changes); a file replaced by a
 # symbolic link to a copy, then that copy rewritten in place (mtime restored); modules.softdep
-# of the module directory changed; a second -C location (another cache file), then back to one.
+# of the module directory changed; a second -C location (another cache file), then back to one;
+# a directory named *.conf in the location (a message every run, the cache still valid), then
+# removed; the -C location
+# a symbolic link to the directory, then turned to a copy with a line rewritten in place.
 # Hostile caches (each: same answers as kmod, no crash, no hang, and where the file is ours to
 # replace, a valid cache afterwards): truncated to half, emptied, one byte changed (first,
 # tenth, middle, last), garbage, a symbolic link to a valid copy (not followed, not written
@@ -381,6 +384,27 @@ check "a second -C location: another cache file ($CF2)" two_files
 LOC=(-C "$CONF")
 state "back to one -C location: its cache still valid" cached changed
 rm -f "$CF2"
+
+# A directory named *.conf in the location: kmod and ours say it is not supported, every run
+# (the listing's message, not the cache's); the files read are the same, so is the cache.
+mkdir "$CONF/50-sub.conf"
+state "a directory 50-sub.conf in the location (the same files read)" cached changed
+rmdir "$CONF/50-sub.conf"
+state "the directory 50-sub.conf removed" cached changed
+
+# The -C location a symbolic link to the directory, then to a copy of it with one line rewritten
+# (same size, mtime restored): the same paths, other files.
+ln -s "$CONF" "$SCR/conf-link"
+LOC=(-C "$SCR/conf-link")
+state "-C a symbolic link to the directory (another cache file)" cycle
+cp -a "$CONF" "$SCR/conf-copy"
+in_place "$SCR/conf-copy/05-q.conf" cc_ext4=1 cc_ext4=7
+ln -sfn "$SCR/conf-copy" "$SCR/conf-link"
+state "the -C link turned to a copy with a line rewritten (same names, sizes and mtimes)" cycle changed
+rm -rf "$SCR/conf-link" "$SCR/conf-copy"
+rm -f "$(cache_file)"
+LOC=(-C "$CONF")
+state "-C the directory again: its cache still valid" cached changed
 
 log "hostile caches"
 # hostile LABEL EXPECT: state LABEL EXPECT, then (cycle) the cache file is a valid one of ours.
