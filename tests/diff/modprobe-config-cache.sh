@@ -36,7 +36,7 @@
 # parses, none waits or writes), missing (created 0700, the file 0600). Then: a copy of our
 # binary elsewhere (another executable: its own parse), our kmod multi-call binary as modprobe,
 # /proc/cmdline (bound over in a private mount namespace) read fresh by a cached run, two first
-# runs at once, the threshold
+# runs at once, a filesystem with whole-second timestamps (the window is 2 s), the threshold
 # (MODUTILS_MODPROBE_CACHE_MIN at the configuration's size writes, one byte more neither reads,
 # writes nor looks for a cache), a configuration below the default threshold, and
 # MODUTILS_MODPROBE_CACHE empty or `0` (no cache looked for, not in /run/modutils-rs either).
@@ -556,7 +556,7 @@ state "our modprobe again (after kmod's cache)" cycle
 printf 'ext4.cc_cmd=1 mii.cc_cmd=2 quiet\n' >"$SCR/cmdline"
 WRAP=(in_ns --bind "$SCR/cmdline" /proc/cmdline --)
 state "/proc/cmdline with ext4.cc_cmd=1 mii.cc_cmd=2 (read fresh)" cached changed
-printf 'ext4.cc_cmd=3 nf_conntrack.cc_cmd=4\n' >"$SCR/cmdline"
+printf 'modprobe.blacklist=loop,vfat cc-alias.cc_cmd=5 nf_conntrack.cc_cmd=4 mii.y="a b"\n' >"$SCR/cmdline"
 state "/proc/cmdline changed (read fresh)" cached changed
 WRAP=()
 
@@ -576,6 +576,61 @@ check "two first runs at once: both exit 0, stdout as kmod's" \
 one_file() { cache_files_ok && [ "$(find "$CDIR" -mindepth 1 | wc -l)" = 1 ]; }
 check "two first runs at once: one cache file, mode 0600, no temporary file left" one_file
 state "after two first runs at once" cached
+
+log "whole-second timestamps"
+# On a filesystem whose timestamps have no sub-second part (ext4 with 128-byte inodes, mounted
+# from an image here), the window is 2 s: a run within a second of a change (so within 2 s of
+# its whole-second ctime) parses and writes nothing; one 2 s later writes. (The runs here start
+# within a few milliseconds of the change; a second is the margin.)
+# one_call LABEL: call -D ext4, then the outputs compared with kmod's.
+one_call() {
+    : >"$SCR/bad"
+    call -D ext4
+    check "$1: same as kmod 30" same_as_kmod
+}
+# how_was HOW WROTE: the last call did HOW and wrote (1) or not (0).
+how_was() {
+    [ "$HOW $WROTE" = "$1 $2" ] && return 0
+    echo "the run: $HOW, wrote $WROTE; expected $1, wrote $2"
+    echo "cache directory: $(cache_list | tr '\n' ';')"
+    return 1
+}
+whole_seconds() {
+    local img=$SCR/seconds.img mnt=$SCR/seconds
+    truncate -s 64M "$img"
+    mkfs.ext4 -q -I 128 "$img" 2>/dev/null || { echo "mkfs.ext4 -I 128 failed"; return 1; }
+    mkdir -p "$mnt"
+    mount -o loop "$img" "$mnt" || { echo "mount -o loop failed"; return 1; }
+    at_exit umount -l "$mnt"
+    touch "$mnt/probe"
+    case $(stat -c %z "$mnt/probe") in
+        *.000000000' '*) ;;
+        *) echo "$mnt has sub-second timestamps: $(stat -c %z "$mnt/probe")"; return 1 ;;
+    esac
+}
+if check "a filesystem with whole-second timestamps (ext4 -I 128, loop-mounted)" whole_seconds; then
+    rm -rf "$CDIR"
+    cp -rL "$CONF" "$SCR/seconds/conf.d"
+    LOC=(-C "$SCR/seconds/conf.d")
+    one_call "whole seconds: a run right after the files were copied"
+    check "whole seconds: a run right after the files were copied parsed, wrote nothing" how_was parsed 0
+    sleep 2.2
+    one_call "whole seconds: a run 2.2 s later"
+    check "whole seconds: a run 2.2 s later parsed and wrote the cache" how_was parsed 1
+    one_call "whole seconds: the next run"
+    check "whole seconds: the next run read the cache" how_was cached 0
+    echo "blacklist ext4" >>"$SCR/seconds/conf.d/05-q.conf"
+    one_call "whole seconds: a run right after a blacklist line was appended"
+    check "whole seconds: a run right after a change parsed, wrote nothing" how_was parsed 0
+    one_call "whole seconds: the next run, still within 2 s"
+    check "whole seconds: the next run, still within 2 s, parsed, wrote nothing" how_was parsed 0
+    sleep 2.2
+    one_call "whole seconds: a run 2.2 s after the change"
+    check "whole seconds: a run 2.2 s after the change parsed and wrote the cache" how_was parsed 1
+    one_call "whole seconds: the next run"
+    check "whole seconds: the next run read the cache" how_was cached 0
+    LOC=(-C "$CONF")
+fi
 
 log "threshold, disabled"
 # traced_ours ARGS...: our modprobe -D ext4 with the environment ARGS (env's), every file
