@@ -23,7 +23,9 @@
 # tells); a line appended, the first run after it `-q` (the later ones say the messages it did
 # not); a .conf file added; one removed; one renamed (parse order changes); a file replaced by a
 # symbolic link to a copy, then that copy rewritten in place (mtime restored); modules.softdep
-# of the module directory changed; a second -C location (another cache file), then back to one;
+# of the module directory changed; no -C (the default locations, bound over in a private mount
+# namespace; a file of /etc/modprobe.d hiding /lib/modprobe.d's, then removed); a second -C
+# location (another cache file), then back to one;
 # a directory named *.conf in the location (a message every run, the cache still valid), then
 # removed; the -C location
 # a symbolic link to the directory, then turned to a copy with a line rewritten in place.
@@ -602,6 +604,24 @@ tmps | xargs -r touch -d '-2 minutes'
 state "after a writer killed before its rename" cycle changed
 check "a later writing run removed the killed writer's stale temporary file" test -z "$(tmps)"
 find "$CDIR" -mindepth 1 -maxdepth 1 -name '.*.tmp' -delete
+
+log "the default locations"
+# No -C: /etc/modprobe.d (the big configuration) and /lib/modprobe.d bound over in a private
+# mount namespace; a file in /etc/modprobe.d hides the one of the same name in /lib/modprobe.d,
+# then is removed (the same -C-less key, another listing).
+mkdir -p "$SCR/etc.d" "$SCR/lib.d"
+cp -L "$CONF"/*.conf "$SCR/etc.d/"
+echo "options ext4 cc_from=etc" >"$SCR/etc.d/70-hide.conf"
+echo "options ext4 cc_from=lib" >"$SCR/lib.d/70-hide.conf"
+cp /lib/modprobe.d/*.conf "$SCR/lib.d/" 2>/dev/null || true
+WRAP=(in_ns --bind "$SCR/etc.d" /etc/modprobe.d --bind "$SCR/lib.d" /lib/modprobe.d --)
+LOC=()
+state "no -C: the default locations" cycle changed
+state "no -C: no change" cached
+rm "$SCR/etc.d/70-hide.conf"
+state "no -C: /etc/modprobe.d/70-hide.conf removed (/lib's read)" cycle changed
+WRAP=()
+LOC=(-C "$CONF")
 
 log "whole-second timestamps"
 # On a filesystem whose timestamps have no sub-second part (ext4 with 128-byte inodes, mounted
