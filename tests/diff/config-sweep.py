@@ -5,17 +5,16 @@ Usage: config-sweep.py KMOD_MODPROBE OUR_MODPROBE ROOT VERSION SCRATCH CASES SEE
 
 For each case (seeded: case i uses SEED + i, so a failure is reproduced with its seed and
 CASES=1), writes one to three files into SCRATCH/cases/SEED/c (and sometimes a second -C
-directory) from a
-grammar of every directive kmod 30 knows plus unknown ones, bad lines, comments, blank lines,
-continued lines, tabs, trailing blanks, names spelt with '-' or '_', alias patterns with '*',
-'?', '[...]' and escapes, and runs both tools with the same arguments:
+directory) from a grammar of every directive kmod 30 knows plus unknown ones, bad lines,
+comments, blank lines, continued lines, tabs, trailing blanks, names spelt with '-' or '_',
+alias patterns with '*', '?', '[...]' and escapes, and runs both tools with the same arguments:
   -c; -R NAME, -D NAME and -b -R NAME for a dozen names (real modules of the tree, the
   configured aliases and names, their other spelling, instances of the patterns), and
   -n -v NAME for three of them.
 Compares stdout and exit status byte for byte, and stderr after taking off each tool's prefix
 (kmod: `libkmod: ERROR ../libkmod/FILE.c:LINE FUNCTION: `, `modprobe: ERROR: ` and the like;
-ours: `modprobe: ERROR: `), leaving out our added lines (HINT:, and -v's `skipping NAME: why`). Prints each mismatch (at most MAX_SHOWN)
-and a last line `CASES cases, CALLS calls, N mismatches`; exits 1 if any.
+ours: `modprobe: ERROR: `), leaving out our added lines (HINT:, and -v's `skipping NAME: why`).
+Prints each mismatch (at most MAX_SHOWN) and a last line `CASES cases, CALLS calls, N mismatches`; exits 1 if any.
 
 Every case also goes through our parsed-configuration cache (common/src/config/modprobe/cache.rs):
 ours runs with MODUTILS_MODPROBE_CACHE=SCRATCH/cache (emptied before each case) and
