@@ -44,7 +44,7 @@
 # is 2 s), the threshold (MODUTILS_MODPROBE_CACHE_MIN at the configuration's size writes, one
 # byte more neither reads, writes nor looks for a cache; values that are not numbers), a
 # configuration below the default threshold, and MODUTILS_MODPROBE_CACHE empty or `0` (no
-# cache looked for, not in /run/modutils-rs either).
+# cache looked for, not in /run/modutils-rs either); our libkmod.so.2 looks for no cache.
 #
 # Prints `PASS <name>` / `FAIL <name>` per check and `N passed, N failed`; exits 1 if a check
 # failed, 2 if the setup failed.
@@ -677,6 +677,55 @@ if check "a filesystem with whole-second timestamps (ext4 -I 128, loop-mounted)"
     check "whole seconds: the next run read the cache" how_was cached 0
     LOC=(-C "$CONF")
 fi
+
+log "libkmod.so.2"
+# Our libkmod.so.2 (kmod_new, then a lookup that needs the configuration: an alias of it) with
+# the big configuration and the cache's variables set: the configuration parsed, no cache
+# looked for; the lookup's answer is that of kmod 30's library.
+build_libkmod
+cat >"$SCR/ctx.py" <<'EOF'
+import ctypes, sys
+lib = ctypes.CDLL(sys.argv[1])
+lib.kmod_new.restype = ctypes.c_void_p
+lib.kmod_new.argtypes = [ctypes.c_char_p, ctypes.POINTER(ctypes.c_char_p)]
+lib.kmod_module_new_from_lookup.argtypes = [ctypes.c_void_p, ctypes.c_char_p,
+                                            ctypes.POINTER(ctypes.c_void_p)]
+lib.kmod_module_get_module.restype = ctypes.c_void_p
+lib.kmod_module_get_module.argtypes = [ctypes.c_void_p]
+lib.kmod_module_get_name.restype = ctypes.c_char_p
+lib.kmod_module_get_name.argtypes = [ctypes.c_void_p]
+lib.kmod_list_next.restype = ctypes.c_void_p
+lib.kmod_list_next.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
+ctx = lib.kmod_new(sys.argv[2].encode(), (ctypes.c_char_p * 2)(sys.argv[3].encode(), None))
+if not ctx:
+    sys.exit("kmod_new failed")
+for name in sys.argv[4:]:
+    lst = ctypes.c_void_p()
+    r = lib.kmod_module_new_from_lookup(ctx, name.encode(), ctypes.byref(lst))
+    names, it = [], lst.value
+    while it:
+        names.append(lib.kmod_module_get_name(lib.kmod_module_get_module(it)).decode())
+        it = lib.kmod_list_next(lst.value, it)
+    print(name, r, names)
+EOF
+libkmod_lookup() {
+    local before
+    before=$(cache_list)
+    env "${CENV[@]}" MODUTILS_MODPROBE_CACHE_MIN=0 strace -f -qq -e trace=%file -o "$SCR/l.trace" \
+        python3 "$SCR/ctx.py" "$LIBKMOD_DIR/libkmod.so.2" "$M" "$CONF" cc-alias cc-blk ext4 \
+        >"$SCR/l.out" 2>"$SCR/l.err" || { echo "our library's client failed:"; cat "$SCR/l.err"; return 1; }
+    python3 "$SCR/ctx.py" /lib/x86_64-linux-gnu/libkmod.so.2 "$M" "$CONF" cc-alias cc-blk ext4 \
+        >"$SCR/lk.out" 2>/dev/null || { echo "kmod's library's client failed"; return 1; }
+    diff "$SCR/lk.out" "$SCR/l.out" || return 1
+    grep -q '\.conf"' "$SCR/l.trace" || { echo "no .conf file opened"; return 1; }
+    if grep 'modprobe-config-[0-9a-f]' "$SCR/l.trace"; then
+        echo "(the cache looked for)"
+        return 1
+    fi
+    [ "$before" = "$(cache_list)" ] || { echo "the cache directory changed"; return 1; }
+}
+check "libkmod.so.2: the configuration parsed, no cache looked for, lookups as kmod 30's library" \
+    libkmod_lookup
 
 log "threshold, disabled"
 # traced_ours ARGS...: our modprobe -D ext4 with the environment ARGS (env's), every file
