@@ -4,25 +4,37 @@
 Usage: config-sweep.py KMOD_MODPROBE OUR_MODPROBE ROOT VERSION SCRATCH CASES SEED
 
 For each case (seeded: case i uses SEED + i, so a failure is reproduced with its seed and
-CASES=1), writes one to three files into SCRATCH/c (and sometimes a second -C directory) from a
-grammar of every directive kmod 30 knows plus unknown ones, bad lines, comments, blank lines,
-continued lines, tabs, trailing blanks, names spelt with '-' or '_', alias patterns with '*',
-'?', '[...]' and escapes, and runs both tools with the same arguments:
+CASES=1), writes one to three files into SCRATCH/cases/SEED/c (and sometimes a second -C
+directory) from a grammar of every directive kmod 30 knows plus unknown ones, bad lines,
+comments, blank lines, continued lines, tabs, trailing blanks, names spelt with '-' or '_',
+alias patterns with '*', '?', '[...]' and escapes, and runs both tools with the same arguments:
   -c; -R NAME, -D NAME and -b -R NAME for a dozen names (real modules of the tree, the
   configured aliases and names, their other spelling, instances of the patterns), and
   -n -v NAME for three of them.
 Compares stdout and exit status byte for byte, and stderr after taking off each tool's prefix
 (kmod: `libkmod: ERROR ../libkmod/FILE.c:LINE FUNCTION: `, `modprobe: ERROR: ` and the like;
-ours: `modprobe: ERROR: `), leaving out our added lines (HINT:, and -v's `skipping NAME: why`). Prints each mismatch (at most MAX_SHOWN)
-and a last line `CASES cases, CALLS calls, N mismatches`; exits 1 if any.
+ours: `modprobe: ERROR: `), leaving out our added lines (HINT:, and -v's `skipping NAME: why`).
+Prints each mismatch (at most MAX_SHOWN) and a last line `CASES cases, CALLS calls, N mismatches`; exits 1 if any.
+
+Every case also goes through our parsed-configuration cache (common/src/config/modprobe/cache.rs):
+ours runs with MODUTILS_MODPROBE_CACHE=SCRATCH/cache (emptied before each case) and
+MODUTILS_MODPROBE_CACHE_MIN=0. All cases' files are written first, then a wait past the cache's
+100 ms window for recently changed files, so the first call of a case (-c) writes the cache and
+every later call reads it. inotify (IN_OPEN on the case's -C directories and on the cache
+directory) tells what each of our calls opened: a case counts as a mismatch if its first call
+opened no .conf file or left no cache file, or if a later call opened a .conf file, did not open
+the cache file, or replaced it.
 """
 
+import ctypes
 import os
 import random
 import re
 import shutil
+import struct
 import subprocess
 import sys
+import time
 
 MAX_SHOWN = int(os.environ.get("SWEEP_SHOW", "5"))
 
@@ -157,18 +169,73 @@ def norm_err(data):
     return out
 
 
-def run(tool, args):
-    p = subprocess.run([tool] + args, capture_output=True, timeout=30)
+CACHE = os.path.join(SCRATCH, "cache")
+CACHE_ENV = dict(os.environ, MODUTILS_MODPROBE_CACHE=CACHE, MODUTILS_MODPROBE_CACHE_MIN="0")
+
+
+def run(tool, args, env=None):
+    p = subprocess.run([tool] + args, capture_output=True, timeout=30, env=env)
     return p.returncode, p.stdout, norm_err(p.stderr)
 
 
-calls = 0
-bad = 0
-for i in range(CASES):
-    seed = SEED + i
+LIBC = ctypes.CDLL(None, use_errno=True)
+IN_OPEN = 0x20
+IN_ISDIR = 0x40000000
+
+
+class Opens:
+    """The files opened in some directories (inotify IN_OPEN), read after each call."""
+
+    def __init__(self):
+        self.fd = LIBC.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
+        if self.fd < 0:
+            raise OSError(ctypes.get_errno(), "inotify_init1")
+        self.dirs = {}
+
+    def watch(self, path):
+        wd = LIBC.inotify_add_watch(self.fd, os.fsencode(path), IN_OPEN)
+        if wd < 0:
+            raise OSError(ctypes.get_errno(), f"inotify_add_watch {path}")
+        self.dirs[wd] = path
+
+    def take(self):
+        """The paths of the files (not directories) opened since the last take."""
+        data = b""
+        while True:
+            try:
+                chunk = os.read(self.fd, 65536)
+            except BlockingIOError:
+                break
+            if not chunk:
+                break
+            data += chunk
+        opened = set()
+        i = 0
+        while i < len(data):
+            wd, mask, _cookie, size = struct.unpack_from("iIII", data, i)
+            name = data[i + 16:i + 16 + size].rstrip(b"\0").decode("utf-8", "replace")
+            i += 16 + size
+            if name and not mask & IN_ISDIR and wd in self.dirs:
+                opened.add(os.path.join(self.dirs[wd], name))
+        return opened
+
+    def close(self):
+        os.close(self.fd)
+
+
+def cache_files():
+    """The cache directory's files: {name: inode}."""
+    try:
+        return {e.name: e.inode() for e in os.scandir(CACHE)}
+    except FileNotFoundError:
+        return {}
+
+
+def generate(seed):
+    """The case's files (written) and its argument lists."""
     rng = random.Random(seed)
-    conf = os.path.join(SCRATCH, "c")
-    conf2 = os.path.join(SCRATCH, "c2")
+    conf = os.path.join(SCRATCH, "cases", str(seed), "c")
+    conf2 = os.path.join(SCRATCH, "cases", str(seed), "c2")
     for d in (conf, conf2):
         shutil.rmtree(d, ignore_errors=True)
         os.makedirs(d)
@@ -193,10 +260,52 @@ for i in range(CASES):
         if n < 3:
             # The load path itself, dry: modules loaded here are the host's built-in ones.
             argsets.append(base + ["-n", "-v", q])
-    for args in argsets:
+    return argsets
+
+
+shutil.rmtree(os.path.join(SCRATCH, "cases"), ignore_errors=True)
+cases = [(SEED + i, generate(SEED + i)) for i in range(CASES)]
+# Past the cache's window for files changed in the last 100 ms: every case's first call writes.
+time.sleep(0.25)
+
+calls = 0
+bad = 0
+for seed, argsets in cases:
+    shutil.rmtree(CACHE, ignore_errors=True)
+    opens = Opens()
+    for d in (argsets[0][i + 1] for i, a in enumerate(argsets[0]) if a == "-C"):
+        opens.watch(d)
+    written = None
+    for n, args in enumerate(argsets):
         calls += 1
         k = run(KMOD, args)
-        o = run(OURS, args)
+        opens.take()  # kmod's
+        o = run(OURS, args, CACHE_ENV)
+        now = cache_files()
+        opened = opens.take()
+        confs = sorted(f for f in opened if f.endswith(".conf"))
+        problem = None
+        if written is None:
+            written = now
+            names = [name for name in now if re.fullmatch(r"modprobe-config-[0-9a-f]{16}\.cache", name)]
+            if not names:
+                problem = f"no cache file after the first call ({sorted(now)})"
+            elif not confs:
+                problem = "the first call opened no .conf file"
+            else:
+                opens.watch(CACHE)
+                cache_file = os.path.join(CACHE, names[0])
+        elif now != written:
+            problem = f"the cache replaced: {written} then {now}"
+            written = now
+        elif confs:
+            problem = f"parsed, not from the cache (opened {confs[0]})"
+        elif cache_file not in opened:
+            problem = "the cache file not opened"
+        if problem:
+            bad += 1
+            if bad <= MAX_SHOWN:
+                print(f"seed {seed}: modprobe {' '.join(args)}: {problem}")
         if k != o:
             bad += 1
             if bad <= MAX_SHOWN:
@@ -214,5 +323,6 @@ for i in range(CASES):
                     else:
                         print(f"  {label}: kmod {rk!r:.600}")
                         print(f"  {label}: ours {ro!r:.600}")
+    opens.close()
 print(f"{CASES} cases, {calls} calls, {bad} mismatches")
 sys.exit(1 if bad else 0)

@@ -5,7 +5,12 @@
 # option values, names spelt with '-' or '_', alias patterns with wildcards, brackets and
 # escapes) and compares `-c` and, for a dozen names per case, `-R`, `-D` and `-b -R`: exit
 # status and stdout byte for byte, stderr without each tool's prefix. Seeded: a failure names
-# its seed, which `config-sweep.py ... 1 SEED` replays alone.
+# its seed, which `config-sweep.py ... 1 SEED` replays alone. Every case goes through our
+# parsed-configuration cache too (MODUTILS_MODPROBE_CACHE_MIN=0): the files are older than its
+# 100 ms window before a case starts, so the first call (-c) writes the cache, and all later
+# calls read it (inotify tells what each of our calls opened); a case counts as a mismatch if its
+# first call did not parse and write, or a later call opened a .conf file, not the cache, or
+# replaced it.
 #
 # Found and fixed with it (commit of this script): `softdep m  pre: x` (two blanks after the
 # module) has no tag; an install command is set aside only when a softdep name is found; the
@@ -37,6 +42,6 @@ tree_copy "$T"
 depmod -b "$T" "$KVER" 2>/dev/null || die "kmod's depmod -b $T failed"
 
 log "$CASES cases from seed $SEED"
-check "6.1 $CASES random configurations (seeds $SEED..$((SEED + CASES - 1))): -c, -R, -D, -b -R as kmod 30" \
+check "6.1 $CASES random configurations (seeds $SEED..$((SEED + CASES - 1))): -c, -R, -D, -b -R, -n -v as kmod 30, through the cache" \
     python3 "$ROOT/tests/diff/config-sweep.py" "$KMP" "$OURS" "$T" "$KVER" "$SCR" "$CASES" "$SEED"
 summary
