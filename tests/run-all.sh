@@ -60,8 +60,10 @@ echo "== modinfo against Debian's kmod modinfo on Debian's 6.1 and 6.12 module t
 tests/diff/modinfo.sh all
 echo "== modprobe against Debian's kmod modprobe on Debian's 6.1 and 6.12 module trees"
 tests/diff/modprobe.sh all
-echo "== random modprobe.d configurations against Debian's kmod modprobe (-c, -R, -D, -b -R; 6.1 tree)"
+echo "== random modprobe.d configurations against Debian's kmod modprobe (-c, -R, -D, -b -R, -n -v, each case through the cache; 6.1 tree)"
 tests/diff/config-sweep.sh
+echo "== modprobe's parsed-configuration cache: answers as kmod 30's after each change of a 3.7 MB modprobe.d, hostile caches, strace telling a parse from a cache read (6.1 tree)"
+tests/diff/modprobe-config-cache.sh
 echo "== --json and modprobe --explain against kmod's text output (6.1 and 6.12 trees)"
 tests/diff/json.sh all
 echo "== errors that say what to do: HINT: lines and modprobe -v's skip lines, beside kmod 30"

@@ -79,9 +79,12 @@ fn run(args: &Args, out: &SharedStdout, report: &Reporter) -> i32 {
     } else {
         args.config.clone()
     };
+    // The configuration's problems are said even with -q: kmod's come from libkmod's logger,
+    // which -q doesn't quieten (kmod 30 and 34.2).
+    let config_report = report.clone().quiet(false);
     // A large configuration is kept parsed between runs (common::config::modprobe's cache).
     let cache = CachePolicy::from_env();
-    let loaded = ModprobeConfig::load_cached(Some(&module_dir), &locations, report, &cache);
+    let loaded = ModprobeConfig::load_cached(Some(&module_dir), &locations, &config_report, &cache);
     let mut config = match loaded {
         Ok(c) => c,
         Err(e) => {
@@ -91,7 +94,7 @@ fn run(args: &Args, out: &SharedStdout, report: &Reporter) -> i32 {
     };
     // Like kmod, the running kernel's command line applies even with -C or -d.
     if let Ok(cmdline) = std::fs::read_to_string(ctx.path("/proc/cmdline")) {
-        config.parse_cmdline(&cmdline, report);
+        config.parse_cmdline(&cmdline, &config_report);
     }
     // The process ends after this run: the configuration (100,000s of entries in some fleets)
     // and the indexes are left to the exit instead of being freed piece by piece, which took

@@ -42,8 +42,10 @@ pub(crate) enum ListDialect {
     Depmod,
     /// libkmod: a location it can't stat is skipped silently, one it can't open is reported as
     /// `opendir(DIR): <strerror>`, and an entry it can't stat (a dangling or looping link, no
-    /// search permission) is skipped silently. (kmod 30 then reads a stale `stat` buffer, so it
-    /// calls such an entry a directory when the entry stat'ed before it was one.)
+    /// search permission) is reported as `Cannot stat directory entry: DIR/NAME` and skipped,
+    /// as kmod 34.2 does. (kmod 30 says nothing, or, reading a stale `stat` buffer, calls such
+    /// an entry a directory when the entry stat'ed before it was one: compatibility row
+    /// `modprobe-dangling-conf`.)
     Modprobe,
 }
 
@@ -240,6 +242,7 @@ fn collect_files(
         let path = PathBuf::from(joined);
         let stat = fs::metadata(&path);
         if dialect == ListDialect::Modprobe && stat.is_err() {
+            report.error(format!("Cannot stat directory entry: {}", path.display()));
             continue;
         }
         if !stat.is_ok_and(|m| !m.is_dir()) {

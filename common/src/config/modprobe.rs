@@ -26,8 +26,9 @@
 //! (`a.conf` < `modules.conf` < `modules.softdep` < `modules.softdep.conf` < `z.conf`). Hidden
 //! files and names not ending in `.conf` are skipped; a `*.conf` entry that is a directory is
 //! reported as `Directories inside directories are not supported: DIR/NAME`; a directory that
-//! can't be opened as `opendir(DIR): <strerror>`; unreadable files and entries that can't be
-//! stat'ed are skipped silently. kmod 30 reads neither `/etc/modprobe.d` nor the command line
+//! can't be opened as `opendir(DIR): <strerror>`; an entry that can't be stat'ed as `Cannot stat
+//! directory entry: DIR/NAME` (kmod 34.2; kmod 30 is silent); unreadable files are skipped
+//! silently. kmod 30 reads neither `/etc/modprobe.d` nor the command line
 //! under `-d`: only the module directory moves.
 //!
 //! # Syntax
@@ -2044,9 +2045,9 @@ mod tests {
     }
 
     #[test]
-    fn dangling_entries_are_skipped_silently() {
-        // Observed from kmod 30: a dangling or looping `*.conf` link alone in a directory is
-        // skipped without a message.
+    fn dangling_entries_are_skipped_with_a_message() {
+        // Observed from kmod 34.2 (Debian 13): a dangling or looping `*.conf` link is skipped
+        // with `Cannot stat directory entry: PATH` (kmod 30 says nothing).
         let root = scratch("dangling");
         let d = root.join("d");
         fs::create_dir_all(&d).expect("mkdir");
@@ -2056,8 +2057,15 @@ mod tests {
         let report = Collected::new();
         let cfg = ModprobeConfig::load_locations(None, &[d], &report).expect("x");
         assert_eq!(cfg.aliases(), pairs(&[("a", "b")]));
-        let msgs = report.messages();
-        assert!(msgs.is_empty(), "{msgs:?}");
+        let mut msgs = report.messages();
+        msgs.sort();
+        let said = |n: &str| {
+            format!(
+                "Cannot stat directory entry: {}",
+                root.join("d").join(n).display()
+            )
+        };
+        assert_eq!(msgs, [said("l.conf"), said("n.conf")]);
         let _ = fs::remove_dir_all(&root);
     }
 
