@@ -803,9 +803,7 @@ mod tests {
     fn a_file_keeps_the_indexed_modules_dependencies() {
         use crate::index::bin::IndexBuilder;
         use crate::report::Discard;
-        let dir = std::env::temp_dir().join(format!("planner-file-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("mkdir");
+        let dir = crate::testutil::scratch("planner-file");
         let mut deps = IndexBuilder::new();
         deps.insert("vfat", "kernel/vfat.ko: kernel/fat.ko", 0);
         deps.insert("fat", "kernel/fat.ko:", 1);
@@ -878,9 +876,7 @@ mod tests {
                 ));
             }
         }
-        let dir = std::env::temp_dir().join(format!("planner-obs-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("mkdir");
+        let dir = crate::testutil::scratch("planner-obs");
         let mut deps = IndexBuilder::new();
         deps.insert("vfat", "kernel/vfat.ko: kernel/fat.ko", 0);
         deps.insert("fat", "kernel/fat.ko:", 1);
@@ -954,9 +950,7 @@ mod tests {
     fn library_switches_and_softdeps_through_aliases() {
         use crate::index::bin::IndexBuilder;
         use crate::report::Discard;
-        let dir = std::env::temp_dir().join(format!("planner-lib-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("mkdir");
+        let dir = crate::testutil::scratch("planner-lib");
         let mut deps = IndexBuilder::new();
         deps.insert("isofs", "kernel/isofs.ko: kernel/cdrom.ko", 0);
         deps.insert("cdrom", "kernel/cdrom.ko:", 1);
@@ -1028,9 +1022,7 @@ mod tests {
     fn install_softdeps_and_wildcard_alias_options() {
         use crate::index::bin::IndexBuilder;
         use crate::report::Discard;
-        let dir = std::env::temp_dir().join(format!("planner-sweep-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("mkdir");
+        let dir = crate::testutil::scratch("planner-sweep");
         let mut deps = IndexBuilder::new();
         for (i, m) in ["dummy", "loop", "vfat"].into_iter().enumerate() {
             deps.insert(m, &format!("kernel/{m}.ko:"), i as u32);

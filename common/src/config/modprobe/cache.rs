@@ -460,9 +460,9 @@ mod tests {
     use std::os::unix::fs::PermissionsExt;
     use std::time::Duration;
 
+    /// A scratch directory with an empty `conf` directory in it.
     fn scratch(tag: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("common-mpcache-{tag}-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
+        let dir = crate::testutil::scratch(&format!("mpcache-{tag}"));
         fs::create_dir_all(dir.join("conf")).expect("mkdir");
         dir
     }
